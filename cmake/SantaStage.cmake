@@ -1,0 +1,21 @@
+# santa_add_stage(NAME STORE_LIB) builds build/bin/santa-NAME from stages/NAME/main.c,
+# linked with libsanta and the stage's store library, so every stage's CMakeLists
+# reads alike and `diff -r` between stages shows only the back end.
+function(santa_add_stage name store_lib)
+  add_executable(santa-${name} main.c)
+  target_link_libraries(santa-${name} PRIVATE santa ${store_lib})
+endfunction()
+
+# santa_add_test(NAME SOURCES... LIBS ...) : one cmocka binary, registered with ctest.
+function(santa_add_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CMOCKA)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
+  if(T_TIMEOUT)
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  else()
+    set_tests_properties(${name} PROPERTIES TIMEOUT 300)
+  endif()
+endfunction()
