@@ -116,3 +116,30 @@ struct santa_rng santa_rng_csprng(void)
 {
     return (struct santa_rng){csprng_uniform, NULL};
 }
+
+void santa_cursor_encode(uint64_t seq, char out[SANTA_CURSOR_LEN + 1])
+{
+    unsigned char b[8];
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        b[i] = (unsigned char)(seq & 0xFF);
+    sodium_bin2base64(out, SANTA_CURSOR_LEN + 1, b, sizeof b,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool santa_cursor_decode(const char *s, size_t len, uint64_t *seq)
+{
+    unsigned char b[8];
+    size_t bin_len = 0;
+    const char *end = NULL;
+    if (len != SANTA_CURSOR_LEN)
+        return false;
+    if (sodium_base642bin(b, sizeof b, s, len, NULL, &bin_len, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        bin_len != sizeof b || end != s + len)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < sizeof b; i++)
+        v = (v << 8) | b[i];
+    *seq = v;
+    return v != 0;
+}

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "santa/draw.h"
 #include "santa/model.h"
@@ -40,6 +41,12 @@ bool santa_hash_from_hex(const char *hex, struct santa_hash *out);
 bool santa_id_valid(const char *s, size_t len);
 /* true when s is exactly SANTA_TOKEN_LEN base64url characters. */
 bool santa_token_shape_valid(const char *s, size_t len);
+
+/* Pagination cursors: an opaque 11-character base64url form of a join
+ * sequence number. decode is false for anything not made by encode. */
+#define SANTA_CURSOR_LEN 11
+void santa_cursor_encode(uint64_t seq, char out[SANTA_CURSOR_LEN + 1]);
+bool santa_cursor_decode(const char *s, size_t len, uint64_t *seq);
 
 /* A santa_rng drawing from the CSPRNG (unbiased, rejection of the modulo
  * tail). Stateless: ctx is unused. */

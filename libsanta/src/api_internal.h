@@ -1,0 +1,70 @@
+/*
+ * api_internal.h - what the route table, the handlers and the problem
+ * renderer share inside libsanta. Not installed, not for stages.
+ *
+ * A handler receives one struct santa_ctx per request. It either fills
+ * ctx->out (the success document) and ctx->ok_status and returns SANTA_OK,
+ * or returns an error status, optionally naming ctx->err.field and writing
+ * ctx->err.detail; the dispatcher renders either answer.
+ */
+#ifndef SANTA_API_INTERNAL_H
+#define SANTA_API_INTERNAL_H
+
+#include "json.h"
+#include "santa/api.h"
+
+struct santa_ctx {
+    const struct santa_app *app;
+    const struct santa_request *req;
+    struct santa_response *resp;
+    struct santa_arena arena;
+    char id[SANTA_ID_LEN + 1];  /* {id} of the route, "" when none */
+    char pid[SANTA_ID_LEN + 1]; /* {pid} of the route, "" when none */
+    struct santa_jb out;        /* the success document */
+    bool has_out;               /* false for 204 */
+    int ok_status;
+    struct santa_json_error err;
+};
+
+typedef enum santa_status (*santa_handler_fn)(struct santa_ctx *ctx);
+
+/* Times one store call into the response's Server-Timing figures. */
+#define SANTA_STORE_CALL(ctx, st, call)                                                            \
+    do {                                                                                           \
+        uint64_t santa_t0_ = santa_now_ns();                                                       \
+        (st) = (call);                                                                             \
+        (ctx)->resp->timing.store_ns += santa_now_ns() - santa_t0_;                                \
+        (ctx)->resp->timing.store_calls++;                                                         \
+    } while (0)
+
+/* Shorthand: the store of this request. */
+#define SANTA_STORE(ctx) ((ctx)->app->store)
+
+/* Sets a validation error on `field` with a sentence; returns the status. */
+enum santa_status santa_ctx_invalid(struct santa_ctx *ctx, const char *field, const char *detail);
+
+/* Resolves the bearer token. SANTA_UNAUTHORIZED when absent, malformed or
+ * unknown; SANTA_FORBIDDEN when it belongs to another exchange or, with
+ * admin_only, is not the organizer's. */
+enum santa_status santa_ctx_auth(struct santa_ctx *ctx, bool admin_only,
+                                 struct santa_principal *who);
+
+/* Writes the public view of an exchange into ctx->out at the current level. */
+void santa_ctx_put_exchange(struct santa_ctx *ctx, const struct santa_exchange *ex);
+
+/* Handlers, one per route (handlers_*.c). */
+enum santa_status santa_h_exchange_create(struct santa_ctx *ctx);
+enum santa_status santa_h_exchange_get(struct santa_ctx *ctx);
+enum santa_status santa_h_participant_join(struct santa_ctx *ctx);
+enum santa_status santa_h_participant_list(struct santa_ctx *ctx);
+enum santa_status santa_h_participant_delete(struct santa_ctx *ctx);
+enum santa_status santa_h_wishlist_put(struct santa_ctx *ctx);
+enum santa_status santa_h_exclusion_add(struct santa_ctx *ctx);
+enum santa_status santa_h_draw(struct santa_ctx *ctx);
+enum santa_status santa_h_undraw(struct santa_ctx *ctx);
+enum santa_status santa_h_assignment_get(struct santa_ctx *ctx);
+enum santa_status santa_h_reminders(struct santa_ctx *ctx);
+enum santa_status santa_h_healthz(struct santa_ctx *ctx);
+enum santa_status santa_h_readyz(struct santa_ctx *ctx);
+
+#endif /* SANTA_API_INTERNAL_H */

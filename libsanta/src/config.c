@@ -1,0 +1,180 @@
+/*
+ * config.c - the one configuration table and its reader (see config.h).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "santa/config.h"
+
+enum opt_type { OPT_STRING, OPT_UINT, OPT_HOSTPORT };
+
+struct option_def {
+    const char *flag;    /* without the leading "--" */
+    const char *env;
+    enum opt_type type;
+    const char *def;     /* default, as it would be written on the command line */
+    uint32_t min, max;   /* for OPT_UINT */
+    unsigned stages;     /* which stage binaries take it */
+    size_t offset;       /* where it lands in struct santa_config */
+    const char *metavar;
+    const char *help;
+};
+
+#define ALL_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_BASELINE)
+#define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE)
+
+static const struct option_def options[] = {
+    {"listen", "SANTA_LISTEN", OPT_HOSTPORT, "127.0.0.1:8080", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, listen_host), "HOST:PORT",
+     "address to serve HTTP on (an IPv4 address; use 127.0.0.1 unless a proxy fronts it)"},
+    {"data", "SANTA_DATA", OPT_STRING, "santa-data", 0, 0, FILE_STAGES,
+     offsetof(struct santa_config, data_dir), "DIR",
+     "directory holding the data files (created if missing)"},
+    {"threads", "SANTA_THREADS", OPT_UINT, "64", 1, 1024, ALL_STAGES,
+     offsetof(struct santa_config, threads), "N",
+     "worker threads; each keep-alive connection holds one, so size it above the client "
+     "connection count"},
+    {"request-timeout-ms", "SANTA_REQUEST_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, ALL_STAGES,
+     offsetof(struct santa_config, request_timeout_ms), "MS",
+     "per read/write timeout, so slow clients cannot hold workers forever"},
+};
+
+#define OPTION_COUNT (sizeof options / sizeof options[0])
+
+static int fail(FILE *out, const char *program, const char *what, const char *value,
+                const char *why)
+{
+    fprintf(out ? out : stderr, "%s: %s '%s': %s (see --help)\n", program, what, value, why);
+    return -1;
+}
+
+static int set_uint(const struct option_def *o, struct santa_config *cfg, const char *v,
+                    const char *src, FILE *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' || n < o->min || n > o->max) {
+        char why[96];
+        snprintf(why, sizeof why, "must be a whole number from %u to %u", o->min, o->max);
+        return fail(out, cfg->program, src, v, why);
+    }
+    *(uint32_t *)((char *)cfg + o->offset) = (uint32_t)n;
+    return 0;
+}
+
+static int set_hostport(struct santa_config *cfg, const char *v, const char *src, FILE *out)
+{
+    const char *colon = strrchr(v, ':');
+    if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof cfg->listen_host)
+        return fail(out, cfg->program, src, v, "must be HOST:PORT, e.g. 127.0.0.1:8080");
+    char host[SANTA_CONFIG_STR];
+    memcpy(host, v, (size_t)(colon - v));
+    host[colon - v] = '\0';
+    struct in_addr addr;
+    if (inet_pton(AF_INET, host, &addr) != 1)
+        return fail(out, cfg->program, src, v, "HOST must be a numeric IPv4 address");
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || errno || *end || port < 1 || port > 65535)
+        return fail(out, cfg->program, src, v, "PORT must be 1 to 65535");
+    memcpy(cfg->listen_host, host, sizeof host);
+    cfg->listen_port = (uint16_t)port;
+    return 0;
+}
+
+static int set_value(const struct option_def *o, struct santa_config *cfg, const char *v,
+                     const char *src, FILE *out)
+{
+    switch (o->type) {
+    case OPT_UINT:
+        return set_uint(o, cfg, v, src, out);
+    case OPT_HOSTPORT:
+        return set_hostport(cfg, v, src, out);
+    case OPT_STRING:
+        if (v[0] == '\0' || strlen(v) >= SANTA_CONFIG_STR)
+            return fail(out, cfg->program, src, v, "must be 1 to 255 characters");
+        memcpy((char *)cfg + o->offset, v, strlen(v) + 1);
+        return 0;
+    }
+    return -1;
+}
+
+static const struct option_def *find_flag(const char *name, size_t len, unsigned mask)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if ((options[i].stages & mask) && strlen(options[i].flag) == len &&
+            strncmp(options[i].flag, name, len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+void santa_config_usage(FILE *f, const char *program, unsigned stage_mask)
+{
+    fprintf(f, "usage: %s [options]\n\noptions (each also read from its environment variable):\n",
+            program);
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_def *o = &options[i];
+        if (!(o->stages & stage_mask))
+            continue;
+        fprintf(f, "  --%s %s\n      %s\n      env %s, default %s\n", o->flag, o->metavar,
+                o->help, o->env, o->def);
+    }
+    fprintf(f, "  --help\n      print this text and exit\n");
+}
+
+/* Command-line pass: --flag VALUE or --flag=VALUE. */
+static enum santa_config_result read_argv(struct santa_config *cfg, unsigned mask, int argc,
+                                          char **argv, FILE *out)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            santa_config_usage(out ? out : stdout, cfg->program, mask);
+            return SANTA_CONFIG_EXIT_OK;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fail(out, cfg->program, "argument", arg, "options start with --");
+            return SANTA_CONFIG_ERROR;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct option_def *o = find_flag(name, len, mask);
+        if (o == NULL) {
+            fail(out, cfg->program, "option", arg, "not an option of this stage");
+            return SANTA_CONFIG_ERROR;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (value == NULL) {
+            fail(out, cfg->program, "option", arg, "needs a value");
+            return SANTA_CONFIG_ERROR;
+        }
+        if (set_value(o, cfg, value, arg, out) != 0)
+            return SANTA_CONFIG_ERROR;
+    }
+    return SANTA_CONFIG_OK;
+}
+
+enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned stage_mask, int argc,
+                                           char **argv, FILE *out)
+{
+    memset(cfg, 0, sizeof *cfg);
+    const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    cfg->program = argc > 0 ? (slash ? slash + 1 : argv[0]) : "santa";
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_def *o = &options[i];
+        if (!(o->stages & stage_mask))
+            continue;
+        if (set_value(o, cfg, o->def, "default", out) != 0)
+            return SANTA_CONFIG_ERROR;
+        const char *env = getenv(o->env);
+        if (env && set_value(o, cfg, env, o->env, out) != 0)
+            return SANTA_CONFIG_ERROR;
+    }
+    return read_argv(cfg, stage_mask, argc, argv, out);
+}

@@ -1,0 +1,34 @@
+/*
+ * http.h - the HTTP adapter: CivetWeb in, struct santa_request out.
+ *
+ * civetweb.h is included only by http_civetweb.c (STYLE.md rule 4). The
+ * adapter never serves files (no document_root: CivetWeb 1.15's file code has
+ * known holes), never parses forms, and enforces the 64 KiB body limit itself
+ * because CivetWeb's max_request_size bounds only the headers.
+ */
+#ifndef SANTA_HTTP_H
+#define SANTA_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "santa/api.h"
+
+struct santa_http;
+
+struct santa_http_options {
+    const char *host;
+    uint16_t port;
+    uint32_t threads;
+    uint32_t request_timeout_ms;
+    const struct santa_app *app; /* borrowed; must outlive the server */
+};
+
+/* Starts listening and serving. On failure returns NULL and writes the
+ * reason to err. */
+struct santa_http *santa_http_start(const struct santa_http_options *opts, char *err,
+                                    size_t errlen);
+/* Stops accepting, waits for in-flight requests, frees everything. */
+void santa_http_stop(struct santa_http *h);
+
+#endif /* SANTA_HTTP_H */

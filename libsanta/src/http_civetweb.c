@@ -1,0 +1,203 @@
+/*
+ * http_civetweb.c - the only file that knows CivetWeb (see http.h).
+ *
+ * Each request: read the body within the limit, build a struct
+ * santa_request, call santa_api_handle(), and send the answer with the
+ * headers every API response carries (Server-Timing, Cache-Control:
+ * no-store and the OWASP REST security headers).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <civetweb.h>
+
+#include "http.h"
+#include "santa/alloc.h"
+#include "santa/log.h"
+#include "santa/model.h"
+
+struct santa_http {
+    struct mg_context *ctx;
+    struct santa_http_options opts;
+};
+
+/* Reads the request body into a heap buffer of at most SANTA_BODY_MAX bytes.
+ * Returns SANTA_OK, SANTA_BODY_TOO_LARGE, or SANTA_UNAVAILABLE. */
+static enum santa_status read_body(struct mg_connection *conn, long long declared, char **out,
+                                   size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (declared > (long long)SANTA_BODY_MAX)
+        return SANTA_BODY_TOO_LARGE; /* refused before reading a byte */
+    /* Declared length, or chunked: then room for the limit plus one byte,
+     * which tells "exactly the limit" from "over it". */
+    size_t cap = declared >= 0 ? (size_t)declared : SANTA_BODY_MAX + 1;
+    if (cap == 0)
+        return SANTA_OK;
+    char *buf = santa_malloc(cap);
+    if (buf == NULL)
+        return SANTA_UNAVAILABLE;
+    size_t len = 0;
+    while (len < cap) {
+        int n = mg_read(conn, buf + len, cap - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > SANTA_BODY_MAX) {
+        santa_free(buf);
+        return SANTA_BODY_TOO_LARGE;
+    }
+    *out = buf;
+    *out_len = len;
+    return SANTA_OK;
+}
+
+static void add_header(struct mg_connection *conn, const char *name, const char *value)
+{
+    mg_response_header_add(conn, name, value, -1);
+}
+
+static void send_response(struct mg_connection *conn, const struct santa_response *resp,
+                          uint64_t total_ns, int close_after)
+{
+    char buf[160];
+    mg_response_header_start(conn, resp->status);
+    if (resp->body)
+        add_header(conn, "Content-Type", resp->content_type);
+    snprintf(buf, sizeof buf, "%zu", resp->body ? resp->body_len : 0);
+    add_header(conn, "Content-Length", buf);
+    add_header(conn, "Cache-Control", "no-store");
+    add_header(conn, "X-Content-Type-Options", "nosniff");
+    add_header(conn, "X-Frame-Options", "DENY");
+    add_header(conn, "Content-Security-Policy", "frame-ancestors 'none'");
+    add_header(conn, "Referrer-Policy", "no-referrer");
+    /* Where the time went, in ms: the store calls, and the rest of our code. */
+    uint64_t store = resp->timing.store_ns, app = total_ns > store ? total_ns - store : 0;
+    snprintf(buf, sizeof buf, "store;dur=%.3f, app;dur=%.3f", (double)store / 1e6,
+             (double)app / 1e6);
+    add_header(conn, "Server-Timing", buf);
+    if (resp->location[0])
+        add_header(conn, "Location", resp->location);
+    if (resp->www_authenticate)
+        add_header(conn, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    if (close_after)
+        add_header(conn, "Connection", "close");
+    mg_response_header_send(conn);
+    if (resp->body && resp->body_len)
+        mg_write(conn, resp->body, resp->body_len);
+}
+
+/* Request smuggling defence: a body framed two ways is refused. */
+static int ambiguous_framing(struct mg_connection *conn)
+{
+    return mg_get_header(conn, "Transfer-Encoding") != NULL &&
+           mg_get_header(conn, "Content-Length") != NULL;
+}
+
+static int on_request(struct mg_connection *conn)
+{
+    uint64_t t0 = santa_now_ns();
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    struct santa_http *h = mg_get_user_data(mg_get_context(conn));
+    struct santa_response resp;
+    memset(&resp, 0, sizeof resp);
+    int close_after = 0;
+    char *body = NULL;
+    size_t body_len = 0;
+
+    enum santa_status st = SANTA_OK;
+    if (ambiguous_framing(conn)) {
+        santa_api_problem(&resp, SANTA_VALIDATION_FAILED,
+                          "send either Content-Length or Transfer-Encoding, not both");
+        close_after = 1;
+    } else if ((st = read_body(conn, ri->content_length, &body, &body_len)) != SANTA_OK) {
+        santa_api_problem(&resp, st,
+                          st == SANTA_BODY_TOO_LARGE ? "the body may be at most 65536 bytes"
+                                                     : "out of memory reading the body");
+        close_after = 1; /* the rest of the body is unread: do not reuse */
+    } else {
+        struct santa_request req = {
+            .method = ri->request_method,
+            .path = ri->local_uri ? ri->local_uri : "/",
+            .query = ri->query_string,
+            .authorization = mg_get_header(conn, "Authorization"),
+            .body = body,
+            .body_len = body_len,
+        };
+        santa_api_handle(h->opts.app, &req, &resp);
+    }
+    send_response(conn, &resp, santa_now_ns() - t0, close_after);
+    int status = resp.status;
+    santa_response_release(&resp);
+    santa_free(body);
+    return status; /* non-zero: handled; CivetWeb logs this status */
+}
+
+/* CivetWeb calls this as each worker thread ends: release its store state
+ * (e.g. its SQLite connection). */
+static void on_thread_exit(const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+    (void)thread_pointer;
+    struct santa_http *h = mg_get_user_data(ctx);
+    struct santa_store *store = h->opts.app->store;
+    if (thread_type == 1 && store->ops->thread_stop)
+        store->ops->thread_stop(store);
+}
+
+static int on_log(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    santa_log(SANTA_LOG_WARN, "http: %s", message);
+    return 1;
+}
+
+struct santa_http *santa_http_start(const struct santa_http_options *opts, char *err,
+                                    size_t errlen)
+{
+    struct santa_http *h = santa_calloc(1, sizeof *h);
+    if (h == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->opts = *opts;
+    char ports[300], threads[16], timeout[16];
+    snprintf(ports, sizeof ports, "%s:%u", opts->host, (unsigned)opts->port);
+    snprintf(threads, sizeof threads, "%u", opts->threads);
+    snprintf(timeout, sizeof timeout, "%u", opts->request_timeout_ms);
+    /* No document_root, ever: CivetWeb then serves no files at all. */
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "request_timeout_ms", timeout,
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", timeout,
+        "max_request_size", "16384",
+        "enable_directory_listing", "no",
+        "additional_header", "X-Content-Type-Options: nosniff",
+        NULL,
+    };
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.begin_request = on_request;
+    cb.exit_thread = on_thread_exit;
+    cb.log_message = on_log;
+    struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
+    struct mg_error_data error = {.text = err, .text_buffer_size = errlen};
+    h->ctx = mg_start2(&init, &error);
+    if (h->ctx == NULL) {
+        santa_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void santa_http_stop(struct santa_http *h)
+{
+    if (h == NULL)
+        return;
+    mg_stop(h->ctx); /* blocks until every worker has finished its request */
+    santa_free(h);
+}
