@@ -19,3 +19,9 @@ function(santa_add_test name)
     set_tests_properties(${name} PROPERTIES TIMEOUT 300)
   endif()
 endfunction()
+
+# santa_add_e2e(STAGE): runs the end-to-end HTTP suite against build/bin/santa-STAGE.
+function(santa_add_e2e name)
+  add_test(NAME e2e_${name} COMMAND e2e_api $<TARGET_FILE:santa-${name}>)
+  set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 600 LABELS e2e)
+endfunction()

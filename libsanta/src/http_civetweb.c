@@ -12,7 +12,7 @@
 
 #include <civetweb.h>
 
-#include "http.h"
+#include "santa/http.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/model.h"
@@ -127,7 +127,7 @@ static int on_request(struct mg_connection *conn)
             .body = body,
             .body_len = body_len,
         };
-        santa_api_handle(h->opts.app, &req, &resp);
+        h->opts.handler(h->opts.ctx, &req, &resp);
     }
     send_response(conn, &resp, santa_now_ns() - t0, close_after);
     int status = resp.status;
@@ -136,15 +136,15 @@ static int on_request(struct mg_connection *conn)
     return status; /* non-zero: handled; CivetWeb logs this status */
 }
 
-/* CivetWeb calls this as each worker thread ends: release its store state
- * (e.g. its SQLite connection). */
+/* CivetWeb calls this as each worker thread ends (thread_type 1 is a
+ * worker): the stage releases that thread's store state, e.g. its SQLite
+ * connection. */
 static void on_thread_exit(const struct mg_context *ctx, int thread_type, void *thread_pointer)
 {
     (void)thread_pointer;
     struct santa_http *h = mg_get_user_data(ctx);
-    struct santa_store *store = h->opts.app->store;
-    if (thread_type == 1 && store->ops->thread_stop)
-        store->ops->thread_stop(store);
+    if (thread_type == 1 && h->opts.thread_exit)
+        h->opts.thread_exit(h->opts.ctx);
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "santa/http.h"
 #include "json.h"
 #include "santa/log.h"
 #include "santa/server.h"
@@ -23,7 +23,20 @@ int santa_runtime_init(void)
     return santa_token_init() == SANTA_OK ? 0 : -1;
 }
 
-int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
+static void api_handler(void *ctx, const struct santa_request *req, struct santa_response *resp)
+{
+    santa_api_handle(ctx, req, resp);
+}
+
+static void api_thread_exit(void *ctx)
+{
+    const struct santa_app *app = ctx;
+    if (app->store->ops->thread_stop)
+        app->store->ops->thread_stop(app->store);
+}
+
+int santa_http_serve(const struct santa_http_options *opts, const char *program,
+                     const char *what)
 {
     sigset_t stop;
     sigemptyset(&stop);
@@ -31,30 +44,60 @@ int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    char err[256] = "";
+    struct santa_http *http = santa_http_start(opts, err, sizeof err);
+    if (http == NULL) {
+        santa_log(SANTA_LOG_ERROR, "%s: cannot serve on %s:%u: %s", program, opts->host,
+                  (unsigned)opts->port, err);
+        return 1;
+    }
+    santa_log(SANTA_LOG_INFO, "%s: serving http://%s:%u/ with %u threads, %s", program,
+              opts->host, (unsigned)opts->port, opts->threads, what);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    santa_log(SANTA_LOG_INFO, "%s: %s received, finishing in-flight requests", program,
+              sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    santa_http_stop(http);
+    santa_log(SANTA_LOG_INFO, "%s: stopped", program);
+    return 0;
+}
+
+int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
+{
     struct santa_app app = {.store = store, .rng = santa_rng_csprng()};
     struct santa_http_options opts = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
         .threads = cfg->threads,
         .request_timeout_ms = cfg->request_timeout_ms,
-        .app = &app,
+        .handler = api_handler,
+        .thread_exit = api_thread_exit,
+        .ctx = &app,
     };
-    char err[256] = "";
-    struct santa_http *http = santa_http_start(&opts, err, sizeof err);
-    if (http == NULL) {
-        santa_log(SANTA_LOG_ERROR, "%s: cannot serve on %s:%u: %s", cfg->program,
-                  cfg->listen_host, (unsigned)cfg->listen_port, err);
+    char what[64];
+    snprintf(what, sizeof what, "store %s", store->ops->name);
+    return santa_http_serve(&opts, cfg->program, what);
+}
+
+int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_open_fn open_store)
+{
+    struct santa_config cfg;
+    enum santa_config_result r = santa_config_load(&cfg, stage_mask, argc, argv, stderr);
+    if (r != SANTA_CONFIG_OK)
+        return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
+    if (santa_runtime_init() != 0) {
+        santa_log(SANTA_LOG_ERROR, "%s: cannot initialise libsodium", cfg.program);
         return 1;
     }
-    santa_log(SANTA_LOG_INFO, "%s: serving http://%s:%u/ with %u threads, store %s", cfg->program,
-              cfg->listen_host, (unsigned)cfg->listen_port, cfg->threads, store->ops->name);
-
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0)
-        ;
-    santa_log(SANTA_LOG_INFO, "%s: %s received, finishing in-flight requests", cfg->program,
-              sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    santa_http_stop(http);
-    santa_log(SANTA_LOG_INFO, "%s: stopped", cfg->program);
-    return 0;
+    struct santa_store *store = NULL;
+    char err[256] = "";
+    if (open_store(&cfg, &store, err, sizeof err) != SANTA_OK) {
+        santa_log(SANTA_LOG_ERROR, "%s: cannot open the store: %s", cfg.program, err);
+        return 1;
+    }
+    int rc = santa_server_run(&cfg, store);
+    santa_store_close(store);
+    return rc;
 }

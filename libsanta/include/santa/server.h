@@ -10,6 +10,8 @@
 #ifndef SANTA_SERVER_H
 #define SANTA_SERVER_H
 
+#include <stddef.h>
+
 #include "santa/config.h"
 #include "santa/store.h"
 
@@ -20,5 +22,24 @@ int santa_runtime_init(void);
 /* Serves until SIGTERM/SIGINT; returns 0 after a clean stop, 1 when the
  * server could not start (the reason is logged). */
 int santa_server_run(const struct santa_config *cfg, struct santa_store *store);
+
+struct santa_http_options;
+
+/* Starts the HTTP adapter with opts and serves until SIGTERM/SIGINT, then
+ * stops gracefully. `what` describes the service in the start-up log line.
+ * Returns 0 after a clean stop, 1 when it could not start. */
+int santa_http_serve(const struct santa_http_options *opts, const char *program,
+                     const char *what);
+
+/* How a stage opens its store from the configuration; writes a reason to
+ * err on failure. */
+typedef enum santa_status (*santa_store_open_fn)(const struct santa_config *cfg,
+                                                 struct santa_store **out, char *err,
+                                                 size_t errlen);
+
+/* The whole life of a stage binary: configuration (exit 2 on a bad flag,
+ * 0 after --help), runtime set-up, the store, serving until a signal, and a
+ * clean close. A stage's main() is one call to this. */
+int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_open_fn open_store);
 
 #endif /* SANTA_SERVER_H */

@@ -1,6 +1,10 @@
 /*
  * http.h - the HTTP adapter: CivetWeb in, struct santa_request out.
  *
+ * Every stage and the speed baseline (bench/baseline.c) serve through this
+ * one adapter with the same CivetWeb settings, so the baseline measures
+ * exactly the floor a stage stands on.
+ *
  * civetweb.h is included only by http_civetweb.c (STYLE.md rule 4). The
  * adapter never serves files (no document_root: CivetWeb 1.15's file code has
  * known holes), never parses forms, and enforces the 64 KiB body limit itself
@@ -16,12 +20,21 @@
 
 struct santa_http;
 
+/* Answers one request (santa_api_handle for the API; the baseline answers a
+ * fixed body). Called concurrently from every worker thread. */
+typedef void (*santa_http_handler_fn)(void *ctx, const struct santa_request *req,
+                                      struct santa_response *resp);
+/* Called by each worker thread as it exits (release per-thread state). */
+typedef void (*santa_http_thread_exit_fn)(void *ctx);
+
 struct santa_http_options {
     const char *host;
     uint16_t port;
     uint32_t threads;
     uint32_t request_timeout_ms;
-    const struct santa_app *app; /* borrowed; must outlive the server */
+    santa_http_handler_fn handler;
+    santa_http_thread_exit_fn thread_exit; /* may be NULL */
+    void *ctx;                             /* borrowed; must outlive the server */
 };
 
 /* Starts listening and serving. On failure returns NULL and writes the

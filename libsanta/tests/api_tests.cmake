@@ -1,0 +1,15 @@
+# Unit tests of the API layer (no sockets) and the end-to-end HTTP suite.
+set(JSON_SUITE_DIR ${CMAKE_SOURCE_DIR}/../shared/testdata/JSONTestSuite/test_parsing)
+santa_add_test(test_json SOURCES test_json.c LIBS santa PkgConfig::JANSSON
+               ARGS ${JSON_SUITE_DIR})
+target_include_directories(test_json PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)
+santa_add_test(test_validate SOURCES test_validate.c LIBS santa)
+target_include_directories(test_validate PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)
+santa_add_test(test_config SOURCES test_config.c LIBS santa)
+
+# End-to-end: the same suite against every stage binary (real processes,
+# loopback only). Stages register their run with santa_add_e2e(STAGE).
+add_executable(e2e_api e2e/e2e_api.c e2e/e2e_harness.c)
+target_link_libraries(e2e_api PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL PkgConfig::JANSSON
+                      Threads::Threads)
+set_target_properties(e2e_api PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)

@@ -1,0 +1,55 @@
+/*
+ * e2e.h - a small harness for end-to-end tests against a real stage binary.
+ *
+ * It starts the binary on a free loopback port with a fresh data directory,
+ * waits for /readyz, and offers one-call HTTP requests through libcurl with
+ * parsed JSON answers (jansson). Everything targets 127.0.0.1 only.
+ */
+#ifndef SANTA_E2E_H
+#define SANTA_E2E_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct e2e_server {
+    const char *binary;
+    char data_dir[256];
+    char log_path[300];
+    char base[64]; /* http://127.0.0.1:PORT */
+    int port;
+    pid_t pid;
+};
+
+struct e2e_resp {
+    long status;
+    char *body;        /* NUL-terminated, malloc'ed */
+    size_t body_len;
+    json_t *json;      /* parsed body or NULL */
+    char headers[4096];/* raw response headers */
+};
+
+/* Starts binary on a fresh port and data dir; returns 0 when ready. */
+int e2e_start(struct e2e_server *s, const char *binary);
+/* Starts again on the same port and data (after a crash or a stop). */
+int e2e_restart(struct e2e_server *s);
+/* Sends sig and waits; returns the exit status (or 128+signal). */
+int e2e_stop(struct e2e_server *s, int sig);
+/* Removes the data directory. */
+void e2e_cleanup(struct e2e_server *s);
+
+/* One request. token may be NULL; body may be NULL. Returns 0 when an HTTP
+ * answer arrived. extra_header may be NULL ("Name: value"). */
+int e2e_request(const struct e2e_server *s, const char *method, const char *path,
+                const char *token, const char *body, size_t body_len, const char *extra_header,
+                struct e2e_resp *r);
+void e2e_resp_free(struct e2e_resp *r);
+
+/* Shorthands on the parsed JSON: a string member or "" */
+const char *e2e_str(json_t *obj, const char *key);
+/* true when the raw headers contain this line prefix (case-insensitive name). */
+bool e2e_has_header(const struct e2e_resp *r, const char *name, const char *value_prefix);
+
+#endif /* SANTA_E2E_H */

@@ -1,0 +1,243 @@
+/*
+ * e2e_harness.c - process and HTTP plumbing for the end-to-end tests.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "e2e.h"
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static pid_t spawn(struct e2e_server *s)
+{
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int log = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (log >= 0) {
+            dup2(log, STDERR_FILENO);
+            dup2(log, STDOUT_FILENO);
+        }
+        execl(s->binary, s->binary, "--listen", listen, "--data", s->data_dir, "--threads", "48",
+              (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Polls /readyz for up to 15 s (sanitizer builds start slowly). */
+static int wait_ready(struct e2e_server *s)
+{
+    for (int i = 0; i < 300; i++) {
+        struct e2e_resp r;
+        if (e2e_request(s, "GET", "/readyz", NULL, NULL, 0, NULL, &r) == 0) {
+            long st = r.status;
+            e2e_resp_free(&r);
+            if (st == 200)
+                return 0;
+        }
+        int wst;
+        if (waitpid(s->pid, &wst, WNOHANG) == s->pid) {
+            fprintf(stderr, "e2e: %s exited early; see %s\n", s->binary, s->log_path);
+            s->pid = 0;
+            return -1;
+        }
+        sleep_ms(50);
+    }
+    return -1;
+}
+
+int e2e_start(struct e2e_server *s, const char *binary)
+{
+    memset(s, 0, sizeof *s);
+    s->binary = binary;
+    snprintf(s->data_dir, sizeof s->data_dir, "/tmp/santa-e2e-XXXXXX");
+    if (mkdtemp(s->data_dir) == NULL)
+        return -1;
+    snprintf(s->log_path, sizeof s->log_path, "%s.log", s->data_dir);
+    s->port = free_port();
+    if (s->port <= 0)
+        return -1;
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    s->pid = spawn(s);
+    return s->pid > 0 ? wait_ready(s) : -1;
+}
+
+int e2e_restart(struct e2e_server *s)
+{
+    s->pid = spawn(s);
+    return s->pid > 0 ? wait_ready(s) : -1;
+}
+
+int e2e_stop(struct e2e_server *s, int sig)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, sig);
+    int wst = 0;
+    for (int i = 0; i < 600; i++) { /* at most 30 s */
+        pid_t got = waitpid(s->pid, &wst, WNOHANG);
+        if (got == s->pid) {
+            s->pid = 0;
+            return WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+        }
+        sleep_ms(50);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, &wst, 0);
+    s->pid = 0;
+    return -2;
+}
+
+void e2e_cleanup(struct e2e_server *s)
+{
+    if (s->pid > 0)
+        e2e_stop(s, SIGKILL);
+    char cmd[600];
+    if (s->data_dir[0] && strncmp(s->data_dir, "/tmp/santa-e2e-", 15) == 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", s->data_dir, s->log_path);
+        if (system(cmd) != 0)
+            fprintf(stderr, "e2e: could not remove %s\n", s->data_dir);
+    }
+}
+
+struct sink {
+    char *buf;
+    size_t len;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+    struct sink *k = user;
+    size_t add = size * n;
+    char *nb = realloc(k->buf, k->len + add + 1);
+    if (nb == NULL)
+        return 0;
+    memcpy(nb + k->len, data, add);
+    k->buf = nb;
+    k->len += add;
+    k->buf[k->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *user)
+{
+    struct e2e_resp *r = user;
+    size_t add = size * n, have = strlen(r->headers);
+    if (have + add < sizeof r->headers) {
+        memcpy(r->headers + have, data, add);
+        r->headers[have + add] = '\0';
+    }
+    return add;
+}
+
+int e2e_request(const struct e2e_server *s, const char *method, const char *path,
+                const char *token, const char *body, size_t body_len, const char *extra_header,
+                struct e2e_resp *r)
+{
+    memset(r, 0, sizeof *r);
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return -1;
+    char url[512], auth[256];
+    snprintf(url, sizeof url, "%s%s", s->base, path);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    if (extra_header)
+        h = curl_slist_append(h, extra_header);
+    struct sink k = {NULL, 0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    r->body = k.buf ? k.buf : calloc(1, 1);
+    r->body_len = k.len;
+    if (k.len) {
+        json_error_t err;
+        r->json = json_loadb(k.buf, k.len, 0, &err);
+    }
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void e2e_resp_free(struct e2e_resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    r->body = NULL;
+    r->json = NULL;
+}
+
+const char *e2e_str(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+bool e2e_has_header(const struct e2e_resp *r, const char *name, const char *value_prefix)
+{
+    size_t nl = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        if (strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1;
+            while (*v == ' ')
+                v++;
+            if (strncmp(v, value_prefix, strlen(value_prefix)) == 0)
+                return true;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return false;
+}
