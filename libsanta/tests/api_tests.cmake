@@ -13,3 +13,8 @@ add_executable(e2e_api e2e/e2e_api.c e2e/e2e_harness.c)
 target_link_libraries(e2e_api PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL PkgConfig::JANSSON
                       Threads::Threads)
 set_target_properties(e2e_api PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+
+# Handlers without sockets, over the in-memory and the failing store.
+if(TARGET santa_testkit)
+  santa_add_test(test_api SOURCES test_api.c LIBS santa santa_testkit)
+endif()

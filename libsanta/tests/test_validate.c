@@ -83,7 +83,7 @@ static void test_emails(void **state)
     assert_false(email_ok(buf)); /* local part over 64 */
     repeat(buf, "x", 60);
     cat(buf, "@");
-    while (strlen(buf) < 250)
+    while (strlen(buf) < 252) /* then "org" makes it 255 or 256 */
         cat(buf, "d.");
     cat(buf, "org");
     assert_false(email_ok(buf)); /* over 254 */
