@@ -8,9 +8,10 @@
  *
  * How it solves (see draw.c for the reasons):
  *  - Feasibility of the exclusions is decided exactly by a maximum bipartite
- *    matching (givers x receivers, allowed arcs only) computed on the
- *    complement of the exclusion list, so it costs O((n + E) * sqrt(n)), not
- *    O(n^2), even for 100,000 people.
+ *    matching (givers x receivers, allowed arcs only) found by augmenting
+ *    paths searched on the complement of the exclusion list: one search costs
+ *    O(n + E), never O(n^2), even for 100,000 people, and only the givers a
+ *    random start leaves unmatched need one (about 1 + E/n of them).
  *  - A draw is first sought by rejection sampling of uniformly random
  *    permutations, which makes every valid draw exactly equally likely.
  *  - When exclusions are dense and rejection keeps failing, a random
@@ -54,9 +55,21 @@ struct santa_draw_problem {
     bool no_mutual;
 };
 
+/* Why a draw is impossible, so people can be told what to change. */
+enum santa_draw_block {
+    SANTA_DRAW_BLOCK_NONE = 0,
+    SANTA_DRAW_BLOCK_GIVES,    /* blocker's exclusions leave them nobody to give to */
+    SANTA_DRAW_BLOCK_RECEIVES, /* everyone else excludes giving to blocker */
+    SANTA_DRAW_BLOCK_GROUP,    /* blocker and group-1 others may give to only group-1 people */
+    SANTA_DRAW_BLOCK_MUTUAL,   /* every draw left has a mutual pair (no_mutual) */
+};
+
 struct santa_draw_result {
     /* On DRAW_INFEASIBLE: a participant who cannot be matched (its index). */
     uint32_t blocker;
+    enum santa_draw_block why;
+    /* For SANTA_DRAW_BLOCK_GROUP: how many givers compete for too few recipients. */
+    uint32_t group;
     /* true when no_mutual's bounded search gave up rather than proved
      * infeasibility; false when infeasibility is proven. */
     bool exhausted;

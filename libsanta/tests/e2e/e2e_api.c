@@ -423,7 +423,7 @@ static void test_draw_lifecycle(void **state)
             assert_string_not_equal(recipients[i], recipients[j]);
 
     /* after the draw: no joins, no removals, no exclusions */
-    char jpath[128];
+    char jpath[192];
     path_of(jpath, sizeof jpath, &x, "/participants");
     snprintf(body, sizeof body,
              "{\"invite_code\":\"%s\",\"name\":\"Late\",\"email\":\"late@example.org\"}", x.invite);
