@@ -22,7 +22,10 @@ struct route {
     santa_handler_fn handler;
 };
 
-#define ROUTE(method, pattern, handler) {method, pattern, method " " pattern, handler}
+#define ROUTE(method, pattern, handler)                                                            \
+    {                                                                                              \
+        method, pattern, method " " pattern, handler                                               \
+    }
 
 static const struct route routes[] = {
     ROUTE("POST", "/api/exchanges", santa_h_exchange_create),
@@ -151,7 +154,8 @@ void santa_api_handle(const struct santa_app *app, const struct santa_request *r
 
     const struct route *hit = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (strcmp(routes[i].method, req->method) == 0 && match(routes[i].pattern, req->path, &ctx)) {
+        if (strcmp(routes[i].method, req->method) == 0 &&
+            match(routes[i].pattern, req->path, &ctx)) {
             hit = &routes[i];
             resp->route = routes[i].name;
             break;

@@ -56,9 +56,10 @@ static void make_problem(struct problem *pr, struct test_rng_state *st, uint32_t
 
 static struct santa_draw_problem as_problem(const struct problem *pr)
 {
-    return (struct santa_draw_problem){
-        .n = pr->n, .excluded = pr->arcs, .excluded_count = pr->arc_count,
-        .no_mutual = pr->no_mutual};
+    return (struct santa_draw_problem){.n = pr->n,
+                                       .excluded = pr->arcs,
+                                       .excluded_count = pr->arc_count,
+                                       .no_mutual = pr->no_mutual};
 }
 
 static bool is_valid(const struct problem *pr, const uint32_t *rec)
@@ -428,8 +429,8 @@ static void test_large_exchanges(void **state)
     for (uint32_t i = 0; i < n * 2; i++)
         arcs[i] = (struct santa_draw_arc){test_rng_uniform(&st, n), test_rng_uniform(&st, n)};
     for (int mode = 0; mode < 2; mode++) {
-        struct santa_draw_problem p = {.n = n, .excluded = arcs, .excluded_count = n * 2,
-                                       .no_mutual = mode == 1};
+        struct santa_draw_problem p = {
+            .n = n, .excluded = arcs, .excluded_count = n * 2, .no_mutual = mode == 1};
         struct santa_draw_result res;
         assert_int_equal(santa_draw_solve(&p, &rng, rec, &res), SANTA_OK);
         memset(seen, 0, n * sizeof *seen);
@@ -440,7 +441,8 @@ static void test_large_exchanges(void **state)
                 assert_int_not_equal(rec[rec[g]], g);
         }
         for (uint32_t i = 0; i < n * 2; i++)
-            assert_true(arcs[i].giver == arcs[i].receiver || rec[arcs[i].giver] != arcs[i].receiver);
+            assert_true(arcs[i].giver == arcs[i].receiver ||
+                        rec[arcs[i].giver] != arcs[i].receiver);
     }
     free(arcs);
     free(rec);
@@ -483,9 +485,10 @@ static void test_out_of_memory_is_unavailable(void **state)
     (void)state;
     struct test_rng_state st;
     struct santa_rng rng = test_rng_make(&st, 9);
-    struct santa_alloc_hooks hooks = {
-        .malloc_fn = limited_malloc, .calloc_fn = limited_calloc,
-        .realloc_fn = limited_realloc, .free_fn = free};
+    struct santa_alloc_hooks hooks = {.malloc_fn = limited_malloc,
+                                      .calloc_fn = limited_calloc,
+                                      .realloc_fn = limited_realloc,
+                                      .free_fn = free};
     santa_alloc_set_hooks(&hooks);
     /* dense 30-person problem: walks the graph, the matcher and the swaps */
     static struct problem pr;

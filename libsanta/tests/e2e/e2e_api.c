@@ -218,8 +218,7 @@ static void test_join_rules(void **state)
              "{\"invite_code\":\"wrong\",\"name\":\"Bob\",\"email\":\"bob@example.org\"}");
     call_expect("POST", path, NULL, body, 403, "bad_invite");
     snprintf(body, sizeof body,
-             "{\"invite_code\":\"%s\",\"name\":\"Ann 2\",\"email\":\"ANN@Example.org\"}",
-             x.invite);
+             "{\"invite_code\":\"%s\",\"name\":\"Ann 2\",\"email\":\"ANN@Example.org\"}", x.invite);
     call_expect("POST", path, NULL, body, 409, "email_taken");
     snprintf(body, sizeof body, "{\"invite_code\":\"%s\",\"name\":\"Bob\",\"email\":\"bob\"}",
              x.invite);
@@ -228,9 +227,10 @@ static void test_join_rules(void **state)
     expect_problem(&r, 400, "validation_failed");
     assert_string_equal(e2e_str(r.json, "field"), "email");
     e2e_resp_free(&r);
-    snprintf(body, sizeof body,
-             "{\"invite_code\":\"%s\",\"name\":\"Bob\",\"email\":\"b@example.org\",\"token\":\"x\"}",
-             x.invite);
+    snprintf(
+        body, sizeof body,
+        "{\"invite_code\":\"%s\",\"name\":\"Bob\",\"email\":\"b@example.org\",\"token\":\"x\"}",
+        x.invite);
     call_expect("POST", path, NULL, body, 400, "unknown_field");
     /* an invite code does not open another exchange */
     struct exchange y;
@@ -340,7 +340,8 @@ static void test_wishlist_and_delete(void **state)
     const char *wish = "{\"wishlist\":\"socks, \\\"warm\\\"\\n=SUM(A1) \xf0\x9f\xa7\xa6 <b>\"}";
     struct e2e_resp r;
     assert_int_equal(call("PUT", path, a.token, wish, &r), 200);
-    assert_string_equal(e2e_str(r.json, "wishlist"), "socks, \"warm\"\n=SUM(A1) \xf0\x9f\xa7\xa6 <b>");
+    assert_string_equal(e2e_str(r.json, "wishlist"),
+                        "socks, \"warm\"\n=SUM(A1) \xf0\x9f\xa7\xa6 <b>");
     e2e_resp_free(&r);
     call_expect("PUT", path, b.token, wish, 403, "forbidden");
     call_expect("PUT", path, x.admin, "{\"wishlist\":\"books\"}", 200, NULL);
@@ -409,7 +410,8 @@ static void test_draw_lifecycle(void **state)
     char recipients[6][64];
     for (int i = 0; i < 6; i++) {
         assert_int_equal(call("GET", assign, p[i].token, NULL, &r), 200);
-        json_t *giver = json_object_get(r.json, "giver"), *to = json_object_get(r.json, "recipient");
+        json_t *giver = json_object_get(r.json, "giver"),
+               *to = json_object_get(r.json, "recipient");
         assert_string_equal(e2e_str(giver, "id"), p[i].id);
         assert_string_not_equal(e2e_str(to, "id"), p[i].id);
         assert_non_null(json_object_get(to, "wishlist"));
