@@ -1,0 +1,119 @@
+# santa-stack - a thin Makefile for workshop users. The real build is CMake
+# (CMakeLists.txt); every target here is a short, readable recipe around it,
+# so `make -n TARGET` shows exactly what a step runs.
+#
+#   make            list the targets
+#   make test       what CI runs (.ci/run)
+
+# bash with errexit/pipefail for every recipe line: a failing command in the
+# middle of a pipeline or a compound line must fail the target, loudly.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# A failed recipe must not leave a half-written target behind.
+.DELETE_ON_ERROR:
+
+STAGE ?= 02-sqlite
+PORT ?=
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Directories: the normal build lands binaries in build/bin (CMakeLists.txt
+# sets CMAKE_RUNTIME_OUTPUT_DIRECTORY); sanitizer builds get their own trees
+# so switching between them never forces a full rebuild of the others.
+BUILD := build
+BUILD_ASAN := build-asan
+BUILD_TSAN := build-tsan
+
+# ctest runs at most two tests at a time: the project's machine has 2 cores
+# and the e2e tests start servers of their own.
+CTEST := ctest --output-on-failure -j2 --no-tests=error
+# Under TSan only the tests with threads in them are worth the 5-15x slowdown:
+# the store conformance suites (concurrent writers) and the end-to-end suites
+# (CivetWeb worker threads, concurrent joins and draws).
+TSAN_TESTS := ^(test_store_.*|e2e_.*)$$
+
+# Sanitizer runtime options: fail on the first report, keep the stack traces
+# useful. halt_on_error makes a TSan race fail the test instead of only
+# printing a warning.
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: help deps build test test-unit test-asan test-tsan demo run stop bench clean
+
+help: ## list the targets
+	@echo "santa-stack: make TARGET"
+	@echo
+	@echo "  deps     install the Debian packages (deploy/install-deps)"
+	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
+	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
+	@echo "  demo     build, start stage 02 and walk one exchange with curl"
+	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
+	@echo "  stop     stop it again:             make stop STAGE=01-csv"
+	@echo "  bench    build and run bench/run-bench (wrk, about 5 minutes)"
+	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"
+	@echo
+	@echo "stages: $$(cd stages && ls -d [0-9]* | tr '\n' ' ')"
+
+deps:
+	deploy/install-deps
+
+# configure every time: cmake only rewrites what changed, and a fresh checkout
+# or a new stage directory is picked up without a separate step.
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: deps
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
+	@echo "make test: all passed (plain, ASan+UBSan, TSan)"
+
+# The three parts of `make test`, also usable one by one while iterating.
+test-unit: build
+	$(CTEST) --test-dir $(BUILD)
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANTA_SANITIZE=address
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	$(CTEST) --test-dir $(BUILD_ASAN)
+
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANTA_SANITIZE=thread
+	cmake --build $(BUILD_TSAN) -j$(JOBS)
+	$(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
+
+demo: build
+	deploy/demo
+
+# `make run` starts the stage in the background through deploy/local/up (the
+# same path the workshop scripts use, so the env file and log are where
+# everyone expects them), prints the URL, then follows the log; Ctrl-C stops
+# the server. Without a terminal (scripts, CI) it returns right after `up`
+# and `make stop` stops the server.
+run: build
+	deploy/local/up $(STAGE) $(if $(PORT),--port $(PORT))
+	@if [ -t 0 ] && [ -t 1 ]; then \
+	  trap 'echo; deploy/local/down $(STAGE)' EXIT; \
+	  trap 'exit 0' INT TERM; \
+	  echo "following $(BUILD)/run/$(STAGE)/santa.log; Ctrl-C stops the server"; \
+	  tail -n 0 -f $(BUILD)/run/$(STAGE)/santa.log; \
+	else \
+	  echo "running in the background; stop it with: make stop STAGE=$(STAGE)"; \
+	fi
+
+stop:
+	deploy/local/down $(STAGE)
+
+bench: build
+	bench/run-bench
+
+# Stop running stages first: their env files (the only record of their PIDs)
+# live in build/run and are about to be deleted.
+clean:
+	for envfile in $(BUILD)/run/*/env; do \
+	  if [ -e "$$envfile" ]; then deploy/local/down "$$(basename "$$(dirname "$$envfile")")"; fi; \
+	done
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

@@ -1,0 +1,8 @@
+# The store test kit: the in-memory reference store, the failing wrapper and
+# the contract suite every back end runs (stages link santa_testkit too).
+add_library(santa_testkit STATIC store_mem.c store_faulty.c store_contract.c)
+target_include_directories(santa_testkit PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(santa_testkit PUBLIC santa_core PkgConfig::CMOCKA Threads::Threads)
+
+# The contract against the reference store itself.
+santa_add_test(test_store_mem SOURCES test_store_mem.c LIBS santa_testkit)

@@ -1,0 +1,234 @@
+/*
+ * store_sqlite_conn.c - connection settings and the per-thread pool.
+ * See store_sqlite_conn.h.
+ */
+#include "store_sqlite_conn.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "santa/alloc.h"
+#include "santa/log.h"
+
+struct sqlite_store_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use */
+    struct sqlite_store_conn *prev, *next;
+};
+
+struct sqlite_store_pool {
+    char *path;
+    /* Each thread's connection. Keys are reused after pthread_key_delete(),
+     * but glibc gives a re-created key a new generation, so a thread never
+     * sees a connection left under the same number by an earlier pool. */
+    pthread_key_t key;
+    pthread_mutex_t lock;            /* guards the list below */
+    struct sqlite_store_conn *head;  /* every open connection */
+};
+
+/* One statement whose result we only check, not read. */
+static int exec_pragma(sqlite3 *db, const char *sql, const char *want)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && want) {
+        const char *got = (const char *)sqlite3_column_text(st, 0);
+        rc = (got && strcmp(got, want) == 0) ? SQLITE_DONE : SQLITE_ERROR;
+    } else if (rc == SQLITE_ROW) {
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **out, char *err,
+                                       size_t errlen)
+{
+    *out = NULL;
+    sqlite3 *db = NULL;
+    /* NOMUTEX: a connection is only ever used by one thread at a time (its
+     * owner, then whoever closes it), so SQLite's own locking is waste. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+                (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return SANTA_UNAVAILABLE;
+    }
+    /* Waits this long for another connection's write lock instead of failing
+     * at once; BEGIN IMMEDIATE makes every writer wait here, at its start. */
+    sqlite3_busy_timeout(db, SQLITE_STORE_BUSY_TIMEOUT_MS);
+    /* Defensive mode: no SQL can corrupt the file (writable_schema ...). */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+
+    static const struct {
+        const char *sql;
+        const char *want; /* expected answer, or NULL */
+    } settings[] = {
+        /* WAL: readers never block the writer nor the writer the readers, and
+         * a commit is one append to the log. The mode is stored in the file;
+         * asking again on each connection is a cheap check that it held
+         * (it cannot on a file system without shared memory). */
+        {"PRAGMA journal_mode=WAL", "wal"},
+        /* FULL: the WAL is fsynced at every commit, so an acknowledged join
+         * survives a power cut, not only a crash of the process. NORMAL would
+         * save that fsync but may lose the last commits on power loss. */
+        {"PRAGMA synchronous=FULL", NULL},
+        /* Off by default, per connection: the cascades from participants to
+         * exclusions and outbox rely on it. */
+        {"PRAGMA foreign_keys=ON", NULL},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        rc = exec_pragma(db, settings[i].sql, settings[i].want);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s on %s failed: %s", settings[i].sql, path,
+                     rc == SQLITE_ERROR && settings[i].want ? "the mode did not change"
+                                                            : sqlite3_errmsg(db));
+            sqlite3_close(db);
+            return SANTA_UNAVAILABLE;
+        }
+    }
+    *out = db;
+    return SANTA_OK;
+}
+
+static void conn_close(struct sqlite_store_conn *c)
+{
+    for (int i = 0; i < SQ_COUNT; i++)
+        sqlite3_finalize(c->stmt[i]);
+    int rc = sqlite3_close(c->db);
+    if (rc != SQLITE_OK)
+        santa_log(SANTA_LOG_WARN, "store sqlite: closing a connection: %s", sqlite3_errstr(rc));
+    santa_free(c);
+}
+
+struct sqlite_store_pool *sqlite_store_pool_new(const char *path)
+{
+    struct sqlite_store_pool *p = santa_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->path = santa_strdup(path);
+    if (!p->path) {
+        santa_free(p);
+        return NULL;
+    }
+    /* No destructor: a connection outlives a thread that exits without
+     * thread_stop, and pool_free() closes it from the list. */
+    if (pthread_key_create(&p->key, NULL) != 0) {
+        santa_free(p->path);
+        santa_free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    return p;
+}
+
+void sqlite_store_pool_free(struct sqlite_store_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    struct sqlite_store_conn *c = p->head;
+    p->head = NULL;
+    pthread_mutex_unlock(&p->lock);
+    while (c) {
+        struct sqlite_store_conn *next = c->next;
+        conn_close(c);
+        c = next;
+    }
+    pthread_key_delete(p->key);
+    pthread_mutex_destroy(&p->lock);
+    santa_free(p->path);
+    santa_free(p);
+}
+
+enum santa_status sqlite_store_pool_conn(struct sqlite_store_pool *p,
+                                         struct sqlite_store_conn **out)
+{
+    struct sqlite_store_conn *c = pthread_getspecific(p->key);
+    if (c) {
+        *out = c;
+        return SANTA_OK;
+    }
+    c = santa_calloc(1, sizeof *c);
+    if (!c) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: out of memory opening a connection");
+        return SANTA_UNAVAILABLE;
+    }
+    char err[512];
+    if (sqlite_store_db_open(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: %s", err);
+        santa_free(c);
+        return SANTA_UNAVAILABLE;
+    }
+    if (pthread_setspecific(p->key, c) != 0) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: cannot remember this thread's connection");
+        conn_close(c);
+        return SANTA_UNAVAILABLE;
+    }
+    pthread_mutex_lock(&p->lock);
+    c->next = p->head;
+    if (p->head)
+        p->head->prev = c;
+    p->head = c;
+    pthread_mutex_unlock(&p->lock);
+    *out = c;
+    return SANTA_OK;
+}
+
+void sqlite_store_pool_thread_stop(struct sqlite_store_pool *p)
+{
+    struct sqlite_store_conn *c = pthread_getspecific(p->key);
+    if (!c)
+        return;
+    pthread_setspecific(p->key, NULL);
+    pthread_mutex_lock(&p->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        p->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&p->lock);
+    conn_close(c);
+}
+
+sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c)
+{
+    return c->db;
+}
+
+sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_store_query q)
+{
+    if (c->stmt[q])
+        return c->stmt[q];
+    /* PERSISTENT: these statements live as long as the connection, so SQLite
+     * should not take their memory from its short-term lookaside pool. */
+    int rc = sqlite3_prepare_v3(c->db, sqlite_store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+                                &c->stmt[q], NULL);
+    if (rc != SQLITE_OK) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: prepare %s: %s", sqlite_store_sql_name[q],
+                  sqlite3_errmsg(c->db));
+        sqlite3_finalize(c->stmt[q]);
+        c->stmt[q] = NULL;
+    }
+    return c->stmt[q];
+}
+
+enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char *what, int rc)
+{
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        santa_log(SANTA_LOG_ERROR, "store sqlite: %s: DATABASE CORRUPT: %s (%s)", what,
+                  sqlite3_errmsg(c->db), sqlite3_errstr(rc));
+    else
+        santa_log(SANTA_LOG_WARN, "store sqlite: %s: %s (%s)", what, sqlite3_errmsg(c->db),
+                  sqlite3_errstr(rc));
+    return SANTA_UNAVAILABLE;
+}

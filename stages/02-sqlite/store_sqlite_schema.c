@@ -1,0 +1,160 @@
+/*
+ * store_sqlite_schema.c - ordered migrations, applied by user_version.
+ * See store_sqlite_schema.h.
+ *
+ * Never edit a migration that has shipped: a database that already ran it
+ * would not run it again. Add a new one at the end instead.
+ */
+#include "store_sqlite_schema.h"
+
+#include <stdio.h>
+
+/* Migration 1: the whole model. Notes on the choices:
+ *  - Hashes are BLOBs (32 bytes), compared by the UNIQUE index.
+ *  - participants.seq is the rowid; AUTOINCREMENT so a removed last
+ *    participant's seq is never handed out again (a cursor keeps meaning
+ *    "after this person").
+ *  - Every foreign key column has an index: the lookups need them, and so
+ *    does SQLite itself when it checks or cascades a delete.
+ *  - exclusions are keyed (giver, receiver), so adding one twice is a no-op
+ *    with INSERT OR IGNORE; removing a participant cascades to them. */
+static const char migration_1[] =
+    "CREATE TABLE exchanges ("
+    "  id            TEXT PRIMARY KEY NOT NULL,"
+    "  name          TEXT NOT NULL,"
+    "  budget        TEXT,"
+    "  exchange_date TEXT NOT NULL DEFAULT '',"
+    "  no_mutual     INTEGER NOT NULL DEFAULT 0,"
+    "  drawn         INTEGER NOT NULL DEFAULT 0,"
+    "  participant_count INTEGER NOT NULL DEFAULT 0,"
+    "  admin_hash    BLOB NOT NULL,"
+    "  invite_hash   BLOB NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX exchanges_admin_hash ON exchanges(admin_hash);"
+
+    "CREATE TABLE participants ("
+    "  seq         INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id          TEXT NOT NULL UNIQUE,"
+    "  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+    "  name        TEXT NOT NULL,"
+    "  email       TEXT NOT NULL,"
+    "  email_key   TEXT NOT NULL,"
+    "  wishlist    TEXT NOT NULL DEFAULT '',"
+    "  token_hash  BLOB NOT NULL,"
+    "  UNIQUE (exchange_id, email_key)"
+    ");"
+    "CREATE UNIQUE INDEX participants_token_hash ON participants(token_hash);"
+    "CREATE INDEX participants_exchange_seq ON participants(exchange_id, seq);"
+    /* Counting an exchange's participants is a range over the index: 100,000
+     * entries for a full exchange, at every join (the EXCHANGE_FULL check).
+     * The count is kept in the exchange row instead, by triggers, so it is
+     * changed in the same transaction as the row it counts and no code path
+     * can forget it. */
+    "CREATE TRIGGER participants_count_insert AFTER INSERT ON participants BEGIN"
+    "  UPDATE exchanges SET participant_count = participant_count + 1"
+    "   WHERE id = NEW.exchange_id;"
+    "END;"
+    "CREATE TRIGGER participants_count_delete AFTER DELETE ON participants BEGIN"
+    "  UPDATE exchanges SET participant_count = participant_count - 1"
+    "   WHERE id = OLD.exchange_id;"
+    "END;"
+
+    "CREATE TABLE exclusions ("
+    "  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+    "  giver_id    TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+    "  receiver_id TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (giver_id, receiver_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX exclusions_receiver ON exclusions(receiver_id);"
+    "CREATE INDEX exclusions_exchange ON exclusions(exchange_id);"
+
+    "CREATE TABLE assignments ("
+    "  giver_id     TEXT PRIMARY KEY NOT NULL REFERENCES participants(id),"
+    "  exchange_id  TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+    "  recipient_id TEXT NOT NULL REFERENCES participants(id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX assignments_exchange ON assignments(exchange_id);"
+    "CREATE INDEX assignments_recipient ON assignments(recipient_id);"
+
+    /* The outbox is read by a sender that is not part of this stage; its
+     * partial index lets that sender find unsent mail without a scan. */
+    "CREATE TABLE outbox ("
+    "  id             INTEGER PRIMARY KEY,"
+    "  exchange_id    TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
+    "  participant_id TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+    "  email          TEXT NOT NULL,"
+    "  kind           TEXT NOT NULL DEFAULT 'reminder',"
+    "  queued_at      TEXT NOT NULL,"
+    "  sent_at        TEXT"
+    ");"
+    "CREATE INDEX outbox_exchange ON outbox(exchange_id);"
+    "CREATE INDEX outbox_participant ON outbox(participant_id);"
+    "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent_at IS NULL;"
+
+    "PRAGMA user_version = 1;";
+
+static const char *const migrations[] = {
+    migration_1,
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+int sqlite_store_schema_version(void)
+{
+    return MIGRATION_COUNT;
+}
+
+static int read_user_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *version = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum santa_status sqlite_store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    /* IMMEDIATE: two processes opening a fresh database at once must not
+     * both create the tables; the second waits, then sees the new version. */
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot start the migration transaction: %s", sqlite3_errmsg(db));
+        return SANTA_UNAVAILABLE;
+    }
+    int version = 0;
+    rc = read_user_version(db, &version);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (version > MIGRATION_COUNT) {
+        snprintf(err, errlen, "database schema version %d is newer than this program's (%d)",
+                 version, MIGRATION_COUNT);
+        goto fail;
+    }
+    for (int v = version + 1; v <= MIGRATION_COUNT; v++) {
+        rc = sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "schema migration %d failed: %s", v, sqlite3_errmsg(db));
+            goto fail;
+        }
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot commit the schema migration: %s", sqlite3_errmsg(db));
+        goto fail;
+    }
+    return SANTA_OK;
+
+fail:
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return SANTA_UNAVAILABLE;
+}
