@@ -165,9 +165,10 @@ static void *flusher(void *arg)
         until.tv_sec += sd.interval_ms / 1000 + until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         int rc = pthread_cond_timedwait(&sd.wake, &sd.lock, &until);
-        if (rc == ETIMEDOUT || sd.stop)
-            flush_locked(); /* a last flush on stop too */
+        if (rc == ETIMEDOUT && !sd.stop)
+            flush_locked();
     }
+    flush_locked(); /* the last one, even when stop came before this thread first ran */
     pthread_mutex_unlock(&sd.lock);
     return NULL;
 }
