@@ -309,7 +309,8 @@ static void *collect(void *arg)
             break;
         }
     }
-    static const char ok[] = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    static const char ok[] =
+        "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     ssize_t w = write(conn, ok, sizeof ok - 1);
     (void)w;
     close(conn);
