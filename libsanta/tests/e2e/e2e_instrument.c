@@ -131,7 +131,7 @@ static void test_traced_requests(void **state)
     assert_int_equal(e2e_request(&server, "GET", "/api/exchanges/nope/x", NULL, NULL, 0, NULL, &r),
                      0);
     assert_int_equal(r.status, 404);
-    assert_true(e2e_has_header(&r, "Server-Timing", "app;dur="));
+    assert_true(e2e_has_header(&r, "Server-Timing", "store;dur="));
     e2e_resp_free(&r);
 }
 
