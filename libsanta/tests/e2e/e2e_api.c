@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,7 +573,8 @@ struct stream_job {
     const struct exchange *x;
     int thread;
     char (*acked)[64];
-    int nacked, cap;
+    atomic_int nacked; /* the main thread watches it while the worker runs */
+    int cap;
 };
 
 static void *stream_worker(void *arg)
@@ -586,8 +588,11 @@ static void *stream_worker(void *arg)
                  job->x->invite, job->thread, i, job->thread, i);
         struct e2e_resp r;
         int rc = e2e_request(&server, "POST", path, NULL, body, strlen(body), NULL, &r);
-        if (rc == 0 && r.status == 201)
-            snprintf(job->acked[job->nacked++], 64, "%s", e2e_str(r.json, "id"));
+        if (rc == 0 && r.status == 201) {
+            int n = atomic_load(&job->nacked);
+            snprintf(job->acked[n], 64, "%s", e2e_str(r.json, "id"));
+            atomic_store(&job->nacked, n + 1);
+        }
         e2e_resp_free(&r);
         if (rc != 0)
             break; /* the server is gone */
@@ -631,14 +636,18 @@ static void test_kill9_loses_no_acknowledged_join(void **state)
     pthread_t t[THREADS];
     struct stream_job jobs[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        jobs[i] = (struct stream_job){&x, i, calloc(CAP, 64), 0, CAP};
+        jobs[i].x = &x;
+        jobs[i].thread = i;
+        jobs[i].acked = calloc(CAP, 64);
+        atomic_init(&jobs[i].nacked, 0);
+        jobs[i].cap = CAP;
         pthread_create(&t[i], NULL, stream_worker, &jobs[i]);
     }
     /* Let a few hundred joins through, then pull the plug mid-stream. */
     for (int waited = 0; waited < 200; waited++) {
         int total = 0;
         for (int i = 0; i < THREADS; i++)
-            total += jobs[i].nacked;
+            total += atomic_load(&jobs[i].nacked);
         if (total >= 300)
             break;
         struct timespec ts = {0, 50 * 1000000L};
