@@ -57,12 +57,13 @@ static void post_add(const char *json, size_t n)
     ex.batch_spans++;
 }
 
-static void drain_one(struct inst_tstate *t, char *buf, size_t cap, uint64_t *last_dropped)
+static void drain_one(struct inst_tstate *t, struct inst_span *ring, char *buf, size_t cap,
+                      uint64_t *last_dropped)
 {
     uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
     for (; tail != head; tail++) {
-        const struct inst_span *s = &t->ring[tail % INST_RING_SPANS];
+        const struct inst_span *s = &ring[tail % INST_RING_SPANS];
         size_t n = inst_zipkin_span(s, inst_g.service, buf, cap - 1);
         if (n == 0)
             continue;
@@ -87,9 +88,11 @@ static void drain_all(char *buf, size_t cap)
     static uint64_t seen[4096];
     size_t i = 0;
     for (struct inst_tstate *t = atomic_load_explicit(&inst_g.threads, memory_order_acquire); t;
-         t = t->next, i++)
-        if (t->ring)
-            drain_one(t, buf, cap, i < 4096 ? &seen[i] : NULL);
+         t = t->next, i++) {
+        struct inst_span *ring = atomic_load_explicit(&t->ring, memory_order_acquire);
+        if (ring)
+            drain_one(t, ring, buf, cap, i < 4096 ? &seen[i] : NULL);
+    }
     post_flush();
     if (ex.file)
         fflush(ex.file);
