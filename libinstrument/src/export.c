@@ -101,6 +101,7 @@ static void drain_all(char *buf, size_t cap)
 static void *exporter(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "inst-export"); /* visible in top -H and perf */
     char *buf = malloc(8192);
     uint32_t ms = inst_g.opts.export_interval_ms ? inst_g.opts.export_interval_ms : 100;
     /* Drain after every wait, including the one that saw stop: a stop that comes before
