@@ -31,7 +31,7 @@ static struct {
     char *batch;
     size_t batch_len;
     size_t batch_spans;
-    struct inst_metric *exported, *dropped, *post_errors;
+    struct inst_metric *exported, *dropped, *post_errors, *file_errors;
 } ex = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void post_flush(void)
@@ -70,7 +70,8 @@ static void drain_one(struct inst_tstate *t, struct inst_span *ring, char *buf, 
         post_add(buf, n);
         if (ex.file) {
             buf[n] = '\n';
-            fwrite(buf, 1, n + 1, ex.file);
+            if (fwrite(buf, 1, n + 1, ex.file) != n + 1)
+                inst_counter_add(ex.file_errors, 1); /* disk full: counted, not retried */
         }
         inst_counter_add(ex.exported, 1);
     }
@@ -136,6 +137,9 @@ int inst_export_start(char *err, size_t errlen)
                                       NULL, 0);
     ex.post_errors = inst_metric_register(INST_COUNTER, "inst_zipkin_post_errors_total",
                                           "Span batches the Zipkin collector did not accept.",
+                                          NULL, 0);
+    ex.file_errors = inst_metric_register(INST_COUNTER, "inst_trace_file_errors_total",
+                                          "Spans that could not be written to the trace file.",
                                           NULL, 0);
     if (o->trace_file && (ex.file = fopen(o->trace_file, "a")) == NULL) {
         snprintf(err, errlen, "cannot open the trace file %s: %s", o->trace_file,
