@@ -306,11 +306,18 @@ static int txn_key(struct pstate *ps, const char *k, char *v)
         if (t->nsteps) {
             return fail(ps, "steps: given twice for transaction '%s'", t->name);
         }
-        for (char *save = NULL, *item = strtok_r(v, ",", &save); item;
-             item = strtok_r(NULL, ",", &save)) {
+        /* Split by hand: strtok would skip an empty item instead of reporting it. */
+        for (char *item = v;;) {
+            size_t n = strcspn(item, ",");
+            bool last = item[n] == '\0';
+            item[n] = '\0';
             if (step_item(ps, t, item) != 0) {
                 return -1;
             }
+            if (last) {
+                break;
+            }
+            item += n + 1;
         }
         return t->nsteps ? 0 : fail(ps, "steps: the list is empty");
     }
