@@ -151,6 +151,7 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
     inst_hist_record(&s->timer[r->timer], r->latency_ns);
     s->timer_req[r->timer]++;
     s->requests++;
+    s->in_time += r->in_time;
     if (err) {
         s->timer_err[r->timer]++;
         s->errors++;
@@ -231,6 +232,7 @@ int load_stats_merge(struct load_stats *dst, const struct load_stats *src)
     }
     dst->requests += src->requests;
     dst->errors += src->errors;
+    dst->in_time += src->in_time;
     for (int i = 0; i < LOAD_ERR_COUNT; i++) {
         dst->err_kind[i] += src->err_kind[i];
     }

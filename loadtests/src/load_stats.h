@@ -46,6 +46,7 @@ struct load_record {
     unsigned txn, timer;
     enum load_err err;
     const uint8_t *trace; /* 16 bytes */
+    bool in_time;         /* completed before the measured period ended */
 };
 
 struct load_sample {
@@ -73,6 +74,7 @@ struct load_stats {
     struct inst_hist *txn;      /* [ntxns]: whole-transaction durations */
     uint64_t *timer_req, *timer_err, *txn_count, *txn_err;
     uint64_t requests, errors, err_kind[LOAD_ERR_COUNT];
+    uint64_t in_time;           /* requests completed before the end of the period */
     struct inst_hist **sec;     /* [nsec], allocated on first use */
     struct inst_hist **sec_lag; /* [nsec] */
     uint64_t *sec_req, *sec_err;

@@ -241,6 +241,7 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
         .timer = t->steps[v->step].timer,
         .err = err,
         .trace = v->trace,
+        .in_time = done < w->clk->end,
     };
     if (status > 0) {
         r.st_us[0] = v->resp.st_app_us;
@@ -276,7 +277,12 @@ static void set_busy(struct load_worker *w, struct load_vu *v, enum vu_state s)
 static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t pause)
 {
     struct load_vu *v = vu_at(w, i);
-    if (now >= w->clk->end) {
+    struct load_sched *s = &w->sched[v->group];
+    bool open = open_loop(w, v->group);
+    /* Open loop: starts scheduled before the end are still owed after it (the
+       backlog of a server that fell behind), so only a user with nothing due
+       stops. */
+    if (now >= w->clk->end && !(open && s->next <= now && s->next < w->clk->end)) {
         set_busy(w, v, V_DONE);
         return;
     }
@@ -286,11 +292,10 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
         heap_push(w, now + pause, i);
         return;
     }
-    if (!open_loop(w, v->group)) {
+    if (!open) {
         start_txn(w, i, now, now);
         return;
     }
-    struct load_sched *s = &w->sched[v->group];
     if (s->next <= now && s->next < w->clk->end) {
         uint64_t slot = s->next;
         s->next += s->interval;
@@ -525,10 +530,10 @@ static void timers(struct load_worker *w, uint64_t now)
         struct load_vu *v = vu_at(w, i);
         if (v->state >= V_CONNECT && v->state <= V_RECV) {
             drive(w, i, now); /* deferred by start_request */
-        } else if (now >= w->clk->end) {
-            set_busy(w, v, V_DONE);
         } else if (open_loop(w, v->group)) {
             user_free(w, i, now, 0);
+        } else if (now >= w->clk->end) {
+            set_busy(w, v, V_DONE);
         } else {
             start_txn(w, i, v->intended, now);
         }
