@@ -18,7 +18,7 @@
 
 enum opt_id {
     O_URL, O_THREADS, O_CONNS, O_DURATION, O_RATE, O_SCENARIO, O_WARMUP, O_RAMPUP, O_THINK,
-    O_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET, O_NO_METRICS, O_HELP
+    O_TIMEOUT, O_SETUP_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET, O_NO_METRICS, O_HELP
 };
 
 struct opt {
@@ -47,6 +47,8 @@ static const struct opt opts[] = {
     {O_RAMPUP, "rampup", 0, "SECONDS", 0, 600, "closed loop: start the users over this time"},
     {O_THINK, "think-ms", 0, "MS", 0, 600000, "closed loop: pause between transactions (0)"},
     {O_TIMEOUT, "timeout", 'T', "MS", 1, 600000, "per-request timeout (5000)"},
+    {O_SETUP_TIMEOUT, "setup-timeout", 0, "SECONDS", 1, 3600,
+     "give up when seeding takes longer (300)"},
     {O_SEED_EX, "seed-exchanges", 0, "E", 0, 100000, "set-up: create E exchanges first"},
     {O_SEED_PARTS, "seed-participants", 0, "P", 0, 10000000,
      "set-up: and P participants spread over them"},
@@ -210,6 +212,7 @@ int main(int argc, char **argv)
     }
     cfg.threads = cl.given[O_THREADS] ? (unsigned)cl.num[O_THREADS] : 2;
     cfg.timeout_ms = cl.given[O_TIMEOUT] ? (unsigned)cl.num[O_TIMEOUT] : 5000;
+    cfg.setup_timeout_s = cl.given[O_SETUP_TIMEOUT] ? (unsigned)cl.num[O_SETUP_TIMEOUT] : 300;
     cfg.think_ms = cl.num[O_THINK];
     cfg.progress = !cl.given[O_QUIET];
     cfg.scrape_metrics = !cl.given[O_NO_METRICS];

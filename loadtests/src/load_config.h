@@ -17,6 +17,7 @@ struct load_config {
     struct sockaddr_in addr;
     unsigned threads;
     unsigned timeout_ms;    /* per request */
+    unsigned setup_timeout_s; /* the whole set-up (seeding) phase */
     double think_ms;        /* closed loop: pause between transactions (besides the txn's own) */
     bool open_loop;         /* some group has a rate */
     const char *out_dir;    /* results folder, NULL for none */

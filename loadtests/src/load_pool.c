@@ -28,6 +28,7 @@ struct seed_run {
     _Atomic uint32_t next;
     _Atomic uint32_t done;
     _Atomic int failed;
+    long long deadline_ms;  /* CLOCK_MONOTONIC: the set-up must be done by then */
     char err[256];
     pthread_mutex_t err_lock;
 };
@@ -37,6 +38,13 @@ struct seed_worker {
     unsigned id;
     pthread_t thread;
 };
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void set_error(struct seed_run *r, const char *what, int status, const char *body)
 {
@@ -123,7 +131,14 @@ static void *seed_main(void *arg)
     }
     for (;;) {
         uint32_t i = atomic_fetch_add(&r->next, 1);
-        if (i >= r->njobs || atomic_load(&r->failed) || job(r, &c, &ctx, i) != 0) {
+        if (i >= r->njobs || atomic_load(&r->failed)) {
+            break;
+        }
+        if (mono_ms() > r->deadline_ms) {
+            set_error(r, "set-up", -1, "did not finish within --setup-timeout");
+            break;
+        }
+        if (job(r, &c, &ctx, i) != 0) {
             break;
         }
         atomic_fetch_add(&r->done, 1);
@@ -188,7 +203,8 @@ int load_pool_seed(struct load_pool *p, const struct load_config *cfg, unsigned 
         load_pool_release(p);
         return -1;
     }
-    struct seed_run r = {.pool = p, .cfg = cfg};
+    struct seed_run r = {.pool = p, .cfg = cfg,
+                         .deadline_ms = mono_ms() + (long long)cfg->setup_timeout_s * 1000};
     pthread_mutex_init(&r.err_lock, NULL);
     int rc = run_phase(&r, PH_CREATE, exchanges, workers, quiet);
     if (rc == 0 && participants) {

@@ -38,6 +38,7 @@ struct load_vu {
     uint64_t txn_start;       /* intended start of the transaction */
     uint64_t intended;        /* intended start of the current request */
     uint64_t ready;           /* when it could have been sent (>= intended) */
+    uint64_t free_at;         /* when the user last became free to send */
     uint64_t deadline;
     bool txn_failed;
     size_t req_len, req_off;
@@ -279,6 +280,7 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
     struct load_vu *v = vu_at(w, i);
     struct load_sched *s = &w->sched[v->group];
     bool open = open_loop(w, v->group);
+    v->free_at = now;
     /* Open loop: starts scheduled before the end are still owed after it (the
        backlog of a server that fell behind), so only a user with nothing due
        stops. */
@@ -325,7 +327,9 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
     struct load_vu *v = vu_at(w, i);
     const struct load_step *s = &w->cfg->sc.txns[v->txn].steps[v->step];
     v->intended = intended;
-    v->ready = intended > now ? intended : now;
+    /* It could go out at its intended start, or once the user was free, whichever
+       is later; anything after that is the generator's own delay. */
+    v->ready = intended > v->free_at ? intended : v->free_at;
     v->retried = false;
     int n = load_step_request(s->kind, &w->ctx, &v->st, v->req, sizeof(v->req), v->trace);
     if (n < 0) {
@@ -343,7 +347,8 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
     v->deadline = now + (uint64_t)w->cfg->timeout_ms * 1000000u;
     set_busy(w, v, v->fd >= 0 ? V_SEND : V_CONNECT);
     if (measured(w, intended)) {
-        load_stats_lag(&w->stats, intended - w->clk->meas, now - v->ready);
+        uint64_t t = now_ns();
+        load_stats_lag(&w->stats, intended - w->clk->meas, t > v->ready ? t - v->ready : 0);
     }
     if (w->depth < 8) {
         drive(w, i, now);
@@ -379,6 +384,7 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
     const struct load_txn *t = &w->cfg->sc.txns[v->txn];
     const struct load_step *s = &t->steps[v->step];
     int status = err == LOAD_ERR_NONE ? v->resp.status : 0;
+    v->free_at = now;
     if (err == LOAD_ERR_NONE) {
         err = load_step_response(s->kind, &v->st, status, v->body, v->resp.body_len);
         if (!v->resp.keep_alive) {
