@@ -18,7 +18,8 @@
 
 enum opt_id {
     O_URL, O_THREADS, O_CONNS, O_DURATION, O_RATE, O_SCENARIO, O_WARMUP, O_RAMPUP, O_THINK,
-    O_TIMEOUT, O_SETUP_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET, O_NO_METRICS, O_HELP
+    O_TIMEOUT, O_SETUP_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET,
+    O_NO_METRICS, O_HELP
 };
 
 struct opt {
@@ -43,7 +44,8 @@ static const struct opt opts[] = {
      "open loop at this rate (plain: requests/s; scenario: transactions/s),\n"
      "                          latency from each request's intended start"},
     {O_SCENARIO, "scenario", 's', "FILE", 0, 0, "scenario mode: run FILE (loadtests/README.md)"},
-    {O_WARMUP, "warmup", 'w', "SECONDS", 0, 600, "run but do not count (plain: 0; scenario: warmup)"},
+    {O_WARMUP, "warmup", 'w', "SECONDS", 0, 600,
+     "run but do not count (plain: 0; scenario: warmup)"},
     {O_RAMPUP, "rampup", 0, "SECONDS", 0, 600, "closed loop: start the users over this time"},
     {O_THINK, "think-ms", 0, "MS", 0, 600000, "closed loop: pause between transactions (0)"},
     {O_TIMEOUT, "timeout", 'T', "MS", 1, 600000, "per-request timeout (5000)"},
@@ -75,7 +77,11 @@ static void usage(FILE *f)
             snprintf(left, sizeof(left), "    --%s%s%s", opts[i].lng, opts[i].arg ? " " : "",
                      opts[i].arg ? opts[i].arg : "");
         }
-        fprintf(f, "  %-24s%s\n", left, opts[i].help);
+        if (strlen(left) < 24) {
+            fprintf(f, "  %-24s%s\n", left, opts[i].help);
+        } else {
+            fprintf(f, "  %s\n  %-24s%s\n", left, "", opts[i].help);
+        }
     }
     fprintf(f, "\nexit: 0 ok, 1 error, 2 an --assert failed, 3 the generator was the bottleneck\n");
 }

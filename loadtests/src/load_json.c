@@ -172,9 +172,10 @@ int load_json_write_summary(const char *path, const struct load_summary *s, char
         distribution(st->all), "errors_by_kind", kinds, "transactions", transactions(s, st),
         "server_timing_ms", server_timing(st), "generator", gen, "slowest", slowest(s, st));
     if (root) {
-        /* Beyond the contract: the rate of answers that came back within the period
-           (open loop: compare with meta.rate; requests/rps also count the backlog
-           of starts owed at the end, answered during the drain). */
+        /* Beyond the contract: the rate of answers that came back within the period,
+           whenever their request started (open loop: compare with meta.rate;
+           requests/rps count requests by intended start, including the backlog
+           owed at the end and answered during the drain). */
         json_object_set_new(root, "completed_in_period", json_integer((json_int_t)st->in_time));
         json_object_set_new(root, "achieved_rps",
                             num(s->duration_s > 0 ? (double)st->in_time / s->duration_s : 0));

@@ -151,7 +151,6 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
     inst_hist_record(&s->timer[r->timer], r->latency_ns);
     s->timer_req[r->timer]++;
     s->requests++;
-    s->in_time += r->in_time;
     if (err) {
         s->timer_err[r->timer]++;
         s->errors++;
@@ -179,6 +178,11 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
     keep_slowest(s, r);
     atomic_store_explicit(&s->live_requests, s->requests, memory_order_relaxed);
     atomic_store_explicit(&s->live_errors, s->errors, memory_order_relaxed);
+}
+
+void load_stats_completed(struct load_stats *s)
+{
+    s->in_time++;
 }
 
 void load_stats_txn(struct load_stats *s, unsigned txn, uint64_t duration_ns, bool error)

@@ -46,7 +46,6 @@ struct load_record {
     unsigned txn, timer;
     enum load_err err;
     const uint8_t *trace; /* 16 bytes */
-    bool in_time;         /* completed before the measured period ended */
 };
 
 struct load_sample {
@@ -74,7 +73,8 @@ struct load_stats {
     struct inst_hist *txn;      /* [ntxns]: whole-transaction durations */
     uint64_t *timer_req, *timer_err, *txn_count, *txn_err;
     uint64_t requests, errors, err_kind[LOAD_ERR_COUNT];
-    uint64_t in_time;           /* requests completed before the end of the period */
+    uint64_t in_time;           /* answers completed within the measured period, whatever
+                                   their intended start (load_stats_completed) */
     struct inst_hist **sec;     /* [nsec], allocated on first use */
     struct inst_hist **sec_lag; /* [nsec] */
     uint64_t *sec_req, *sec_err;
@@ -93,6 +93,9 @@ void load_stats_release(struct load_stats *s);
 
 /* One request of the measured period. */
 void load_stats_record(struct load_stats *s, const struct load_record *r);
+/* An answer (of any request, warm-up included) came back within the measured period. */
+void load_stats_completed(struct load_stats *s);
+
 /* One whole transaction of the measured period. */
 void load_stats_txn(struct load_stats *s, unsigned txn, uint64_t duration_ns, bool error);
 /* The send lag of one request (t_ns as in load_record). */

@@ -242,7 +242,6 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
         .timer = t->steps[v->step].timer,
         .err = err,
         .trace = v->trace,
-        .in_time = done < w->clk->end,
     };
     if (status > 0) {
         r.st_us[0] = v->resp.st_app_us;
@@ -396,6 +395,11 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
         close_conn(v);
     }
     record(w, v, now, status, err);
+    if (status > 0 && now >= w->clk->meas && now < w->clk->end) {
+        /* Answers within the period, warm-up requests included: what the server
+           delivered in it, the open loop's achieved rate. */
+        load_stats_completed(&w->stats);
+    }
     if (err != LOAD_ERR_NONE) {
         v->txn_failed = true;
         txn_done(w, i, now, err == LOAD_ERR_CONNECT);
