@@ -128,8 +128,11 @@ static json_t *slowest(const struct load_summary *s, const struct load_stats *st
     json_t *a = json_array();
     for (unsigned i = 0; i < st->nslow; i++) {
         const struct load_slow *x = &st->slow[i];
-        char hex[33];
-        load_trace_hex(x->trace, hex);
+        static const uint8_t zero[16];
+        char hex[33] = ""; /* empty for a request that was never sent */
+        if (memcmp(x->trace, zero, sizeof(zero)) != 0) {
+            load_trace_hex(x->trace, hex);
+        }
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "trace_id", hex, "transaction",
                          sc->txns[x->txn].name, "step", sc->timers[x->timer].name, "status",

@@ -148,7 +148,7 @@ static void print_summary(const struct load_config *cfg, const struct load_summa
     printf("  requests %llu  errors %llu  %.1f req/s", (unsigned long long)st->requests,
            (unsigned long long)st->errors, s->duration_s > 0 ? st->requests / s->duration_s : 0);
     if (s->rate > 0) {
-        printf("\n  open loop: target %.1f/s, scheduled and sent %.2f%%, answered within the "
+        printf("\n  open loop: target %.1f/s, scheduled %.2f%%, answered within the "
                "period %.1f/s = %.2f%% of target", s->rate,
                100.0 * st->requests / s->duration_s / s->rate, st->in_time / s->duration_s,
                100.0 * st->in_time / s->duration_s / s->rate);

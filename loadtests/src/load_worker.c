@@ -283,7 +283,8 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
     /* Open loop: starts scheduled before the end are still owed after it (the
        backlog of a server that fell behind), so only a user with nothing due
        stops. */
-    if (now >= w->clk->end && !(open && s->next <= now && s->next < w->clk->end)) {
+    if (now >= w->clk->stop ||
+        (now >= w->clk->end && !(open && s->next <= now && s->next < w->clk->end))) {
         set_busy(w, v, V_DONE);
         return;
     }
@@ -568,6 +569,29 @@ static void timers(struct load_worker *w, uint64_t now)
     }
 }
 
+/* Open loop: starts owed from the measured period that no user could take before
+   the stop (the server fell too far behind) are requests that never got an
+   answer: timeouts, with the latency they had reached, not silently dropped. */
+static void unsent(struct load_worker *w, uint64_t now)
+{
+    static const uint8_t no_trace[16];
+    for (unsigned g = 0; g < w->cfg->sc.ngroups; g++) {
+        struct load_sched *s = &w->sched[g];
+        const struct load_group *gr = &w->cfg->sc.groups[g];
+        for (; s->interval && s->next < w->clk->end; s->next += s->interval) {
+            if (s->next < w->clk->meas) {
+                continue;
+            }
+            unsigned txn = gr->txns[0];
+            struct load_record r = {.t_ns = s->next - w->clk->meas, .latency_ns = now - s->next,
+                                    .st_us = {-1, -1, -1}, .txn = txn,
+                                    .timer = w->cfg->sc.txns[txn].steps[0].timer,
+                                    .err = LOAD_ERR_TIMEOUT, .trace = no_trace};
+            load_stats_record(&w->stats, &r);
+        }
+    }
+}
+
 /* How long epoll may sleep: until the next wake-up, due start or timeout scan. */
 static uint64_t next_event(struct load_worker *w, uint64_t now)
 {
@@ -622,7 +646,10 @@ void load_worker_run(struct load_worker *w)
         }
     }
     /* Whatever is still in flight at stop never answered in time. */
-    timers(w, w->clk->stop > now_ns() ? w->clk->stop : now_ns());
+    uint64_t end = w->clk->stop > now_ns() ? w->clk->stop : now_ns();
+    w->next_scan = 0;
+    timers(w, end);
+    unsent(w, end);
     w->cpu_ns = thread_cpu_ns() - cpu0;
     w->loop_ns = now_ns() - wall0;
 }

@@ -123,7 +123,8 @@ static void slow_stop(struct slow_server *s)
 }
 
 /* Runs santa-load's plain mode against the server; returns the parsed summary. */
-static json_t *run(struct slow_server *s, unsigned users, double rate, double secs)
+static json_t *run(struct slow_server *s, unsigned users, double rate, double secs,
+                   unsigned timeout_ms)
 {
     static struct load_config cfg;
     char dir[] = "/tmp/test_load_openloop_XXXXXX", path[512], cmd[600];
@@ -134,7 +135,7 @@ static json_t *run(struct slow_server *s, unsigned users, double rate, double se
     snprintf(cfg.host_port, sizeof(cfg.host_port), "127.0.0.1:%u", (unsigned)s->port);
     snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/", (unsigned)s->port);
     cfg.threads = 1;
-    cfg.timeout_ms = 10000;
+    cfg.timeout_ms = timeout_ms;
     cfg.out_dir = dir;
     load_scenario_defaults(&cfg.sc);
     cfg.sc.run_time = secs;
@@ -163,7 +164,7 @@ static void test_open_loop_counts_the_queue(void **state)
     (void)state;
     struct slow_server s;
     slow_start(&s);
-    json_t *j = run(&s, 2, 40, 2);
+    json_t *j = run(&s, 2, 40, 2, 10000);
     slow_stop(&s);
     json_int_t req = json_integer_value(json_object_get(j, "requests"));
     double p50 = ms(j, "latency_ms", "p50"), max = ms(j, "latency_ms", "max");
@@ -185,12 +186,34 @@ static void test_open_loop_counts_the_queue(void **state)
     json_decref(j);
 }
 
+/* The same overload with a drain too short for the backlog: the starts nobody could
+   send before the stop are not dropped but counted as timeouts. */
+static void test_open_loop_unsent_are_timeouts(void **state)
+{
+    (void)state;
+    struct slow_server s;
+    slow_start(&s);
+    json_t *j = run(&s, 2, 40, 2, 500);
+    slow_stop(&s);
+    json_int_t req = json_integer_value(json_object_get(j, "requests"));
+    json_int_t err = json_integer_value(json_object_get(j, "errors"));
+    json_int_t timeouts =
+        json_integer_value(json_object_get(json_object_get(j, "errors_by_kind"), "timeout"));
+    print_message("short drain: %lld requests, %lld timeouts\n", (long long)req,
+                  (long long)timeouts);
+    assert_true(req >= 79 && req <= 81);
+    assert_int_equal(err, timeouts);
+    /* ~2.5 s of serving at 20/s answers ~50; the other ~30 never got an answer. */
+    assert_true(timeouts >= 15 && timeouts <= 45);
+    json_decref(j);
+}
+
 static void test_closed_loop_control(void **state)
 {
     (void)state;
     struct slow_server s;
     slow_start(&s);
-    json_t *j = run(&s, 1, 0, 2);
+    json_t *j = run(&s, 1, 0, 2, 10000);
     slow_stop(&s);
     json_int_t req = json_integer_value(json_object_get(j, "requests"));
     double p50 = ms(j, "latency_ms", "p50");
@@ -205,6 +228,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_loop_counts_the_queue),
+        cmocka_unit_test(test_open_loop_unsent_are_timeouts),
         cmocka_unit_test(test_closed_loop_control),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
