@@ -40,8 +40,8 @@ export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
-.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest run stop bench \
-	bench-load clean
+.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest sweep run stop \
+	bench bench-load clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -52,6 +52,7 @@ help: ## list the targets
 	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
 	@echo "  walk     build, start stage 02 and walk one exchange with curl"
 	@echo "  loadtest one stage under a scenario: make loadtest STAGE=02-sqlite [SCENARIO=...]"
+	@echo "  sweep    one stage at 1k and 10k participants: make sweep STAGE=02-sqlite"
 	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
 	@echo "  bench    build and run bench/run-bench (wrk, about 5 minutes)"
@@ -100,6 +101,9 @@ walk: build
 SCENARIO ?= loadtests/scenarios/read-mostly.cfg
 loadtest: build
 	loadtests/run-stage $(STAGE) $(SCENARIO)
+
+sweep: build
+	loadtests/sweep $(STAGE)
 
 # `make run` starts the stage in the background through deploy/local/up (the
 # same path the workshop scripts use, so the env file and log are where

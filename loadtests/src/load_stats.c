@@ -169,7 +169,9 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
         }
         s->sec_req[sec]++;
         s->sec_err[sec] += err;
-        if (sec > 0 && s->sec[sec - 1]) {
+        if (sec > 0 && sec > s->live_sec && s->sec[sec - 1]) {
+            /* Once per second, not per request: a percentile walks every bucket. */
+            s->live_sec = sec;
             atomic_store_explicit(&s->live_p99_ns, inst_hist_percentile(s->sec[sec - 1], 99),
                                   memory_order_relaxed);
         }

@@ -83,6 +83,7 @@ struct load_stats {
     uint64_t stride, seen;      /* keep every stride-th request once cap was reached */
     struct load_slow slow[LOAD_SLOWEST];
     unsigned nslow;
+    uint64_t live_sec;          /* the second whose predecessor's p99 is published */
     /* Read by the progress line while the worker writes them. */
     _Atomic uint64_t live_requests, live_errors, live_p99_ns;
 };
