@@ -59,14 +59,15 @@ static json_t *meta(const struct load_summary *s)
     unsigned conns = load_scenario_users(&c->sc);
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:s, s:{s:I, s:I}, s:I, s:I, s:I,"
-        " s:s}",
+        " s:I, s:s}",
         "stage", c->stage ? c->stage : "", "url", c->url, "scenario", c->sc.name, "mode",
         s->rate > 0 ? "open" : "closed", "threads", (json_int_t)c->threads, "connections",
         (json_int_t)conns, "rate", num(s->rate), "duration_s", num(s->duration_s), "warmup_s",
         num(s->warmup_s), "rampup_s", num(s->rampup_s), "started_at", s->started_at, "seed",
         "exchanges", (json_int_t)s->seed_exchanges, "participants",
         (json_int_t)s->seed_participants, "samples_written", (json_int_t)s->samples_written,
-        "samples_every", (json_int_t)s->samples_every, "timeout_ms", (json_int_t)c->timeout_ms,
+        "samples_every", (json_int_t)s->samples_every, "timeseries_step_s",
+        (json_int_t)s->st->step_s, "timeout_ms", (json_int_t)c->timeout_ms,
         "generator", "santa-load");
 }
 

@@ -119,12 +119,14 @@ static int write_series(const char *dir, const struct load_summary *s,
         return -1;
     }
     fputs("second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,send_lag_p99_ms\n", f);
-    unsigned secs = (unsigned)(s->duration_s + 0.999);
-    for (unsigned i = 0; i < secs && i < st->nsec; i++) {
+    double step = st->step_s;
+    unsigned rows = (unsigned)((s->duration_s + step - 0.001) / step);
+    for (unsigned i = 0; i < rows && i < st->nsec; i++) {
         const struct inst_hist *h = st->sec[i], *lag = st->sec_lag[i];
-        /* The last second may be partial: its rate is over the part that ran. */
-        double len = s->duration_s - i < 1.0 ? s->duration_s - i : 1.0;
-        fprintf(f, "%u,%llu,%llu,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f\n", i,
+        /* The last row may be partial: its rate is over the part that ran. Runs
+           longer than LOAD_SERIES_MAX seconds get a row per step_s seconds. */
+        double len = s->duration_s - i * step < step ? s->duration_s - i * step : step;
+        fprintf(f, "%u,%llu,%llu,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f\n", i * st->step_s,
                 (unsigned long long)st->sec_req[i], (unsigned long long)st->sec_err[i],
                 (double)st->sec_req[i] / len, h ? load_ms(h, 50) : 0, h ? load_ms(h, 90) : 0,
                 h ? load_ms(h, 99) : 0, h ? load_ms(h, 100) : 0, lag ? load_ms(lag, 99) : 0);

@@ -169,7 +169,8 @@ static int finish(const struct load_config *cfg, struct load_worker *w, unsigned
     struct load_stats total;
     char err[512];
     const struct load_scenario *sc = &cfg->sc;
-    if (load_stats_init(&total, sc->ntimers, sc->ntxns, w[0].stats.nsec) != 0) {
+    if (load_stats_init(&total, sc->ntimers, sc->ntxns, w[0].stats.nsec,
+                        w[0].stats.step_s) != 0) {
         fprintf(stderr, "santa-load: out of memory merging the results\n");
         return LOAD_EXIT_ERROR;
     }

@@ -26,9 +26,20 @@ static struct inst_hist *hists(size_t n)
     return h;
 }
 
-int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsigned nsec)
+unsigned load_stats_step(double duration_s)
+{
+    unsigned step = 1;
+    while (duration_s / step > LOAD_SERIES_MAX) {
+        step++;
+    }
+    return step;
+}
+
+int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsigned nsec,
+                    unsigned step_s)
 {
     memset(s, 0, sizeof(*s));
+    s->step_s = step_s ? step_s : 1;
     s->ntimers = ntimers;
     s->ntxns = ntxns;
     s->nsec = nsec;
@@ -161,7 +172,7 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
             inst_hist_record(&s->st[i], (uint64_t)r->st_us[i] * 1000);
         }
     }
-    uint64_t sec = r->t_ns / 1000000000u;
+    uint64_t sec = r->t_ns / (1000000000u * (uint64_t)s->step_s);
     if (sec < s->nsec) {
         struct inst_hist *h = second(&s->sec[sec]);
         if (h) {
@@ -197,7 +208,7 @@ void load_stats_txn(struct load_stats *s, unsigned txn, uint64_t duration_ns, bo
 void load_stats_lag(struct load_stats *s, uint64_t t_ns, uint64_t lag_ns)
 {
     inst_hist_record(s->lag, lag_ns);
-    uint64_t sec = t_ns / 1000000000u;
+    uint64_t sec = t_ns / (1000000000u * (uint64_t)s->step_s);
     if (sec < s->nsec) {
         struct inst_hist *h = second(&s->sec_lag[sec]);
         if (h) {

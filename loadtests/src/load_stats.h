@@ -66,6 +66,7 @@ struct load_slow {
 
 struct load_stats {
     unsigned ntimers, ntxns, nsec;
+    unsigned step_s;            /* seconds per time-series row (1 unless the run is long) */
     struct inst_hist *all;      /* every request */
     struct inst_hist *lag;      /* send lag: actual minus possible start */
     struct inst_hist *st;       /* [3]: Server-Timing app, store, cache */
@@ -88,8 +89,16 @@ struct load_stats {
     _Atomic uint64_t live_requests, live_errors, live_p99_ns;
 };
 
-/* Allocates everything for a run of nsec seconds. Returns 0 or -1 (out of memory). */
-int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsigned nsec);
+#define LOAD_SERIES_MAX 300 /* time-series rows at most: two histograms each, per worker */
+
+/* Seconds per time-series row for a run of duration_s: 1, or more for runs
+   longer than LOAD_SERIES_MAX seconds so memory stays bounded. */
+unsigned load_stats_step(double duration_s);
+
+/* Allocates everything for nsec time-series rows of step_s seconds each.
+   Returns 0 or -1 (out of memory). */
+int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsigned nsec,
+                    unsigned step_s);
 void load_stats_release(struct load_stats *s);
 
 /* One request of the measured period. */

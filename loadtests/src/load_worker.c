@@ -133,7 +133,9 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
     load_rng_seed(&w->rng);
     w->ctx = (struct load_step_ctx){.cfg = cfg, .pool = pool, .rng = &w->rng, .worker = id};
     double secs = (double)(clk->end - clk->meas) / 1e9;
-    if (load_stats_init(&w->stats, sc->ntimers, sc->ntxns, (unsigned)secs + 2) != 0) {
+    unsigned step = load_stats_step(secs);
+    if (load_stats_init(&w->stats, sc->ntimers, sc->ntxns, (unsigned)(secs / step) + 2, step) !=
+        0) {
         return -1;
     }
     unsigned total = load_scenario_users(sc), mine = 0;

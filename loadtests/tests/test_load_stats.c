@@ -41,9 +41,9 @@ static void test_percentiles_after_merge(void **state)
 {
     (void)state;
     struct load_stats a, b, total;
-    assert_int_equal(load_stats_init(&a, 2, 1, 10), 0);
-    assert_int_equal(load_stats_init(&b, 2, 1, 10), 0);
-    assert_int_equal(load_stats_init(&total, 2, 1, 10), 0);
+    assert_int_equal(load_stats_init(&a, 2, 1, 10, 1), 0);
+    assert_int_equal(load_stats_init(&b, 2, 1, 10, 1), 0);
+    assert_int_equal(load_stats_init(&total, 2, 1, 10, 1), 0);
     for (uint64_t i = 1; i <= 1000; i++) {
         rec(&a, i, i * 1000, 0, 0, LOAD_ERR_NONE);
         rec(&b, i, (1000 + i) * 1000, 0, 1, i % 100 == 0 ? LOAD_ERR_HTTP_5XX : LOAD_ERR_NONE);
@@ -82,7 +82,7 @@ static void test_samples_are_thinned_to_the_cap(void **state)
 {
     (void)state;
     struct load_stats s;
-    assert_int_equal(load_stats_init(&s, 1, 1, 2), 0);
+    assert_int_equal(load_stats_init(&s, 1, 1, 2, 1), 0);
     uint64_t n = LOAD_SAMPLES_MAX * 3 + 7;
     for (uint64_t i = 0; i < n; i++) {
         rec(&s, i / (n / 2 + 1), 100, 0, 0, LOAD_ERR_NONE);
@@ -91,6 +91,24 @@ static void test_samples_are_thinned_to_the_cap(void **state)
     assert_int_equal(s.stride, 4);
     assert_int_equal(s.nsamples, (n + 3) / 4);
     assert_int_equal(s.requests, n);
+    load_stats_release(&s);
+}
+
+static void test_long_runs_get_coarser_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(load_stats_step(20), 1);
+    assert_int_equal(load_stats_step(LOAD_SERIES_MAX), 1);
+    assert_int_equal(load_stats_step(LOAD_SERIES_MAX + 1), 2);
+    assert_int_equal(load_stats_step(3600), 12);
+    struct load_stats s;
+    assert_int_equal(load_stats_init(&s, 1, 1, 4, 2), 0);
+    rec(&s, 1999, 100, 0, 0, LOAD_ERR_NONE); /* row 0: seconds 0-1 */
+    rec(&s, 2000, 100, 0, 0, LOAD_ERR_NONE); /* row 1: seconds 2-3 */
+    rec(&s, 5999, 100, 0, 0, LOAD_ERR_NONE);
+    assert_int_equal(s.sec_req[0], 1);
+    assert_int_equal(s.sec_req[1], 1);
+    assert_int_equal(s.sec_req[2], 1);
     load_stats_release(&s);
 }
 
@@ -120,7 +138,7 @@ static void test_results_folder(void **state)
     cfg.stage = "99-test";
     cfg.threads = 1;
     struct load_stats s;
-    assert_int_equal(load_stats_init(&s, cfg.sc.ntimers, cfg.sc.ntxns, 4), 0);
+    assert_int_equal(load_stats_init(&s, cfg.sc.ntimers, cfg.sc.ntxns, 4, 1), 0);
     for (unsigned i = 0; i < 300; i++) {
         rec(&s, i * 10, 1000 + i, i % 3 == 2 ? 1 : 0, i % 3,
             i % 50 == 0 ? LOAD_ERR_TIMEOUT : LOAD_ERR_NONE);
@@ -170,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_percentiles_after_merge),
         cmocka_unit_test(test_samples_are_thinned_to_the_cap),
+        cmocka_unit_test(test_long_runs_get_coarser_rows),
         cmocka_unit_test(test_results_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
