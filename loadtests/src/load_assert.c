@@ -42,6 +42,12 @@ static int term(const char *s, size_t n, struct load_assert_term *t, char *err, 
         v++;
     }
     buf[m] = '\0';
+    for (size_t k = m; k > 0 && buf[k - 1] == ' '; k--) {
+        buf[k - 1] = '\0'; /* "p50 <= 8": spaces around the operator are fine */
+    }
+    while (*v == ' ') {
+        v++;
+    }
     t->metric = -1;
     for (int i = 0; i < (int)(sizeof(metric_names) / sizeof(*metric_names)); i++) {
         if (strcmp(buf, metric_names[i]) == 0) {
