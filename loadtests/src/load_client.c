@@ -66,8 +66,10 @@ static int connect_to(struct load_client *c, long long deadline)
         socklen_t el = sizeof(err);
         if (errno != EINPROGRESS || wait_fd(c->fd, POLLOUT, deadline) != 0 ||
             getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+            int saved = err ? err : errno;
             close(c->fd);
             c->fd = -1;
+            errno = saved;
             return -1;
         }
     }
@@ -154,4 +156,17 @@ int load_client_do(struct load_client *c, const char *req, size_t len)
         }
     }
     return -1;
+}
+
+int load_client_probe(const struct sockaddr_in *addr, int timeout_ms)
+{
+    struct load_client c = {.addr = *addr, .fd = -1, .timeout_ms = timeout_ms};
+    if (connect_to(&c, now_ms() + timeout_ms) != 0) {
+        if (errno == 0 || errno == EINPROGRESS) {
+            errno = ETIMEDOUT;
+        }
+        return -1;
+    }
+    close(c.fd);
+    return 0;
 }

@@ -34,4 +34,8 @@ void load_client_release(struct load_client *c);
    give up). A body longer than body_cap - 1 is cut. */
 int load_client_do(struct load_client *c, const char *req, size_t len);
 
+/* Connects once (and closes again): 0 when the server accepts connections,
+   else -1 with errno set (ECONNREFUSED, ETIMEDOUT, ...). */
+int load_client_probe(const struct sockaddr_in *addr, int timeout_ms);
+
 #endif /* SANTA_LOAD_CLIENT_H */

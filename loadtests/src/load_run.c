@@ -6,6 +6,7 @@
  */
 #include "load_run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,11 +148,19 @@ static void print_summary(const struct load_config *cfg, const struct load_summa
            s->rate > 0 ? " (open loop)" : "", s->duration_s);
     printf("  requests %llu  errors %llu  %.1f req/s", (unsigned long long)st->requests,
            (unsigned long long)st->errors, s->duration_s > 0 ? st->requests / s->duration_s : 0);
-    if (s->rate > 0) {
+    if (s->rate > 0 && !cfg->scenario_path) {
         printf("\n  open loop: target %.1f/s, scheduled %.2f%%, answered within the "
                "period %.1f/s = %.2f%% of target", s->rate,
                100.0 * st->requests / s->duration_s / s->rate, st->in_time / s->duration_s,
                100.0 * st->in_time / s->duration_s / s->rate);
+    } else if (s->rate > 0) {
+        /* Scenarios schedule transactions, which may have several requests each. */
+        uint64_t txns = 0;
+        for (unsigned t = 0; t < st->ntxns; t++) {
+            txns += st->txn_count[t];
+        }
+        printf("\n  open loop: target %.1f transactions/s, %.1f/s completed = %.2f%% of target",
+               s->rate, txns / s->duration_s, 100.0 * txns / s->duration_s / s->rate);
     }
     printf("\n  latency ms: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
            inst_hist_mean(st->all) / 1e6, load_ms(st->all, 50), load_ms(st->all, 90),
@@ -223,6 +232,11 @@ int load_run(const struct load_config *cfg)
     if (load_assert_parse(cfg->assert_expr, &asserts, err, sizeof(err)) != 0 ||
         (cfg->out_dir && load_results_mkdir(cfg->out_dir, err, sizeof(err)) != 0)) {
         fprintf(stderr, "santa-load: %s\n", err);
+        return LOAD_EXIT_ERROR;
+    }
+    if (load_client_probe(&cfg->addr, 3000) != 0) {
+        fprintf(stderr, "santa-load: cannot connect to %s: %s (is the server running?)\n",
+                cfg->host_port, strerror(errno));
         return LOAD_EXIT_ERROR;
     }
     if (load_pool_seed(&pool, cfg, sc->seed_exchanges, sc->seed_participants,
