@@ -41,6 +41,7 @@ struct load_vu {
     uint64_t free_at;         /* when the user last became free to send */
     uint64_t deadline;
     bool txn_failed;
+    bool queued;              /* on the worker's ready list */
     size_t req_len, req_off;
     uint8_t trace[16];
     struct load_vu_state st;
@@ -146,9 +147,10 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
     w->vus = calloc(mine ? mine : 1, vu_size(cfg));
     w->heap_at = calloc(mine ? mine : 1, sizeof(*w->heap_at));
     w->heap_vu = calloc(mine ? mine : 1, sizeof(*w->heap_vu));
+    w->ready = calloc(mine ? mine : 1, sizeof(*w->ready));
     w->rbuf = malloc(RBUF_MAX);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!w->vus || !w->heap_at || !w->heap_vu || !w->rbuf || w->epfd < 0) {
+    if (!w->vus || !w->heap_at || !w->heap_vu || !w->ready || !w->rbuf || w->epfd < 0) {
         return -1;
     }
     /* Users are numbered over all groups; this worker takes every nworkers-th. */
@@ -217,6 +219,7 @@ void load_worker_release(struct load_worker *w)
     free(w->vus);
     free(w->heap_at);
     free(w->heap_vu);
+    free(w->ready);
     free(w->rbuf);
     load_stats_release(&w->stats);
 }
@@ -354,10 +357,11 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
     }
     if (w->depth < 8) {
         drive(w, i, now);
-    } else {
+    } else if (!v->queued) {
         /* A server that answers before recv() returns could recurse without end
            (answer -> next request -> answer ...): let the loop send this one. */
-        heap_push(w, now, i);
+        v->queued = true;
+        w->ready[w->nready++] = i;
     }
 }
 
@@ -536,14 +540,28 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
+/* Users whose send start_request deferred, in the order they were deferred. A
+   user is on the list at most once (queued), so nvus entries always suffice. */
+static void run_ready(struct load_worker *w, uint64_t now)
+{
+    unsigned n = w->nready;
+    w->nready = 0;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = w->ready[k];
+        struct load_vu *v = vu_at(w, i);
+        v->queued = false;
+        if (v->state >= V_CONNECT && v->state <= V_RECV) {
+            drive(w, i, now);
+        }
+    }
+}
+
 static void timers(struct load_worker *w, uint64_t now)
 {
     while (w->nheap > 0 && w->heap_at[0] <= now) {
         unsigned i = heap_pop(w);
         struct load_vu *v = vu_at(w, i);
-        if (v->state >= V_CONNECT && v->state <= V_RECV) {
-            drive(w, i, now); /* deferred by start_request */
-        } else if (open_loop(w, v->group)) {
+        if (open_loop(w, v->group)) {
             user_free(w, i, now, 0);
         } else if (now >= w->clk->end) {
             set_busy(w, v, V_DONE);
@@ -609,6 +627,9 @@ static uint64_t next_event(struct load_worker *w, uint64_t now)
     if (w->busy > 0 && w->next_scan < at) {
         at = w->next_scan;
     }
+    if (w->nready > 0) {
+        return 0;
+    }
     if (now >= w->clk->end && at > now + SCAN_NS) {
         at = now + SCAN_NS; /* after the end: check often whether everyone is done */
     }
@@ -628,6 +649,8 @@ void load_worker_run(struct load_worker *w)
     uint64_t cpu0 = thread_cpu_ns(), wall0 = now_ns();
     for (;;) {
         uint64_t now = now_ns();
+        /* Driving deferred users may defer others again; the rest wait a turn. */
+        run_ready(w, now);
         timers(w, now);
         if (now >= w->clk->stop || (now >= w->clk->end && w->busy == 0)) {
             break;

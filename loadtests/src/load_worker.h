@@ -58,6 +58,8 @@ struct load_worker {
     uint64_t *heap_at;        /* closed loop wake-ups: a min-heap of (time, user) */
     unsigned *heap_vu;
     unsigned nheap;
+    unsigned *ready;          /* users whose send was deferred to the loop (no recursion) */
+    unsigned nready;
     uint64_t next_scan;
     char *rbuf;
     pthread_t thread;
