@@ -6,7 +6,7 @@
 #   requests > 0; errors == 0; errors_by_kind sums to errors; the transactions'
 #   requests sum to the total and each transaction's steps to it; samples.csv
 #   has one row per request; timeseries.csv one row per second; every
-#   transaction of the scenario ran; the slowest list carries trace ids.
+#   transaction with >= 10 % of the weight ran; the slowest list carries trace ids.
 set -euo pipefail
 load=$1 stage=$2 scenario=$3
 work=$(mktemp -d /tmp/santa-load-it-XXXXXX)
@@ -51,7 +51,10 @@ check '(.errors_by_kind | add) == .errors' "errors_by_kind adds up to errors"
 check '([.transactions[].requests] | add) == .requests' "transactions add up to requests"
 check '[.transactions[] | (([.steps[].requests] | add) == .requests)] | all' \
   "each transaction's steps add up to it"
-check '[.transactions[] | .count > 0] | all' "every transaction ran at least once"
+# Rare transactions (read-mostly's 1 %) may not run in 3 s; the common ones must.
+check '([.transactions[].weight] | add) as $w
+       | [.transactions[] | select(.weight / $w >= 0.1) | .count > 0] | all' \
+  "every transaction with >= 10 % of the weight ran at least once"
 check '.meta.mode == "closed" and .meta.stage == "it" and .meta.samples_every == 1' "meta"
 check '.latency_ms.p50 <= .latency_ms.p99 and .latency_ms.p99 <= .latency_ms.max' "percentiles"
 check '.slowest | length > 0 and (.[0].trace_id | test("^[0-9a-f]{32}$"))' "slowest trace ids"
