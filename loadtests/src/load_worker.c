@@ -313,11 +313,14 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
     s->idle[s->nidle++] = i;
 }
 
-static void txn_done(struct load_worker *w, unsigned i, uint64_t now, bool conn_failed)
+/* The transaction ended (done, failed, or cut short by the end of the run:
+   cut ones are neither counted nor failed, they were simply not finished). */
+static void txn_done(struct load_worker *w, unsigned i, uint64_t now, bool conn_failed,
+                     bool cut)
 {
     struct load_vu *v = vu_at(w, i);
     const struct load_txn *t = &w->cfg->sc.txns[v->txn];
-    if (measured(w, v->txn_start)) {
+    if (!cut && measured(w, v->txn_start)) {
         load_stats_txn(&w->stats, v->txn, now - v->txn_start, v->txn_failed);
     }
     uint64_t pause = conn_failed ? BACKOFF_NS : 0;
@@ -343,7 +346,7 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
         memset(v->trace, 0, sizeof(v->trace));
         record(w, v, now, 0, LOAD_ERR_ASSERT);
         v->txn_failed = true;
-        txn_done(w, i, now, true);
+        txn_done(w, i, now, true, false);
         return;
     }
     v->req_len = (size_t)n;
@@ -409,7 +412,7 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
     }
     if (err != LOAD_ERR_NONE) {
         v->txn_failed = true;
-        txn_done(w, i, now, err == LOAD_ERR_CONNECT);
+        txn_done(w, i, now, err == LOAD_ERR_CONNECT, false);
         return;
     }
     if (++v->rep >= s->repeat) {
@@ -419,8 +422,7 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
     if (v->step < t->nsteps && now < w->clk->end) {
         start_request(w, i, now, now);
     } else {
-        v->txn_failed = v->step < t->nsteps;
-        txn_done(w, i, now, false);
+        txn_done(w, i, now, false, v->step < t->nsteps);
     }
 }
 
