@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scenario_run.sh SANTA_LOAD STAGE_BINARY SCENARIO - integration test: runs
+# scenario_run.sh SANTA_LOAD STAGE_BINARY SCENARIO [FLAGS...] - integration test: runs
 # santa-load in scenario mode for a few seconds against a real stage binary
 # (started here on a free loopback port with a fresh data directory) and
 # checks that the results folder is complete and adds up:
@@ -9,6 +9,10 @@
 #   transaction with >= 10 % of the weight ran; the slowest list carries trace ids.
 set -euo pipefail
 load=$1 stage=$2 scenario=$3
+shift 3
+extra=("$@")   # more santa-load flags, e.g. --rate 40 for open loop
+mode=closed
+for f in "${extra[@]}"; do [ "$f" = --rate ] && mode=open; done
 work=$(mktemp -d /tmp/santa-load-it-XXXXXX)
 pid=
 cleanup() {
@@ -38,7 +42,7 @@ curl -fs --max-time 1 -o /dev/null "http://127.0.0.1:$port/readyz" || fail "the 
 
 out=$work/out
 "$load" --scenario "$scenario" --url "http://127.0.0.1:$port" -t 2 -c 8 -d 3 -w 1 \
-  --seed-exchanges 6 --seed-participants 60 --out "$out" --stage it -q || {
+  --seed-exchanges 6 --seed-participants 60 --out "$out" --stage it -q "${extra[@]}" || {
   rc=$?; [ "$rc" -eq 3 ] || fail "santa-load exited $rc"; }
 s=$out/summary.json
 [ -f "$s" ] || fail "no summary.json"
@@ -55,7 +59,7 @@ check '[.transactions[] | (([.steps[].requests] | add) == .requests)] | all' \
 check '([.transactions[].weight] | add) as $w
        | [.transactions[] | select(.weight / $w >= 0.1) | .count > 0] | all' \
   "every transaction with >= 10 % of the weight ran at least once"
-check '.meta.mode == "closed" and .meta.stage == "it" and .meta.samples_every == 1' "meta"
+check ".meta.mode == \"$mode\" and .meta.stage == \"it\" and .meta.samples_every == 1" "meta"
 check '.latency_ms.p50 <= .latency_ms.p99 and .latency_ms.p99 <= .latency_ms.max' "percentiles"
 check '.slowest | length > 0 and (.[0].trace_id | test("^[0-9a-f]{32}$"))' "slowest trace ids"
 check '.server_timing_ms.store.count > 0' "Server-Timing was read"
