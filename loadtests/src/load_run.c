@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -221,6 +222,29 @@ static int finish(const struct load_config *cfg, struct load_worker *w, unsigned
     return rc;
 }
 
+/* One descriptor per user plus a few: raise the soft limit as far as the hard
+   one allows, and refuse a run that could not open its connections. */
+static int enough_fds(unsigned users)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)users + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return 0;
+    }
+    if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need) {
+        fprintf(stderr, "santa-load: %u connections need %llu file descriptors; the limit is "
+                        "%llu (ulimit -n)\n", users, (unsigned long long)need,
+                (unsigned long long)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
 int load_run(const struct load_config *cfg)
 {
     const struct load_scenario *sc = &cfg->sc;
@@ -232,6 +256,9 @@ int load_run(const struct load_config *cfg)
     if (load_assert_parse(cfg->assert_expr, &asserts, err, sizeof(err)) != 0 ||
         (cfg->out_dir && load_results_mkdir(cfg->out_dir, err, sizeof(err)) != 0)) {
         fprintf(stderr, "santa-load: %s\n", err);
+        return LOAD_EXIT_ERROR;
+    }
+    if (enough_fds(load_scenario_users(sc)) != 0) {
         return LOAD_EXIT_ERROR;
     }
     if (load_client_probe(&cfg->addr, 3000) != 0) {
