@@ -43,7 +43,8 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # gmtime) that we cannot fix, each with its reason; our own code has none.
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
-.PHONY: help deps build test test-unit test-asan test-tsan demo run stop bench clean
+.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest sweep run stop \
+	bench bench-load clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -51,10 +52,14 @@ help: ## list the targets
 	@echo "  deps     install the Debian packages (deploy/install-deps)"
 	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
-	@echo "  demo     build, start stage 02 and walk one exchange with curl"
+	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
+	@echo "  walk     build, start stage 02 and walk one exchange with curl"
+	@echo "  loadtest one stage under a scenario: make loadtest STAGE=02-sqlite [SCENARIO=...]"
+	@echo "  sweep    one stage at 1k and 10k participants: make sweep STAGE=02-sqlite"
 	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
 	@echo "  bench    build and run bench/run-bench (wrk, about 5 minutes)"
+	@echo "  bench-load  santa-load against wrk on the baseline (about 1 minute)"
 	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"
 	@echo
 	@echo "stages: $$(cd stages && ls -d [0-9]* | tr '\n' ' ')"
@@ -88,8 +93,20 @@ test-tsan: deps
 	cmake --build $(BUILD_TSAN) -j$(JOBS)
 	$(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
 
+# The main job: every stage under the same load test, then the comparison
+# (loadtests/demo; a few minutes). The curl walk of one exchange is `make walk`.
 demo: build
+	loadtests/demo
+
+walk: build
 	deploy/demo
+
+SCENARIO ?= loadtests/scenarios/read-mostly.cfg
+loadtest: build
+	loadtests/run-stage $(STAGE) $(SCENARIO)
+
+sweep: build
+	loadtests/sweep $(STAGE)
 
 # `make run` starts the stage in the background through deploy/local/up (the
 # same path the workshop scripts use, so the env file and log are where
@@ -112,6 +129,9 @@ stop:
 
 bench: build
 	bench/run-bench
+
+bench-load: build
+	bench/run-bench-load
 
 # Stop running stages first: their env files (the only record of their PIDs)
 # live in build/run and are about to be deleted.

@@ -1,0 +1,32 @@
+/*
+ * load_config.h - one run's settings, filled by the command line (load_cli.c)
+ * and read-only once the run starts.
+ */
+#ifndef SANTA_LOAD_CONFIG_H
+#define SANTA_LOAD_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "load_scenario.h"
+
+struct load_config {
+    char url[512];          /* as given */
+    char host_port[80];     /* for the Host header */
+    char base_path[256];    /* the URL's path: plain mode GETs it, scenarios prefix it */
+    struct sockaddr_in addr;
+    unsigned threads;
+    unsigned timeout_ms;    /* per request */
+    unsigned setup_timeout_s; /* the whole set-up (seeding) phase */
+    double think_ms;        /* closed loop: pause between transactions (besides the txn's own) */
+    bool open_loop;         /* some group has a rate */
+    const char *out_dir;    /* results folder, NULL for none */
+    const char *stage;      /* meta.stage */
+    const char *assert_expr;
+    const char *scenario_path; /* NULL in plain mode */
+    bool progress;          /* live line on stderr */
+    bool scrape_metrics;    /* GET /metrics before, during, after */
+    struct load_scenario sc;
+};
+
+#endif /* SANTA_LOAD_CONFIG_H */

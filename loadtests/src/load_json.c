@@ -1,0 +1,198 @@
+/*
+ * load_json.c - JSON in (API answers) and out (summary.json); the one file of
+ * loadtests that includes jansson.h. See load_json.h; the summary's shape is
+ * the contract of interfaces.md section C, field for field.
+ */
+#include "load_json.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "load_config.h"
+#include "load_results.h"
+#include "load_trace.h"
+
+int load_json_strings(const char *body, size_t len, const char *const *keys, char *const *outs,
+                      size_t cap, unsigned n)
+{
+    json_t *root = json_loadb(body, len, 0, NULL);
+    int rc = json_is_object(root) ? 0 : -1;
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        const char *v = json_string_value(json_object_get(root, keys[i]));
+        if (!v || strlen(v) >= cap) {
+            rc = -1;
+        } else {
+            memcpy(outs[i], v, strlen(v) + 1);
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* Figures rounded to the microsecond: the histograms are not more precise. */
+static json_t *num(double v)
+{
+    return json_real(round(v * 1000.0) / 1000.0);
+}
+
+static json_t *latency(const struct inst_hist *h)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "mean", num(inst_hist_mean(h) / 1e6),
+                     "p50", num(load_ms(h, 50)), "p90", num(load_ms(h, 90)), "p99",
+                     num(load_ms(h, 99)), "p999", num(load_ms(h, 99.9)), "max",
+                     num(load_ms(h, 100)));
+}
+
+static json_t *counts(uint64_t req, uint64_t err, double secs, const struct inst_hist *h)
+{
+    return json_pack("{s:I, s:I, s:o, s:o}", "requests", (json_int_t)req, "errors",
+                     (json_int_t)err, "rps", num(secs > 0 ? (double)req / secs : 0),
+                     "latency_ms", latency(h));
+}
+
+static json_t *meta(const struct load_summary *s)
+{
+    const struct load_config *c = s->cfg;
+    unsigned conns = load_scenario_users(&c->sc);
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:s, s:{s:I, s:I}, s:I, s:I, s:I,"
+        " s:I, s:s}",
+        "stage", c->stage ? c->stage : "", "url", c->url, "scenario", c->sc.name, "mode",
+        s->rate > 0 ? "open" : "closed", "threads", (json_int_t)c->threads, "connections",
+        (json_int_t)conns, "rate", num(s->rate), "duration_s", num(s->duration_s), "warmup_s",
+        num(s->warmup_s), "rampup_s", num(s->rampup_s), "started_at", s->started_at, "seed",
+        "exchanges", (json_int_t)s->seed_exchanges, "participants",
+        (json_int_t)s->seed_participants, "samples_written", (json_int_t)s->samples_written,
+        "samples_every", (json_int_t)s->samples_every, "timeseries_step_s",
+        (json_int_t)s->st->step_s, "timeout_ms", (json_int_t)c->timeout_ms,
+        "generator", "santa-load");
+}
+
+static json_t *transactions(const struct load_summary *s, const struct load_stats *st)
+{
+    const struct load_scenario *sc = &s->cfg->sc;
+    json_t *all = json_object();
+    struct inst_hist *merged = malloc(sizeof(*merged));
+    if (!merged) {
+        return all;
+    }
+    for (unsigned t = 0; t < sc->ntxns; t++) {
+        json_t *steps = json_object();
+        uint64_t req = 0, err = 0;
+        inst_hist_init(merged);
+        for (unsigned k = 0; k < sc->ntimers; k++) {
+            if (sc->timers[k].txn != t) {
+                continue;
+            }
+            json_object_set_new(steps, sc->timers[k].name,
+                                counts(st->timer_req[k], st->timer_err[k], s->duration_s,
+                                       &st->timer[k]));
+            req += st->timer_req[k];
+            err += st->timer_err[k];
+            inst_hist_merge(merged, &st->timer[k]);
+        }
+        /* requests/errors/latency of a transaction are those of its steps' requests,
+           so they add up to the top level; count and duration_ms describe whole runs. */
+        json_t *o = counts(req, err, s->duration_s, merged);
+        json_object_set_new(o, "steps", steps);
+        json_object_set_new(o, "count", json_integer((json_int_t)st->txn_count[t]));
+        json_object_set_new(o, "failed", json_integer((json_int_t)st->txn_err[t]));
+        json_object_set_new(o, "weight", num(sc->txns[t].weight));
+        json_object_set_new(o, "duration_ms", latency(&st->txn[t]));
+        json_object_set_new(all, sc->txns[t].name, o);
+    }
+    free(merged);
+    return all;
+}
+
+static json_t *server_timing(const struct load_stats *st)
+{
+    static const char *const names[3] = {"app", "store", "cache"};
+    json_t *o = json_object();
+    for (int i = 0; i < 3; i++) {
+        const struct inst_hist *h = &st->st[i];
+        json_object_set_new(o, names[i],
+                            json_pack("{s:o, s:o, s:o, s:I}", "mean",
+                                      num(inst_hist_mean(h) / 1e6), "p50", num(load_ms(h, 50)),
+                                      "p99", num(load_ms(h, 99)), "count",
+                                      (json_int_t)inst_hist_count(h)));
+    }
+    return o;
+}
+
+static json_t *slowest(const struct load_summary *s, const struct load_stats *st)
+{
+    const struct load_scenario *sc = &s->cfg->sc;
+    json_t *a = json_array();
+    for (unsigned i = 0; i < st->nslow; i++) {
+        const struct load_slow *x = &st->slow[i];
+        static const uint8_t zero[16];
+        char hex[33] = ""; /* empty for a request that was never sent */
+        if (memcmp(x->trace, zero, sizeof(zero)) != 0) {
+            load_trace_hex(x->trace, hex);
+        }
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "trace_id", hex, "transaction",
+                         sc->txns[x->txn].name, "step", sc->timers[x->timer].name, "status",
+                         (int)x->status, "latency_ms", num((double)x->latency_ns / 1e6), "t_s",
+                         num((double)x->t_ns / 1e9)));
+    }
+    return a;
+}
+
+static json_t *distribution(const struct inst_hist *h)
+{
+    static const double ps[] = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.9, 99.99, 100};
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof(ps) / sizeof(*ps); i++) {
+        json_array_append_new(a, json_pack("{s:o, s:o}", "p", json_real(ps[i]), "ms",
+                                           num(load_ms(h, ps[i]))));
+    }
+    return a;
+}
+
+int load_json_write_summary(const char *path, const struct load_summary *s, char *err,
+                            size_t errn)
+{
+    const struct load_stats *st = s->st;
+    json_t *kinds = json_object();
+    for (int k = LOAD_ERR_CONNECT; k < LOAD_ERR_COUNT; k++) {
+        json_object_set_new(kinds, load_err_name((enum load_err)k),
+                            json_integer((json_int_t)st->err_kind[k]));
+    }
+    json_t *gen = json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:b, s:s}", "cpu_s", num(s->cpu_s),
+                            "cpu_percent", num(s->cpu_percent), "send_lag_ms", "p50",
+                            num(load_ms(st->lag, 50)), "p99", num(load_ms(st->lag, 99)), "max",
+                            num(load_ms(st->lag, 100)), "bottleneck", s->bottleneck, "note",
+                            s->note);
+    json_t *root = json_pack(
+        "{s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "meta", meta(s),
+        "requests", (json_int_t)st->requests, "errors", (json_int_t)st->errors, "rps",
+        num(s->duration_s > 0 ? (double)st->requests / s->duration_s : 0), "duration_s",
+        num(s->duration_s), "latency_ms", latency(st->all), "latency_distribution",
+        distribution(st->all), "errors_by_kind", kinds, "transactions", transactions(s, st),
+        "server_timing_ms", server_timing(st), "generator", gen, "slowest", slowest(s, st));
+    if (root) {
+        /* Beyond the contract: the rate of answers that came back within the period,
+           whenever their request started (open loop: compare with meta.rate;
+           requests/rps count requests by intended start, including the backlog
+           owed at the end and answered during the drain). */
+        json_object_set_new(root, "completed_in_period", json_integer((json_int_t)st->in_time));
+        json_object_set_new(root, "achieved_rps",
+                            num(s->duration_s > 0 ? (double)st->in_time / s->duration_s : 0));
+    }
+    if (!root) {
+        snprintf(err, errn, "%s: could not build the summary (out of memory?)", path);
+        return -1;
+    }
+    int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errn, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
