@@ -25,7 +25,7 @@ static const char STYLE[] =
     "th,td{padding:3px 10px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}"
     "th{background:#f6f6f6;font-weight:600}th:first-child,td:first-child{text-align:left}"
     "tr.txn td{font-weight:600;border-top:1px solid #ccc}tr.step td:first-child{padding-left:26px}"
-    "td.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}"
+    "td.id,td.t{text-align:left}td.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}"
     "figure.chart{margin:14px 0}"
     "svg text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}"
     ".ctitle{font-weight:600;font-size:15px;fill:#222}.legend{font-size:12px;fill:#333}"

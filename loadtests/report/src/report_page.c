@@ -228,9 +228,9 @@ static void slow_row(struct report_buf *b, size_t i, const struct report_slow *r
     report_fmt(t, sizeof t, r->t_s);
     report_buf_printf(b, "<tr><td>%zu</td><td class=\"id\">", i + 1);
     report_buf_escape(b, r->trace_id);
-    report_buf_puts(b, "</td><td>");
+    report_buf_puts(b, "</td><td class=\"t\">");
     report_buf_escape(b, r->transaction);
-    report_buf_puts(b, "</td><td>");
+    report_buf_puts(b, "</td><td class=\"t\">");
     report_buf_escape(b, r->step);
     report_buf_printf(b, "</td><td>%.0f</td><td>%s</td><td>%s</td></tr>\n", r->status, lat, t);
 }

@@ -82,7 +82,7 @@ static int legend(struct report_buf *b, const char *const *names, const bool *da
 {
     int x = PLOT_LEFT, row = 0;
     for (size_t i = 0; i < n; i++) {
-        int w = 34 + 7 * (int)(strlen(names[i]) < 40 ? strlen(names[i]) : 40);
+        int w = 44 + 7 * (int)(strlen(names[i]) < 40 ? strlen(names[i]) : 40);
         if (x + w > W - PLOT_RIGHT && x > PLOT_LEFT) {
             x = PLOT_LEFT;
             row++;
