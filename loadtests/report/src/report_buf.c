@@ -1,6 +1,7 @@
 /*
  * report_buf.c - growable, bounded text buffer and HTML escaping (see report_buf.h).
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,4 +114,17 @@ void report_buf_escape(struct report_buf *b, const char *s)
         run = s + 1;
     }
     report_buf_append(b, run, (size_t)(s - run));
+}
+
+void report_fmt(char *out, size_t n, double v)
+{
+    double a = fabs(v);
+    if (a >= 100 || v == floor(v))
+        snprintf(out, n, "%.0f", v);
+    else if (a >= 10)
+        snprintf(out, n, "%.1f", v);
+    else if (a >= 1)
+        snprintf(out, n, "%.2f", v);
+    else
+        snprintf(out, n, "%.3f", v);
 }

@@ -33,4 +33,8 @@ void report_buf_printf(struct report_buf *b, const char *fmt, ...)
 /* Appends s with & < > " ' replaced by entities; NULL appends nothing. */
 void report_buf_escape(struct report_buf *b, const char *s);
 
+/* A number with as many digits as it deserves: 1234, 12.3, 1.23, 0.123
+ * (pages and charts print every figure through it, so they agree). */
+void report_fmt(char *out, size_t n, double v);
+
 #endif /* REPORT_BUF_H */

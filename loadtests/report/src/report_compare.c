@@ -211,11 +211,11 @@ static void sweep(struct report_buf *b, const struct cmp *c)
         }
         snprintf(names[ns], LABEL, "%s p99", stage);
         s[ns] = (struct report_series){.name = names[ns], .x = xs[stages], .y = p99[stages],
-                                       .n = n};
+                                       .n = n, .color = stages + 1};
         ns++;
         snprintf(names[ns], LABEL, "%s p50", stage);
         s[ns] = (struct report_series){.name = names[ns], .x = xs[stages], .y = p50[stages],
-                                       .n = n, .dashed = true};
+                                       .n = n, .dashed = true, .color = stages + 1};
         ns++;
         stages++;
     }
@@ -228,8 +228,8 @@ static void sweep(struct report_buf *b, const struct cmp *c)
         struct report_chart ch = {.id = "chart-sweep",
                                   .title = "How each stage's latency grows with data size "
                                            "(solid p99, dashed p50)",
-                                  .x_label = "participants in the seeded data",
-                                  .y_label = "latency (ms)"};
+                                  .x_label = "participants in the seeded data (log scale)",
+                                  .y_label = "latency (ms)", .x_axis = REPORT_X_LOG};
         report_svg_lines(b, &ch, s, ns);
     }
     report_buf_puts(b, "</section>\n");

@@ -49,19 +49,6 @@ void report_html_end(struct report_buf *b)
                        "no network.</p>\n</body></html>\n");
 }
 
-void report_fmt(char *out, size_t n, double v)
-{
-    double a = fabs(v);
-    if (a >= 100 || v == floor(v))
-        snprintf(out, n, "%.0f", v);
-    else if (a >= 10)
-        snprintf(out, n, "%.1f", v);
-    else if (a >= 1)
-        snprintf(out, n, "%.2f", v);
-    else
-        snprintf(out, n, "%.3f", v);
-}
-
 void report_html_row(struct report_buf *b, const char *cls, const char *label,
                      const double *v, size_t n)
 {

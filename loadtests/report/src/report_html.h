@@ -17,9 +17,6 @@
 void report_html_begin(struct report_buf *b, const char *title);
 void report_html_end(struct report_buf *b);
 
-/* A number with as many digits as it deserves: 1234, 12.3, 1.23, 0.123. */
-void report_fmt(char *out, size_t n, double v);
-
 /* <tr> cells: the first text (escaped), then numbers formatted by report_fmt. */
 void report_html_row(struct report_buf *b, const char *cls, const char *label,
                      const double *v, size_t n);

@@ -14,7 +14,8 @@
 #include "report_svg.h"
 
 enum { W = 920, PLOT_LEFT = 78, PLOT_RIGHT = 24, TITLE_H = 30, LEGEND_ROW = 18, PLOT_H = 240,
-       BOTTOM = 52, MARKERS_UP_TO = 40, BAR_LABEL_W = 200 };
+       BOTTOM = 52, MARKERS_UP_TO = 40, BAR_LABEL_W = 200,
+       BAR_VALUE_W = 70 };
 
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#E69F00", "#56B4E9", "#7F7F7F", "#000000"};
@@ -41,7 +42,7 @@ static void tick_text(char *out, size_t n, double v)
 {
     if (fabs(v) < 1e-12)
         v = 0;
-    snprintf(out, n, "%.4g", v);
+    report_fmt(out, n, v);
 }
 
 static double pct_x(double p)
@@ -55,6 +56,8 @@ static double pct_x(double p)
 
 static double map_x(const struct report_chart *c, double x)
 {
+    if (c->x_axis == REPORT_X_LOG)
+        return log10(x > 1 ? x : 1);
     return c->x_axis == REPORT_X_PERCENTILE ? pct_x(x) : x;
 }
 
@@ -123,14 +126,14 @@ static void no_data(struct report_buf *b, const char *id, const char *title, con
 /* The plot's value ranges. */
 struct frame {
     double x0, x1, y1;  /* data ranges (y starts at 0) */
-    int left;           /* pixel column where the plot starts */
+    int left, right;    /* pixel columns where the plot starts and ends */
     int top, bottom;    /* pixel rows of the plot area */
 };
 
 static double px(const struct frame *f, double x)
 {
     double span = f->x1 - f->x0;
-    return f->left + (span > 0 ? (x - f->x0) / span : 0.5) * (W - f->left - PLOT_RIGHT);
+    return f->left + (span > 0 ? (x - f->x0) / span : 0.5) * (f->right - f->left);
 }
 
 static double py(const struct frame *f, double y)
@@ -147,7 +150,7 @@ static void y_axis(struct report_buf *b, const struct frame *f, const char *labe
         double y = py(f, v);
         report_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
                           "<text x=\"%d\" y=\"%.1f\" class=\"ytick\">%s</text>", f->left, y,
-                          W - PLOT_RIGHT, y, f->left - 6, y + 4, t);
+                          f->right, y, f->left - 6, y + 4, t);
     }
     int mid = (f->top + f->bottom) / 2;
     report_buf_printf(b, "<text transform=\"translate(16,%d) rotate(-90)\" class=\"alabel\">",
@@ -164,14 +167,32 @@ static void x_tick(struct report_buf *b, const struct frame *f, double xv, const
                       f->bottom + 5, x, f->bottom + 18, text);
 }
 
+/* 1-2-5 ticks on a log axis, dropping 2 and 5 when the range spans decades. */
+static void log_ticks(struct report_buf *b, const struct frame *f)
+{
+    static const double mult[] = {1, 2, 5};
+    bool wide = f->x1 - f->x0 > 2;
+    for (double e = floor(f->x0); e <= ceil(f->x1); e++)
+        for (int m = 0; m < (wide ? 1 : 3); m++) {
+            double lx = e + log10(mult[m]);
+            if (lx < f->x0 - 1e-9 || lx > f->x1 + 1e-9)
+                continue;
+            char t[32];
+            tick_text(t, sizeof t, pow(10, lx));
+            x_tick(b, f, lx, t);
+        }
+}
+
 static void x_axis(struct report_buf *b, const struct frame *f, const struct report_chart *c)
 {
     static const char *const pct[] = {"0", "90", "99", "99.9", "99.99", "99.999"};
     report_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\"/>",
-                      f->left, f->bottom, W - PLOT_RIGHT, f->bottom);
+                      f->left, f->bottom, f->right, f->bottom);
     if (c->x_axis == REPORT_X_PERCENTILE) {
         for (int i = 0; i <= 5 && i <= f->x1 + 1e-9; i++)
             x_tick(b, f, i, pct[i]);
+    } else if (c->x_axis == REPORT_X_LOG) {
+        log_ticks(b, f);
     } else {
         double step = nice_step(f->x1 - f->x0, 8);
         for (double v = ceil(f->x0 / step) * step; v <= f->x1 + step / 1000; v += step) {
@@ -181,7 +202,7 @@ static void x_axis(struct report_buf *b, const struct frame *f, const struct rep
         }
     }
     report_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"alabel\">",
-                      (f->left + W - PLOT_RIGHT) / 2, f->bottom + 40);
+                      (f->left + f->right) / 2, f->bottom + 40);
     report_buf_escape(b, c->x_label);
     report_buf_puts(b, "</text>");
 }
@@ -241,18 +262,20 @@ void report_svg_lines(struct report_buf *b, const struct report_chart *c,
     }
     const char *names[16];
     bool dashed[16];
-    size_t colors[16], nl = 0;
+    size_t colors[16], index[16], nl = 0;
     for (size_t i = 0; i < ns && nl < 16; i++)
         if (s[i].n > 0) {
             names[nl] = s[i].name;
             dashed[nl] = s[i].dashed;
-            colors[nl++] = i;
+            index[nl] = i;
+            colors[nl++] = s[i].color ? s[i].color - 1 : i;
         }
     /* Lay the legend out once into a scratch buffer to learn its height. */
     struct report_buf leg;
     report_buf_init(&leg, 1 << 20);
     int rows = legend(&leg, names, dashed, colors, nl, TITLE_H + 14);
     f.left = PLOT_LEFT;
+    f.right = W - PLOT_RIGHT;
     f.top = TITLE_H + rows * LEGEND_ROW + 10;
     f.bottom = f.top + PLOT_H;
     open_svg(b, c->id, c->title, f.bottom + BOTTOM);
@@ -263,7 +286,7 @@ void report_svg_lines(struct report_buf *b, const struct report_chart *c,
     y_axis(b, &f, c->y_label);
     x_axis(b, &f, c);
     for (size_t i = 0; i < nl; i++)
-        series(b, c, &f, &s[colors[i]], colors[i]);
+        series(b, c, &f, &s[index[i]], colors[i]);
     report_buf_puts(b, "</svg></figure>\n");
 }
 
@@ -295,6 +318,13 @@ static void bar_rect(struct report_buf *b, const struct frame *f, double x0, dou
     report_buf_printf(b, ": %.4g</title></rect>", v);
 }
 
+static void bar_value(struct report_buf *b, double x, double y, double v)
+{
+    char t[48];
+    report_fmt(t, sizeof t, v);
+    report_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"bval\">%s</text>", x, y, t);
+}
+
 static void bar_row(struct report_buf *b, const struct report_bars *c, const struct frame *f,
                     size_t r, double y, double band)
 {
@@ -312,12 +342,10 @@ static void bar_row(struct report_buf *b, const struct report_bars *c, const str
         }
         double h = (band - 6) / (double)c->nparts;
         bar_rect(b, f, 0, v[p], y + 3 + h * (double)p, h - 1, p, c->parts[p]);
-        report_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"bval\">%.4g</text>",
-                          px(f, v[p]) + 4, y + 3 + h * ((double)p + 0.5) + 4, v[p]);
+        bar_value(b, px(f, v[p]) + 4, y + 3 + h * ((double)p + 0.5) + 4, v[p]);
     }
     if (c->stacked)
-        report_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"bval\">%.4g</text>",
-                          px(f, total) + 4, y + band / 2 + 4, total);
+        bar_value(b, px(f, total) + 4, y + band / 2 + 4, total);
 }
 
 void report_svg_bars(struct report_buf *b, const struct report_bars *c)
@@ -335,7 +363,7 @@ void report_svg_bars(struct report_buf *b, const struct report_bars *c)
     struct report_buf leg;
     report_buf_init(&leg, 1 << 20);
     int rows = legend(&leg, c->parts, dashed, colors, nl, TITLE_H + 14);
-    struct frame f = {.x0 = 0, .x1 = bar_max(c), .left = BAR_LABEL_W,
+    struct frame f = {.x0 = 0, .x1 = bar_max(c), .left = BAR_LABEL_W, .right = W - BAR_VALUE_W,
                       .top = TITLE_H + rows * LEGEND_ROW + 10};
     f.x1 = f.x1 > 0 ? ceil(f.x1 / nice_step(f.x1, 6) * (1 - 1e-12)) * nice_step(f.x1, 6) : 1;
     f.bottom = f.top + (int)(band * (double)c->nrows);

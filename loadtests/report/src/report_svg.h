@@ -22,6 +22,7 @@
 enum report_x_axis {
     REPORT_X_LINEAR,     /* x as is */
     REPORT_X_PERCENTILE, /* x in [0,100], drawn on log10(1/(1-x/100)), 100 clamped to 99.999 */
+    REPORT_X_LOG,        /* x > 0 on log10 (data sizes ten times apart); x <= 0 drawn at 1 */
 };
 
 struct report_series {
@@ -29,6 +30,7 @@ struct report_series {
     const double *x, *y;
     size_t n;
     bool dashed;
+    size_t color; /* palette index + 1, so related series share a colour; 0: by position */
 };
 
 struct report_chart {
