@@ -92,7 +92,8 @@ static int legend(struct report_buf *b, const char *const *names, const bool *da
         }
         int y = top + row * LEGEND_ROW;
         report_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                          "stroke-width=\"3\"%s/>", x, y - 4, x + 22, y - 4, report_svg_color(colors[i]),
+                          "stroke-width=\"3\"%s/>", x, y - 4, x + 22, y - 4,
+                          report_svg_color(colors[i]),
                           dashed && dashed[i] ? " stroke-dasharray=\"6 4\"" : "");
         report_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"legend\">", x + 27, y);
         short_label(b, names[i], 40);

@@ -177,7 +177,8 @@ static int timeseries(struct fx *f)
 static int samples(struct fx *f)
 {
     static const char *const txn[] = {"organiser", "participant"};
-    static const char *const steps[2][3] = {{"create", "invite", "draw"}, {"join", "reveal", "join"}};
+    static const char *const steps[2][3] = {{"create", "invite", "draw"},
+                                            {"join", "reveal", "join"}};
     FILE *fp = open_in(f, "samples.csv");
     if (fp == NULL)
         return -1;

@@ -275,7 +275,7 @@ static void test_truncated_and_corrupted(void **state)
         char *orig = slurp(path);
         assert_non_null(orig);
         size_t len = strlen(orig);
-        for (size_t cut = 0; cut <= len; cut += 1 + len / 300) {
+        for (size_t cut = 0; cut <= len; cut += 1 + len / 200) {
             for (int flip = 0; flip < 2; flip++) {
                 char *text = strdup(orig);
                 assert_non_null(text);
