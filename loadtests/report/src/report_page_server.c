@@ -4,6 +4,7 @@
  * CPU and memory over time, cache hits. Each missing source is named in a
  * note instead of drawing an empty chart.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report_html.h"
@@ -40,42 +41,51 @@ static void phases_from_metrics(struct report_buf *b, const struct report_run *r
                             "phase=\"cache\" histogram).");
 }
 
-/* Mean ms per request of each part of one split; network is what is left. */
-static void split_means(const struct report_split *s, double out[4])
+/* Mean ms per request of each part of one split (app, store, [cache],
+ * network); network is what is left of the client's latency. */
+static size_t split_means(const struct report_split *s, bool cache, double *out)
 {
     double t = s->timed > 0 ? s->timed * 1000.0 : 1;
-    out[0] = s->app_us / t;
-    out[1] = s->store_us / t;
-    out[2] = s->cache_us / t;
+    size_t n = 0;
+    out[n++] = s->app_us / t;
+    out[n++] = s->store_us / t;
+    if (cache)
+        out[n++] = s->cache_us / t;
     double rest = (s->latency_us - s->app_us - s->store_us - s->cache_us) / t;
-    out[3] = rest > 0 ? rest : 0;
+    out[n++] = rest > 0 ? rest : 0;
+    return n;
 }
 
 static void split_from_samples(struct report_buf *b, const struct report_run *r)
 {
-    static const char *const parts[] = {"app", "store", "cache", "network + queueing"};
+    static const char *const with_cache[] = {"app", "store", "cache", "network + queueing"};
+    static const char *const without[] = {"app", "store", "network + queueing"};
     const char *rows[REPORT_MAX_SPLITS + 1];
     double v[(REPORT_MAX_SPLITS + 1) * 4];
-    size_t n = 0;
+    bool cache = r->all.cache_seen;
+    size_t n = 0, parts = cache ? 4 : 3;
     if (r->all.timed == 0) {
         report_html_note(b, "No Server-Timing in samples.csv: the client-side split of "
                             "latency (app / store / cache / network) is not available.");
         return;
     }
     rows[n] = "all requests";
-    split_means(&r->all, &v[4 * n++]);
+    split_means(&r->all, cache, &v[parts * n++]);
     for (size_t i = 0; i < r->nsplits; i++) {
         rows[n] = r->splits[i].name;
-        split_means(&r->splits[i], &v[4 * n++]);
+        split_means(&r->splits[i], cache, &v[parts * n++]);
     }
     struct report_bars c = {.id = "chart-split", .title = "Where a request's time went, seen "
                             "from the client (Server-Timing in samples.csv)",
                             .value_label = "mean time per request (ms)", .rows = rows,
-                            .nrows = n, .parts = parts, .nparts = 4, .values = v,
-                            .stacked = true};
+                            .nrows = n, .parts = cache ? with_cache : without, .nparts = parts,
+                            .values = v, .stacked = true};
     report_svg_bars(b, &c);
-    report_html_note(b, "network + queueing = client latency - app - store - cache: time in "
-                        "the kernel, on the wire and waiting for a server worker.");
+    report_html_note(b, cache ? "network + queueing = client latency - app - store - cache: "
+                                "time in the kernel, on the wire and waiting for a server worker."
+                              : "network + queueing = client latency - app - store: time in "
+                                "the kernel, on the wire and waiting for a server worker. No "
+                                "request had a cache time (a stage without a cache).");
 }
 
 static void process(struct report_buf *b, const struct report_run *r)

@@ -131,6 +131,21 @@ static void chart_points(const char *html, const char *id, size_t nlines, size_t
         fail_msg("%s: %zu polylines, expected %zu", id, lines, nlines);
 }
 
+/* How often needle occurs inside the chart svg#id. */
+static size_t count_in_chart(const char *html, const char *id, const char *needle)
+{
+    char open[128];
+    snprintf(open, sizeof open, "<svg id=\"%s\"", id);
+    const char *svg = strstr(html, open);
+    if (svg == NULL)
+        fail_msg("no chart %s", id);
+    const char *end = strstr(svg, "</svg>");
+    size_t n = 0;
+    for (const char *p = strstr(svg, needle); p != NULL && p < end; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 static void test_run_page_sections(void **state)
 {
     struct report_fixture_opts o = {.seconds = 37, .scrapes = 12, .cache = true};
@@ -167,6 +182,9 @@ static void test_run_page_sections(void **state)
     has(html, "<title>app: 0.2</title>");
     has(html, "<title>store: 0.6</title>");
     has(html, "<title>cache: 0.11</title>");
+    /* Client-side split: all, organiser, participant; app, store, cache, network. */
+    assert_int_equal(count_in_chart(html, "chart-split", "class=\"bar\""), 3 * 4);
+    assert_int_equal(count_in_chart(html, "chart-split", "<title>network + queueing:"), 3);
     free(html);
 }
 
@@ -198,6 +216,9 @@ static void test_missing_sources(void **state)
     html = run_page(*state, "nocache", &nc);
     has(html, "No cache phase");
     lacks(html, "id=\"cache\"");
+    has(html, "No request had a cache time");
+    assert_int_equal(count_in_chart(html, "chart-split", "class=\"bar\""), 3 * 3);
+    assert_int_equal(count_in_chart(html, "chart-split", "<title>cache:"), 0);
     has(html, "id=\"bottleneck\"");
     has(html, "generator CPU near 100%");
     chart_points(html, "chart-cpu", 1, 2);
