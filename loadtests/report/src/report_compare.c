@@ -130,15 +130,10 @@ static void txn_bars(struct report_buf *b, const struct cmp *c, enum metric m)
 static void overlays(struct report_buf *b, const struct cmp *c)
 {
     struct report_series dist[REPORT_MAX_RUNS], rps[REPORT_MAX_RUNS], p99[REPORT_MAX_RUNS];
-    double x[REPORT_MAX_RUNS][64], y[REPORT_MAX_RUNS][64];
     for (size_t i = 0; i < c->n; i++) {
         const struct report_run *r = &c->runs[i];
-        size_t n = r->summary.ndistribution < 64 ? r->summary.ndistribution : 64;
-        for (size_t k = 0; k < n; k++) {
-            x[i][k] = r->summary.distribution[k].p;
-            y[i][k] = r->summary.distribution[k].ms;
-        }
-        dist[i] = (struct report_series){.name = c->labels[i], .x = x[i], .y = y[i], .n = n};
+        dist[i] = (struct report_series){.name = c->labels[i], .x = r->summary.dist_p,
+                                         .y = r->summary.dist_ms, .n = r->summary.ndist};
         size_t nt = r->ts[REPORT_TS_SECOND].n;
         rps[i] = (struct report_series){.name = c->labels[i], .x = r->ts[REPORT_TS_SECOND].v,
                                         .y = r->ts[REPORT_TS_RPS].v, .n = nt};

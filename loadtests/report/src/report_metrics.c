@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,12 @@ static void phase_deltas(struct report_run *r, const struct report_prom *before,
             continue;
         report_prom_sum(before, sum_name, "phase", ph, &s0);
         report_prom_sum(before, count_name, "phase", ph, &c0);
+        double mean = c1 > c0 ? (s1 - s0) / (c1 - c0) * 1000.0 : 0;
+        if (!isfinite(mean) || mean < 0) /* NaN in a scrape, or a restart reset the counters */
+            continue;
         r->phase_present[i] = true;
         r->phase_count[i] = c1 - c0;
-        r->phase_mean_ms[i] = c1 > c0 ? (s1 - s0) / (c1 - c0) * 1000.0 : 0;
+        r->phase_mean_ms[i] = mean;
     }
 }
 
@@ -163,11 +167,14 @@ static int scrape(struct report_run *r, long sec, double *prev_t, double *prev_c
     if (load_optional(r->dir, name, &p, err) < 0)
         return -1;
     bool ok = true;
-    if (report_prom_sum(p, "process_resident_memory_bytes", NULL, NULL, &rss) > 0)
+    /* A NaN or Inf sample counts as absent: it cannot be drawn. */
+    if (report_prom_sum(p, "process_resident_memory_bytes", NULL, NULL, &rss) > 0 &&
+        isfinite(rss))
         ok = report_col_push(&r->rss_t, (double)sec) &&
              report_col_push(&r->rss_mib, rss / (1024.0 * 1024.0));
-    if (report_prom_sum(p, "process_cpu_seconds_total", NULL, NULL, &cpu) > 0) {
-        if (*prev_t >= 0 && sec > *prev_t && ok)
+    if (report_prom_sum(p, "process_cpu_seconds_total", NULL, NULL, &cpu) > 0 && isfinite(cpu)) {
+        /* A counter that went down means the server restarted: no rate across it. */
+        if (*prev_t >= 0 && sec > *prev_t && cpu >= *prev_cpu && ok)
             ok = report_col_push(&r->cpu_t, (double)sec) &&
                  report_col_push(&r->cpu_pct, (cpu - *prev_cpu) / ((double)sec - *prev_t) * 100);
         *prev_t = (double)sec;

@@ -128,13 +128,7 @@ static void over_time(struct report_buf *b, const struct report_run *r)
 
 static void distribution(struct report_buf *b, const struct report_summary *s)
 {
-    double x[64], y[64];
-    size_t n = s->ndistribution < 64 ? s->ndistribution : 64;
-    for (size_t i = 0; i < n; i++) {
-        x[i] = s->distribution[i].p;
-        y[i] = s->distribution[i].ms;
-    }
-    struct report_series d = {.name = "latency", .x = x, .y = y, .n = n};
+    struct report_series d = {.name = "latency", .x = s->dist_p, .y = s->dist_ms, .n = s->ndist};
     struct report_chart c = {.id = "chart-distribution",
                              .title = "Latency distribution (percentile plot)",
                              .x_label = "percentile (%), log scale towards the tail",

@@ -147,24 +147,25 @@ static int distribution(struct ctx *c, json_t *root, struct report_summary *s)
         return 0;
     if (!json_is_array(a))
         return bad(c, "$", "latency_distribution", "expected an array");
-    s->distribution = alloc_array(c, json_array_size(a), sizeof *s->distribution);
-    if (s->distribution == NULL)
+    s->dist_p = alloc_array(c, json_array_size(a), sizeof *s->dist_p);
+    s->dist_ms = alloc_array(c, json_array_size(a), sizeof *s->dist_ms);
+    if (s->dist_p == NULL || s->dist_ms == NULL)
         return bad(c, "$", "latency_distribution", "out of memory");
     size_t i;
     json_t *e;
     json_array_foreach(a, i, e) {
         char p[PATH_MAX_LEN];
         index_path(p, "$.latency_distribution", i);
-        struct report_point *pt = &s->distribution[i];
         if (!json_is_object(e))
             return bad(c, p, NULL, "expected an object {\"p\", \"ms\"}");
-        if (num(c, e, p, "p", true, &pt->p) < 0 || num(c, e, p, "ms", true, &pt->ms) < 0)
+        if (num(c, e, p, "p", true, &s->dist_p[i]) < 0 ||
+            num(c, e, p, "ms", true, &s->dist_ms[i]) < 0)
             return -1;
-        if (pt->p > 100)
+        if (s->dist_p[i] > 100)
             return bad(c, p, "p", "expected a percentile in [0, 100]");
-        if (i > 0 && pt->p <= s->distribution[i - 1].p)
+        if (i > 0 && s->dist_p[i] <= s->dist_p[i - 1])
             return bad(c, p, "p", "percentiles must increase");
-        s->ndistribution = i + 1;
+        s->ndist = i + 1;
     }
     return 0;
 }

@@ -36,10 +36,6 @@ struct report_txn {
     size_t nsteps;
 };
 
-struct report_point {
-    double p, ms; /* percentile in [0,100], latency in ms */
-};
-
 struct report_count {
     const char *name;
     double n;
@@ -68,8 +64,8 @@ struct report_summary {
     /* totals */
     double requests, errors, rps, duration_s;
     struct report_latency latency;
-    struct report_point *distribution;
-    size_t ndistribution;
+    double *dist_p, *dist_ms; /* latency_distribution: percentile in [0,100], latency ms */
+    size_t ndist;
     struct report_count *errors_by_kind;
     size_t nerrors_by_kind;
     struct report_txn *txns;

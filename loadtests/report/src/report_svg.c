@@ -126,7 +126,8 @@ static void no_data(struct report_buf *b, const char *id, const char *title, con
 
 /* The plot's value ranges. */
 struct frame {
-    double x0, x1, y1;  /* data ranges (y starts at 0) */
+    double x0, x1;      /* data range of x */
+    double y0, y1;      /* value range: y0 is 0 unless a value is negative */
     int left, right;    /* pixel columns where the plot starts and ends */
     int top, bottom;    /* pixel rows of the plot area */
 };
@@ -139,13 +140,14 @@ static double px(const struct frame *f, double x)
 
 static double py(const struct frame *f, double y)
 {
-    return f->bottom - (f->y1 > 0 ? y / f->y1 : 0) * (f->bottom - f->top);
+    double span = f->y1 - f->y0;
+    return f->bottom - (span > 0 ? (y - f->y0) / span : 0) * (f->bottom - f->top);
 }
 
 static void y_axis(struct report_buf *b, const struct frame *f, const char *label)
 {
-    double step = nice_step(f->y1, 5);
-    for (double v = 0; v <= f->y1 + step / 1000; v += step) {
+    double step = nice_step(f->y1 - f->y0, 5);
+    for (double v = f->y0; v <= f->y1 + step / 1000; v += step) {
         char t[32];
         tick_text(t, sizeof t, v);
         double y = py(f, v);
@@ -215,12 +217,14 @@ static bool ranges(const struct report_chart *c, const struct report_series *s, 
     bool any = false;
     f->x0 = INFINITY;
     f->x1 = -INFINITY;
+    f->y0 = 0;
     f->y1 = 0;
     for (size_t i = 0; i < ns; i++)
         for (size_t j = 0; j < s[i].n; j++) {
             double x = map_x(c, s[i].x[j]);
             f->x0 = fmin(f->x0, x);
             f->x1 = fmax(f->x1, x);
+            f->y0 = fmin(f->y0, s[i].y[j]);
             f->y1 = fmax(f->y1, s[i].y[j]);
             any = true;
         }
@@ -228,9 +232,11 @@ static bool ranges(const struct report_chart *c, const struct report_series *s, 
         f->x0 = 0;
         f->x1 = fmax(1, ceil(f->x1 - 1e-9));
     }
-    if (f->y1 <= 0)
-        f->y1 = 1;
-    f->y1 = ceil(f->y1 / nice_step(f->y1, 5) * (1 - 1e-12)) * nice_step(f->y1, 5);
+    if (f->y1 <= f->y0)
+        f->y1 = f->y0 + 1;
+    double step = nice_step(f->y1 - f->y0, 5);
+    f->y0 = floor(f->y0 / step * (1 - 1e-12)) * step;
+    f->y1 = ceil(f->y1 / step * (1 - 1e-12)) * step;
     return any;
 }
 
@@ -311,7 +317,7 @@ static double bar_max(const struct report_bars *c)
 static void bar_rect(struct report_buf *b, const struct frame *f, double x0, double v, double y,
                      double h, size_t part, const char *part_name)
 {
-    double a = px(f, x0), z = px(f, x0 + v);
+    double a = px(f, x0), z = px(f, x0 + (v > 0 ? v : 0));
     report_buf_printf(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                       "height=\"%.1f\" fill=\"%s\"><title>", a, y, z - a, h,
                       report_svg_color(part));

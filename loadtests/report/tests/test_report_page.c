@@ -231,6 +231,39 @@ static void test_missing_sources(void **state)
     free(html);
 }
 
+/* Values a chart cannot draw as they are: NaN and Inf in a scrape, a CPU
+ * counter that goes down (a restart), a negative number in the time series. */
+static void test_odd_values(void **state)
+{
+    char run[512], page[600];
+    struct report_error err = {{0}};
+    struct report_fixture_opts o = {.seconds = 5, .scrapes = 6};
+    snprintf(run, sizeof run, "%s/odd", (const char *)*state);
+    assert_int_equal(report_fixture_write(run, &o), 0);
+    assert_int_equal(report_fixture_put(run, "metrics/t00004.prom",
+                                        "process_cpu_seconds_total NaN\n"
+                                        "process_resident_memory_bytes +Inf\n"), 0);
+    assert_int_equal(report_fixture_put(run, "metrics/t00006.prom",
+                                        "process_cpu_seconds_total 0.5\n"
+                                        "process_resident_memory_bytes 1048576\n"), 0);
+    assert_int_equal(report_fixture_put(run, "timeseries.csv",
+                                        "second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,"
+                                        "send_lag_p99_ms\n0,10,0,10,1,2,3,4,0\n"
+                                        "1,10,0,-10,,,,,\n2,10,0,10,1,2,3,4,0\n"), 0);
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    snprintf(page, sizeof page, "%s/report.html", run);
+    char *html = slurp(page);
+    assert_non_null(html);
+    lacks(html, "nan");
+    lacks(html, "inf,");
+    /* CPU: rates at 2 (from 0), none at 4 (NaN) or 6 (reset), then 8 and 10. */
+    chart_points(html, "chart-cpu", 1, 3);
+    chart_points(html, "chart-memory", 1, 5);
+    chart_points(html, "chart-throughput", 2, 3);
+    assert_true(count_in_chart(html, "chart-throughput", ">-") > 0); /* a negative y tick */
+    free(html);
+}
+
 /* Fixture in dir/sub with file name replaced by text; the report must
  * refuse it with a message containing msg and leave no page behind. */
 static void expect_refusal(const char *dir, const char *sub, const char *name, const char *text,
@@ -435,6 +468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_page_sections, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_escaping, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_missing_sources, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_odd_values, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_truncated_and_corrupted, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_sweep, setup_dir, teardown_dir),

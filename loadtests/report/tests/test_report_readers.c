@@ -241,8 +241,9 @@ static void test_summary_good(void **state)
     assert_true(s.has_seed && s.seed_participants == 5000);
     assert_true(s.requests == 30000 && s.errors == 36 && s.rps == 1000);
     assert_true(s.latency.p50 == 1.2);
-    assert_int_equal(s.ndistribution, 15);
-    assert_true(s.distribution[14].p == 100);
+    assert_int_equal(s.ndist, 15);
+    assert_true(s.dist_p[14] == 100);
+    assert_true(s.dist_p[11] == 99 && s.dist_ms[11] > s.dist_ms[10]);
     assert_int_equal(s.ntxns, 2);
     assert_string_equal(s.txns[0].name, "organiser");
     assert_int_equal(s.txns[0].nsteps, 3);
