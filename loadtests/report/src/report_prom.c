@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report_prom.h"
 #include "santa/alloc.h"
@@ -247,23 +248,31 @@ int report_prom_parse(struct report_prom **out, const char *name, const char *te
 
 int report_prom_load(struct report_prom **out, const char *path, struct report_error *err)
 {
+    struct stat st;
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return report_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-    char *text = santa_malloc(PROM_MAX_FILE + 1);
+    if (fstat(fileno(f), &st) != 0 || st.st_size > PROM_MAX_FILE) {
+        fclose(f);
+        return report_error_set(err, "%s: unreadable or larger than %d bytes", path,
+                                PROM_MAX_FILE);
+    }
+    /* One byte more than stat said, so a file that grew meanwhile is noticed. */
+    size_t want = (size_t)st.st_size + 1;
+    char *text = santa_malloc(want);
     if (text == NULL) {
         fclose(f);
         return report_error_set(err, "%s: out of memory", path);
     }
-    size_t len = fread(text, 1, PROM_MAX_FILE + 1, f);
+    size_t len = fread(text, 1, want, f);
     int bad = ferror(f);
     fclose(f);
     int rc;
     if (bad)
         rc = report_error_set(err, "%s: read error", path);
-    else if (len > PROM_MAX_FILE)
-        rc = report_error_set(err, "%s: larger than %d bytes", path, PROM_MAX_FILE);
+    else if (len == want)
+        rc = report_error_set(err, "%s: changed while being read", path);
     else
         rc = report_prom_parse(out, path, text, len, err);
     santa_free(text);

@@ -267,10 +267,10 @@ void report_svg_lines(struct report_buf *b, const struct report_chart *c,
         no_data(b, c->id, c->title, c->empty_note);
         return;
     }
-    const char *names[16];
-    bool dashed[16];
-    size_t colors[16], index[16], nl = 0;
-    for (size_t i = 0; i < ns && nl < 16; i++)
+    const char *names[REPORT_SVG_MAX_SERIES];
+    bool dashed[REPORT_SVG_MAX_SERIES];
+    size_t colors[REPORT_SVG_MAX_SERIES], index[REPORT_SVG_MAX_SERIES], nl = 0;
+    for (size_t i = 0; i < ns && nl < REPORT_SVG_MAX_SERIES; i++)
         if (s[i].n > 0) {
             names[nl] = s[i].name;
             dashed[nl] = s[i].dashed;
@@ -361,9 +361,9 @@ void report_svg_bars(struct report_buf *b, const struct report_bars *c)
         no_data(b, c->id, c->title, c->empty_note);
         return;
     }
-    bool dashed[16] = {false};
-    size_t colors[16];
-    size_t nl = c->nparts < 16 ? c->nparts : 16;
+    bool dashed[REPORT_SVG_MAX_SERIES] = {false};
+    size_t colors[REPORT_SVG_MAX_SERIES];
+    size_t nl = c->nparts < REPORT_SVG_MAX_SERIES ? c->nparts : REPORT_SVG_MAX_SERIES;
     for (size_t i = 0; i < nl; i++)
         colors[i] = i;
     double band = c->stacked ? 28 : fmax(28, 14.0 * (double)c->nparts + 8);

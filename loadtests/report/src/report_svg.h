@@ -19,6 +19,9 @@
 
 #include "report_buf.h"
 
+/* Series (lines) or parts (bars) beyond this many are not drawn. */
+enum { REPORT_SVG_MAX_SERIES = 32 };
+
 enum report_x_axis {
     REPORT_X_LINEAR,     /* x as is */
     REPORT_X_PERCENTILE, /* x in [0,100], drawn on log10(1/(1-x/100)), 100 clamped to 99.999 */
