@@ -119,7 +119,8 @@ void report_buf_escape(struct report_buf *b, const char *s)
 void report_fmt(char *out, size_t n, double v)
 {
     double a = fabs(v);
-    if (a >= 100 || v == floor(v))
+    /* Integers, give or take the last bits of a division, print as integers. */
+    if (a >= 100 || fabs(v - round(v)) < 1e-9 * fmax(1, a))
         snprintf(out, n, "%.0f", v);
     else if (a >= 10)
         snprintf(out, n, "%.1f", v);

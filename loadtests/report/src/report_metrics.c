@@ -89,14 +89,16 @@ static int before_after(struct report_run *r, struct report_error *err)
         report_prom_free(before);
         return -1;
     }
+    int rc = 0;
     if (after != NULL) {
         r->has_before_after = before != NULL;
         phase_deltas(r, before, after);
         cache_deltas(r, before, after);
+        rc = report_run_server_rows(r, before, after, err);
     }
     report_prom_free(before);
     report_prom_free(after);
-    return 0;
+    return rc;
 }
 
 /* "t00042.prom" -> 42; -1 for any other name. */

@@ -127,6 +127,37 @@ static void cache_counters(struct report_buf *b, const struct report_run *r)
     report_buf_puts(b, "</table>\n");
 }
 
+static void server_rows(struct report_buf *b, const char *id,
+                        const struct report_server_row *rows, size_t n,
+                        const char *const *head, bool errors)
+{
+    if (n == 0)
+        return;
+    report_buf_printf(b, "<table id=\"%s\">", id);
+    report_html_head_row(b, head, errors ? 4 : 3);
+    for (size_t i = 0; i < n; i++) {
+        double v[] = {rows[i].count, rows[i].mean_ms, rows[i].errors};
+        report_html_row(b, NULL, rows[i].name, v, errors ? 3 : 2);
+    }
+    report_buf_puts(b, "</table>\n");
+}
+
+static void routes_and_ops(struct report_buf *b, const struct report_run *r)
+{
+    static const char *const rhead[] = {"route (from /metrics)", "requests", "mean (ms)",
+                                        "4xx + 5xx"};
+    static const char *const ohead[] = {"store operation (from /metrics)", "calls",
+                                        "mean (ms)"};
+    if (r->nroutes == 0 && r->nops == 0)
+        return;
+    report_buf_puts(b, "<h3>By route and by store operation</h3>\n");
+    server_rows(b, "routes", r->routes, r->nroutes, rhead, true);
+    server_rows(b, "store-ops", r->ops, r->nops, ohead, false);
+    if (r->nops == 0)
+        report_html_note(b, "No store operation histograms "
+                            "(santa_store_operation_duration_seconds) in metrics/after.prom.");
+}
+
 void report_page_server(struct report_buf *b, const struct report_run *r)
 {
     report_buf_puts(b, "<section id=\"server\"><h2>The server's side</h2>\n");
@@ -134,6 +165,7 @@ void report_page_server(struct report_buf *b, const struct report_run *r)
     phases_from_metrics(b, r);
     split_from_samples(b, r);
     cache_counters(b, r);
+    routes_and_ops(b, r);
     report_buf_puts(b, "<h3>Process CPU and memory</h3>\n");
     process(b, r);
     report_buf_puts(b, "</section>\n");

@@ -304,13 +304,37 @@ static bool has_label(const struct prom_sample *s, const char *label, const char
 size_t report_prom_sum(const struct report_prom *p, const char *name, const char *label,
                        const char *value, double *sum)
 {
+    const char *const pairs[] = {label, value};
+    return report_prom_sum_match(p, name, pairs, label ? 1 : 0, sum);
+}
+
+const char *report_prom_name(const struct report_prom *p, size_t i)
+{
+    return p->samples[i].name;
+}
+
+const char *report_prom_label(const struct report_prom *p, size_t i, const char *label)
+{
+    const struct prom_sample *s = &p->samples[i];
+    for (size_t k = 0; k < s->nlabels; k++)
+        if (strcmp(s->keys[k], label) == 0)
+            return s->values[k];
+    return "";
+}
+
+size_t report_prom_sum_match(const struct report_prom *p, const char *name,
+                             const char *const *pairs, size_t npairs, double *sum)
+{
     size_t matched = 0;
     *sum = 0;
     for (size_t i = 0; p != NULL && i < p->n; i++) {
         const struct prom_sample *s = &p->samples[i];
         if (strcmp(s->name, name) != 0)
             continue;
-        if (label != NULL && !has_label(s, label, value))
+        bool all = true;
+        for (size_t k = 0; k < npairs && all; k++)
+            all = has_label(s, pairs[2 * k], pairs[2 * k + 1]);
+        if (!all)
             continue;
         *sum += s->value;
         matched++;

@@ -34,4 +34,14 @@ size_t report_prom_count(const struct report_prom *p);
 size_t report_prom_sum(const struct report_prom *p, const char *name, const char *label,
                        const char *value, double *sum);
 
+/* Like report_prom_sum, with npairs labels that must all match: pairs holds
+ * label, value, label, value... */
+size_t report_prom_sum_match(const struct report_prom *p, const char *name,
+                             const char *const *pairs, size_t npairs, double *sum);
+
+/* Sample i (i < report_prom_count): its name, the value of one of its labels
+ * ("" when it has none by that name). Strings live as long as p. */
+const char *report_prom_name(const struct report_prom *p, size_t i);
+const char *report_prom_label(const struct report_prom *p, size_t i, const char *label);
+
 #endif /* REPORT_PROM_H */

@@ -38,7 +38,15 @@ struct report_split {
     bool cache_seen;       /* some row had server_cache_us */
 };
 
-enum { REPORT_MAX_SPLITS = 32 };
+enum { REPORT_MAX_SPLITS = 32, REPORT_MAX_SERVER_ROWS = 64 };
+
+/* One route or one store operation during the run, from /metrics deltas. */
+struct report_server_row {
+    const char *name;   /* "GET /api/exchanges/{id}", or a store operation */
+    double count;       /* requests or calls during the run */
+    double mean_ms;     /* mean duration */
+    double errors;      /* routes: 4xx and 5xx answers; operations: 0 */
+};
 
 struct report_run {
     char *dir;                           /* as given */
@@ -55,6 +63,10 @@ struct report_run {
     bool phase_present[REPORT_PHASES];   /* the phase's histogram appears in after.prom */
     double phase_mean_ms[REPORT_PHASES]; /* delta sum / delta count, after - before */
     double phase_count[REPORT_PHASES];
+    struct report_server_row routes[REPORT_MAX_SERVER_ROWS];
+    size_t nroutes;
+    struct report_server_row ops[REPORT_MAX_SERVER_ROWS];
+    size_t nops;
     double cache_hits, cache_misses, cache_errors;
     bool has_cache_counters;
     size_t nscrapes;                     /* metrics/tNNNNN.prom files read */
@@ -72,5 +84,11 @@ bool report_col_push(struct report_col *col, double v);
 /* The metrics/ part of report_run_load (report_metrics.c): fills the
  * metrics fields of r from r->dir. 0, or -1 with err set. */
 int report_run_load_metrics(struct report_run *r, struct report_error *err);
+
+struct report_prom;
+/* Fills r->routes and r->ops from two scrapes (report_metrics_rows.c);
+ * before may be NULL. 0, or -1 with err set. */
+int report_run_server_rows(struct report_run *r, const struct report_prom *before,
+                           const struct report_prom *after, struct report_error *err);
 
 #endif /* REPORT_RUN_H */

@@ -182,6 +182,14 @@ static void test_run_page_sections(void **state)
     has(html, "<title>app: 0.2</title>");
     has(html, "<title>store: 0.6</title>");
     has(html, "<title>cache: 0.11</title>");
+    /* Routes and store operations from the /metrics deltas: 37 s at 1000
+     * requests/s, route i gets 1/(i+2) of them at 1+i ms, 1% of them 4xx;
+     * operation i gets 1/(i+1) at 0.1+0.1i ms (see the fixture). */
+    has(html, "<tr><td>GET /api/exchanges/{id}/assignment</td><td>18500</td><td>1</td>"
+              "<td>185</td></tr>");
+    has(html, "<tr><td>POST /api/exchanges/{id}/participants</td><td>12333</td><td>2.00</td>");
+    has(html, "<tr><td>get_assignment</td><td>37000</td><td>0.100</td></tr>");
+    has(html, "<tr><td>get_exchange</td><td>9250</td><td>0.400</td></tr>");
     /* Client-side split: all, organiser, participant; app, store, cache, network. */
     assert_int_equal(count_in_chart(html, "chart-split", "class=\"bar\""), 3 * 4);
     assert_int_equal(count_in_chart(html, "chart-split", "<title>network + queueing:"), 3);
