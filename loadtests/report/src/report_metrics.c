@@ -52,7 +52,11 @@ static void phase_deltas(struct report_run *r, const struct report_prom *before,
             continue;
         report_prom_sum(before, sum_name, "phase", ph, &s0);
         report_prom_sum(before, count_name, "phase", ph, &c0);
-        double mean = c1 > c0 ? (s1 - s0) / (c1 - c0) * 1000.0 : 0;
+        /* A phase no request went through is absent: libinstrument exports the
+         * cache histogram with count 0 in stages without a cache. */
+        if (!(c1 > c0))
+            continue;
+        double mean = (s1 - s0) / (c1 - c0) * 1000.0;
         if (!isfinite(mean) || mean < 0) /* NaN in a scrape, or a restart reset the counters */
             continue;
         r->phase_present[i] = true;

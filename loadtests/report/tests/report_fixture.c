@@ -254,6 +254,10 @@ static int scrape(struct fx *f, const char *name, int sec)
     fputs("# TYPE santa_request_phase_duration_seconds histogram\n", fp);
     const char *phases[] = {"app", "store", "cache"};
     const double mean_s[] = {0.0002, f->o.cache ? 0.0006 : 0.0009, 0.00011};
+    /* Like libinstrument, a stage without a cache exports the cache phase empty. */
+    if (!f->o.cache)
+        fputs("santa_request_phase_duration_seconds_sum{phase=\"cache\"} 0\n"
+              "santa_request_phase_duration_seconds_count{phase=\"cache\"} 0\n", fp);
     for (int p = 0; p < (f->o.cache ? 3 : 2); p++) {
         fprintf(fp, "santa_request_phase_duration_seconds_bucket{phase=\"%s\",le=\"0.001\"} "
                     "%.0f\n", phases[p], done * 0.9);
