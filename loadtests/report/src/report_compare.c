@@ -40,6 +40,13 @@ static void make_labels(struct cmp *c)
             snprintf(c->labels[i], LABEL, "%s, %.0f participants", s->stage, s->seed_participants);
         else
             snprintf(c->labels[i], LABEL, "%s (run %zu)", s->stage, i + 1);
+        /* Same stage and size twice (a repeat run): number it, keep both. */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->labels[j], c->labels[i]) == 0) {
+                size_t len = strlen(c->labels[i]);
+                snprintf(c->labels[i] + len, LABEL - len, " (run %zu)", i + 1);
+                break;
+            }
         c->label_ptr[i] = c->labels[i];
     }
 }

@@ -458,6 +458,16 @@ static void test_compare_without_sweep(void **state)
     lacks(html, "chart-sweep");
     free(html);
 
+    /* A repeated run (same stage, same size) gets a number, not a twin label. */
+    fixture(d, "b2", "02-sqlite", 1000, 1.1);
+    fixture(d, "b3", "02-sqlite", 5000, 1.1);
+    static const char *const rep[] = {"b", "b2", "b3"};
+    html = compare_page(d, rep, 3);
+    has(html, "<td>02-sqlite, 1000 participants</td>");
+    has(html, "<td>02-sqlite, 1000 participants (run 2)</td>");
+    has(html, "<td>02-sqlite, 5000 participants</td>");
+    free(html);
+
     /* A bad folder among good ones: refused, named, no page. */
     char good[512], out[512];
     struct report_error err = {{0}};
