@@ -239,8 +239,9 @@ static void slowest(struct report_buf *b, const struct report_summary *s)
         report_buf_puts(b, "</section>\n");
         return;
     }
-    report_html_note(b, "Look a trace id up in the server's trace output to see its spans "
-                        "(where inside the server the time went for that one request).");
+    report_html_note(b, "Look a trace id up in the server's trace file (a stage started with "
+                        "--trace-file FILE: grep the id) to see that request's spans: where "
+                        "inside the server its time went.");
     report_buf_puts(b, "<table>");
     report_html_head_row(b, head, 7);
     for (size_t i = 0; i < s->nslowest; i++)
