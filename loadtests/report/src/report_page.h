@@ -1,0 +1,39 @@
+/*
+ * report_page.h - the pages santa-report writes.
+ *
+ * report_page_run: one run's report.html (headline, charts over time, the
+ * latency distribution, the server's side, per-transaction tables, slowest
+ * traces). report_page_compare: several runs side by side, with latency
+ * against data size for each stage that was run at several sizes.
+ * Both only read the runs; every string from them is HTML-escaped.
+ */
+#ifndef REPORT_PAGE_H
+#define REPORT_PAGE_H
+
+#include <stddef.h>
+
+#include "report_buf.h"
+#include "report_err.h"
+#include "report_run.h"
+
+enum { REPORT_PAGE_LIMIT = 32 << 20, REPORT_MAX_RUNS = 16 };
+
+void report_page_run(struct report_buf *b, const struct report_run *r);
+void report_page_compare(struct report_buf *b, const struct report_run *runs, size_t n);
+/* The server section of report_page_run (report_page_server.c). */
+void report_page_server(struct report_buf *b, const struct report_run *r);
+
+/* What writing a page came to; the values are santa-report's exit codes. */
+enum report_outcome {
+    REPORT_WRITTEN = 0,
+    REPORT_WRITE_FAILED = 1, /* err says why the page could not be written */
+    REPORT_BAD_INPUT = 2,    /* err names the file and the line or JSON path */
+};
+
+/* Loads dir and writes dir/report.html. */
+enum report_outcome report_write_run(const char *dir, struct report_error *err);
+/* Loads every dir (1 to REPORT_MAX_RUNS of them) and writes the page to out. */
+enum report_outcome report_write_compare(const char *out, const char *const *dirs, size_t n,
+                                         struct report_error *err);
+
+#endif /* REPORT_PAGE_H */

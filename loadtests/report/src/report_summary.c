@@ -1,0 +1,360 @@
+/*
+ * report_summary.c - summary.json reader on jansson (see report_summary.h).
+ *
+ * This is the one file that includes jansson.h. Each reader helper takes the
+ * JSON path of the member it reads, so any complaint says exactly where.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "report_summary.h"
+
+enum { SUMMARY_MAX_BYTES = 64 << 20, PATH_MAX_LEN = 256 };
+
+const char *const report_phase_names[REPORT_PHASES] = {"app", "store", "cache"};
+
+struct ctx {
+    const char *file;
+    struct santa_arena *arena;
+    struct report_error *err;
+};
+
+static int bad(struct ctx *c, const char *path, const char *key, const char *what)
+{
+    return report_error_set(c->err, "%s: %s%s%s: %s", c->file, path, key ? "." : "",
+                            key ? key : "", what);
+}
+
+/* out = path + sep + key, cut to fit: a path only ever labels a message. */
+static void join3(char out[PATH_MAX_LEN], const char *path, const char *sep, const char *key)
+{
+    if (snprintf(out, PATH_MAX_LEN, "%s%s%s", path, sep, key) >= PATH_MAX_LEN)
+        out[PATH_MAX_LEN - 1] = '\0';
+}
+
+static void join(char out[PATH_MAX_LEN], const char *path, const char *key)
+{
+    join3(out, path, ".", key);
+}
+
+static void index_path(char out[PATH_MAX_LEN], const char *array, size_t i)
+{
+    char idx[32];
+    snprintf(idx, sizeof idx, "[%zu]", i);
+    join3(out, array, "", idx);
+}
+
+/* Reads obj.key as a number >= 0. Absent: error if required, else 0. */
+static int num(struct ctx *c, json_t *obj, const char *path, const char *key, bool required,
+               double *out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = 0;
+    if (v == NULL)
+        return required ? bad(c, path, key, "missing (expected a number)") : 0;
+    if (!json_is_number(v))
+        return bad(c, path, key, "expected a number");
+    *out = json_number_value(v);
+    if (*out < 0)
+        return bad(c, path, key, "expected a number >= 0");
+    return 0;
+}
+
+/* Reads obj.key as a string copied into the arena; absent gives "". */
+static int str(struct ctx *c, json_t *obj, const char *path, const char *key, bool required,
+               const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = "";
+    if (v == NULL)
+        return required ? bad(c, path, key, "missing (expected a string)") : 0;
+    if (!json_is_string(v))
+        return bad(c, path, key, "expected a string");
+    *out = santa_arena_strdup(c->arena, json_string_value(v));
+    return *out ? 0 : bad(c, path, key, "out of memory");
+}
+
+/* obj.key as an object (NULL when absent and optional). */
+static int object(struct ctx *c, json_t *obj, const char *path, const char *key, bool required,
+                  json_t **out)
+{
+    *out = json_object_get(obj, key);
+    if (*out == NULL)
+        return required ? bad(c, path, key, "missing (expected an object)") : 0;
+    if (!json_is_object(*out))
+        return bad(c, path, key, "expected an object");
+    return 0;
+}
+
+static void *alloc_array(struct ctx *c, size_t n, size_t size)
+{
+    return santa_arena_alloc(c->arena, (n ? n : 1) * size);
+}
+
+static int latency(struct ctx *c, json_t *obj, const char *path, bool required,
+                   struct report_latency *l)
+{
+    json_t *o;
+    char p[PATH_MAX_LEN];
+    *l = (struct report_latency){0};
+    if (object(c, obj, path, "latency_ms", required, &o) < 0)
+        return -1;
+    if (o == NULL)
+        return 0;
+    join(p, path, "latency_ms");
+    if (num(c, o, p, "mean", true, &l->mean) < 0 || num(c, o, p, "p50", true, &l->p50) < 0 ||
+        num(c, o, p, "p90", true, &l->p90) < 0 || num(c, o, p, "p99", true, &l->p99) < 0 ||
+        num(c, o, p, "p999", true, &l->p999) < 0 || num(c, o, p, "max", true, &l->max) < 0)
+        return -1;
+    return 0;
+}
+
+static int meta(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *m, *seed;
+    const char *p = "$.meta";
+    if (object(c, root, "$", "meta", true, &m) < 0 || str(c, m, p, "stage", true, &s->stage) < 0 ||
+        str(c, m, p, "url", false, &s->url) < 0 ||
+        str(c, m, p, "scenario", false, &s->scenario) < 0 ||
+        str(c, m, p, "mode", false, &s->mode) < 0 ||
+        str(c, m, p, "started_at", false, &s->started_at) < 0 ||
+        num(c, m, p, "threads", false, &s->threads) < 0 ||
+        num(c, m, p, "connections", false, &s->connections) < 0 ||
+        num(c, m, p, "rate", false, &s->rate) < 0 ||
+        num(c, m, p, "duration_s", false, &s->meta_duration_s) < 0 ||
+        num(c, m, p, "warmup_s", false, &s->warmup_s) < 0 ||
+        num(c, m, p, "rampup_s", false, &s->rampup_s) < 0 ||
+        object(c, m, p, "seed", false, &seed) < 0)
+        return -1;
+    if (s->stage[0] == '\0')
+        return bad(c, p, "stage", "empty");
+    if (seed == NULL)
+        return 0;
+    s->has_seed = true;
+    return (num(c, seed, "$.meta.seed", "exchanges", false, &s->seed_exchanges) < 0 ||
+            num(c, seed, "$.meta.seed", "participants", false, &s->seed_participants) < 0)
+               ? -1
+               : 0;
+}
+
+static int distribution(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *a = json_object_get(root, "latency_distribution");
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return bad(c, "$", "latency_distribution", "expected an array");
+    s->dist_p = alloc_array(c, json_array_size(a), sizeof *s->dist_p);
+    s->dist_ms = alloc_array(c, json_array_size(a), sizeof *s->dist_ms);
+    if (s->dist_p == NULL || s->dist_ms == NULL)
+        return bad(c, "$", "latency_distribution", "out of memory");
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e) {
+        char p[PATH_MAX_LEN];
+        index_path(p, "$.latency_distribution", i);
+        if (!json_is_object(e))
+            return bad(c, p, NULL, "expected an object {\"p\", \"ms\"}");
+        if (num(c, e, p, "p", true, &s->dist_p[i]) < 0 ||
+            num(c, e, p, "ms", true, &s->dist_ms[i]) < 0)
+            return -1;
+        if (s->dist_p[i] > 100)
+            return bad(c, p, "p", "expected a percentile in [0, 100]");
+        if (i > 0 && s->dist_p[i] <= s->dist_p[i - 1])
+            return bad(c, p, "p", "percentiles must increase");
+        s->ndist = i + 1;
+    }
+    return 0;
+}
+
+static int errors_by_kind(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *o, *v;
+    const char *key;
+    if (object(c, root, "$", "errors_by_kind", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    s->errors_by_kind = alloc_array(c, json_object_size(o), sizeof *s->errors_by_kind);
+    if (s->errors_by_kind == NULL)
+        return bad(c, "$", "errors_by_kind", "out of memory");
+    json_object_foreach(o, key, v) {
+        struct report_count *k = &s->errors_by_kind[s->nerrors_by_kind];
+        k->name = santa_arena_strdup(c->arena, key);
+        if (k->name == NULL || num(c, o, "$.errors_by_kind", key, true, &k->n) < 0)
+            return k->name ? -1 : bad(c, "$", "errors_by_kind", "out of memory");
+        s->nerrors_by_kind++;
+    }
+    return 0;
+}
+
+static int steps(struct ctx *c, json_t *t, const char *path, struct report_txn *txn)
+{
+    json_t *o, *v;
+    const char *key;
+    if (object(c, t, path, "steps", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    txn->steps = alloc_array(c, json_object_size(o), sizeof *txn->steps);
+    if (txn->steps == NULL)
+        return bad(c, path, "steps", "out of memory");
+    json_object_foreach(o, key, v) {
+        char p[PATH_MAX_LEN];
+        join3(p, path, ".steps.", key);
+        struct report_step *st = &txn->steps[txn->nsteps];
+        if (!json_is_object(v))
+            return bad(c, p, NULL, "expected an object");
+        st->name = santa_arena_strdup(c->arena, key);
+        if (st->name == NULL)
+            return bad(c, p, NULL, "out of memory");
+        if (num(c, v, p, "requests", true, &st->requests) < 0 ||
+            num(c, v, p, "errors", false, &st->errors) < 0 ||
+            num(c, v, p, "rps", false, &st->rps) < 0 || latency(c, v, p, true, &st->latency) < 0)
+            return -1;
+        txn->nsteps++;
+    }
+    return 0;
+}
+
+static int transactions(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *o, *v;
+    const char *key;
+    if (object(c, root, "$", "transactions", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    s->txns = alloc_array(c, json_object_size(o), sizeof *s->txns);
+    if (s->txns == NULL)
+        return bad(c, "$", "transactions", "out of memory");
+    json_object_foreach(o, key, v) {
+        char p[PATH_MAX_LEN];
+        join3(p, "$.transactions", ".", key);
+        struct report_txn *t = &s->txns[s->ntxns];
+        *t = (struct report_txn){0};
+        if (!json_is_object(v))
+            return bad(c, p, NULL, "expected an object");
+        t->name = santa_arena_strdup(c->arena, key);
+        if (t->name == NULL)
+            return bad(c, p, NULL, "out of memory");
+        if (num(c, v, p, "requests", true, &t->requests) < 0 ||
+            num(c, v, p, "errors", false, &t->errors) < 0 ||
+            num(c, v, p, "rps", false, &t->rps) < 0 || latency(c, v, p, true, &t->latency) < 0 ||
+            steps(c, v, p, t) < 0)
+            return -1;
+        s->ntxns++;
+    }
+    return 0;
+}
+
+static int server_timing(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *o, *ph;
+    if (object(c, root, "$", "server_timing_ms", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    for (int i = 0; i < REPORT_PHASES; i++) {
+        struct report_phase *r = &s->server_timing[i];
+        if (object(c, o, "$.server_timing_ms", report_phase_names[i], false, &ph) < 0)
+            return -1;
+        if (ph == NULL)
+            continue;
+        char p[PATH_MAX_LEN];
+        join(p, "$.server_timing_ms", report_phase_names[i]);
+        if (num(c, ph, p, "mean", true, &r->mean) < 0 || num(c, ph, p, "p50", false, &r->p50) < 0 ||
+            num(c, ph, p, "p99", false, &r->p99) < 0)
+            return -1;
+        r->present = true;
+    }
+    return 0;
+}
+
+static int generator(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *g, *lag, *b;
+    const char *p = "$.generator";
+    if (object(c, root, "$", "generator", false, &g) < 0 || g == NULL)
+        return g == NULL ? 0 : -1;
+    s->has_generator = true;
+    if (num(c, g, p, "cpu_s", false, &s->gen_cpu_s) < 0 ||
+        num(c, g, p, "cpu_percent", false, &s->gen_cpu_percent) < 0 ||
+        str(c, g, p, "note", false, &s->gen_note) < 0 ||
+        object(c, g, p, "send_lag_ms", false, &lag) < 0)
+        return -1;
+    b = json_object_get(g, "bottleneck");
+    if (b != NULL && !json_is_boolean(b))
+        return bad(c, p, "bottleneck", "expected true or false");
+    s->bottleneck = b != NULL && json_is_true(b);
+    if (lag == NULL)
+        return 0;
+    p = "$.generator.send_lag_ms";
+    return (num(c, lag, p, "p50", false, &s->lag_p50) < 0 ||
+            num(c, lag, p, "p99", false, &s->lag_p99) < 0 ||
+            num(c, lag, p, "max", false, &s->lag_max) < 0)
+               ? -1
+               : 0;
+}
+
+static int slowest(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *a = json_object_get(root, "slowest"), *e;
+    size_t i;
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return bad(c, "$", "slowest", "expected an array");
+    s->slowest = alloc_array(c, json_array_size(a), sizeof *s->slowest);
+    if (s->slowest == NULL)
+        return bad(c, "$", "slowest", "out of memory");
+    json_array_foreach(a, i, e) {
+        char p[PATH_MAX_LEN];
+        index_path(p, "$.slowest", i);
+        struct report_slow *r = &s->slowest[i];
+        if (!json_is_object(e))
+            return bad(c, p, NULL, "expected an object");
+        if (str(c, e, p, "trace_id", false, &r->trace_id) < 0 ||
+            str(c, e, p, "transaction", false, &r->transaction) < 0 ||
+            str(c, e, p, "step", false, &r->step) < 0 ||
+            num(c, e, p, "status", false, &r->status) < 0 ||
+            num(c, e, p, "latency_ms", true, &r->latency_ms) < 0 ||
+            num(c, e, p, "t_s", false, &r->t_s) < 0)
+            return -1;
+        s->nslowest = i + 1;
+    }
+    return 0;
+}
+
+static int totals(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    return (num(c, root, "$", "requests", true, &s->requests) < 0 ||
+            num(c, root, "$", "errors", true, &s->errors) < 0 ||
+            num(c, root, "$", "rps", true, &s->rps) < 0 ||
+            num(c, root, "$", "duration_s", true, &s->duration_s) < 0 ||
+            latency(c, root, "$", true, &s->latency) < 0)
+               ? -1
+               : 0;
+}
+
+int report_summary_read(struct report_summary *s, const char *path, struct santa_arena *arena,
+                        struct report_error *err)
+{
+    struct ctx c = {.file = path, .arena = arena, .err = err};
+    struct stat st;
+    json_error_t jerr;
+    *s = (struct report_summary){.stage = "", .gen_note = ""};
+    if (stat(path, &st) != 0)
+        return report_error_set(err, "%s: missing (a run folder needs summary.json)", path);
+    if (st.st_size > SUMMARY_MAX_BYTES)
+        return report_error_set(err, "%s: larger than %d bytes", path, SUMMARY_MAX_BYTES);
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return report_error_set(err, "%s:%d:%d: not valid JSON: %s", path, jerr.line,
+                                jerr.column, jerr.text);
+    int rc = -1;
+    if (!json_is_object(root))
+        bad(&c, "$", NULL, "expected an object");
+    else if (meta(&c, root, s) == 0 && totals(&c, root, s) == 0 && distribution(&c, root, s) == 0 &&
+             errors_by_kind(&c, root, s) == 0 && transactions(&c, root, s) == 0 &&
+             server_timing(&c, root, s) == 0 && generator(&c, root, s) == 0 &&
+             slowest(&c, root, s) == 0)
+        rc = 0;
+    json_decref(root);
+    return rc;
+}

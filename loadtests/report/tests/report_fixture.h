@@ -1,0 +1,33 @@
+/*
+ * report_fixture.h - writes a realistic santa-load results folder for tests.
+ *
+ * Follows notes/interfaces.md section C: summary.json, timeseries.csv,
+ * samples.csv and metrics/{before,after,tNNNNN}.prom, with deterministic
+ * figures (a fixed-seed generator), so tests can know exactly how many
+ * rows, scrapes and transactions there are without waiting for santa-load.
+ */
+#ifndef REPORT_FIXTURE_H
+#define REPORT_FIXTURE_H
+
+#include <stdbool.h>
+
+struct report_fixture_opts {
+    const char *stage;     /* meta.stage; "02-sqlite" when NULL */
+    double participants;   /* meta.seed.participants; 1000 when 0 */
+    int seconds;           /* rows of timeseries.csv; 30 when 0 */
+    int scrapes;           /* metrics/tNNNNN.prom files; 0 = none */
+    bool no_metrics;       /* no metrics/ folder at all */
+    bool cache;            /* a stage with a cache: cache phase and counters */
+    bool no_server_timing; /* samples without server_*_us */
+    bool bottleneck;       /* generator.bottleneck = true */
+    const char *odd_txn;   /* one more transaction with this name (may need escaping) */
+    double scale;          /* latency multiplier; 1 when 0 */
+};
+
+/* Creates dir (and dir/metrics) and writes the files. 0, or -1 with errno. */
+int report_fixture_write(const char *dir, const struct report_fixture_opts *o);
+
+/* Writes text to dir/name, replacing it (for tests that break one file). */
+int report_fixture_put(const char *dir, const char *name, const char *text);
+
+#endif /* REPORT_FIXTURE_H */
