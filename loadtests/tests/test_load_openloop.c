@@ -206,8 +206,12 @@ static void test_open_loop_unsent_are_timeouts(void **state)
                   (long long)timeouts);
     assert_true(req >= 79 && req <= 81);
     assert_int_equal(err, timeouts);
-    /* ~2.5 s of serving at 20/s answers ~50; the other ~30 never got an answer. */
-    assert_true(timeouts >= 15 && timeouts <= 45);
+    /* ~2.5 s of serving at 20/s answers ~50; the other ~30 never got an answer.
+     * How many were answered depends on how much CPU the machine lends the slow
+     * server and the generator (a busy 2-core machine answered only 30), so the
+     * bound is the claim itself: a backlog is counted as timeouts, not dropped,
+     * and the requests answered in time are not counted among them. */
+    assert_true(timeouts >= 15 && timeouts < req);
     json_decref(j);
 }
 
