@@ -40,8 +40,9 @@ int e2e_stop(struct e2e_server *s, int sig);
 /* Removes the data directory. */
 void e2e_cleanup(struct e2e_server *s);
 
-/* One request. token may be NULL; body may be NULL. Returns 0 when an HTTP
- * answer arrived. extra_header may be NULL ("Name: value"). */
+/* One request. token may be NULL; body may be NULL. Returns 0 when a whole
+ * HTTP answer arrived (headers and exactly Content-Length body bytes).
+ * extra_header may be NULL ("Name: value"). */
 int e2e_request(const struct e2e_server *s, const char *method, const char *path,
                 const char *token, const char *body, size_t body_len, const char *extra_header,
                 struct e2e_resp *r);
