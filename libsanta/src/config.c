@@ -10,7 +10,9 @@
 
 #include "santa/config.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_HOSTPORT };
+/* OPT_FLAG takes no value on the command line (--migrate); its variable
+ * is 0 or 1. */
+enum opt_type { OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_FLAG };
 
 struct option_def {
     const char *flag;    /* without the leading "--" */
@@ -24,8 +26,10 @@ struct option_def {
     const char *help;
 };
 
-#define ALL_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_BASELINE)
+#define ALL_STAGES                                                                                 \
+    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_POSTGRES | SANTA_STAGE_BASELINE)
 #define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE)
+#define PG_STAGES (SANTA_STAGE_POSTGRES)
 
 static const struct option_def options[] = {
     {"listen", "SANTA_LISTEN", OPT_HOSTPORT, "127.0.0.1:8080", 0, 0, ALL_STAGES,
@@ -41,6 +45,13 @@ static const struct option_def options[] = {
     {"request-timeout-ms", "SANTA_REQUEST_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, ALL_STAGES,
      offsetof(struct santa_config, request_timeout_ms), "MS",
      "per read/write timeout, so slow clients cannot hold workers forever"},
+    /* An empty default: libpq then reads PGHOST, PGPORT, PGDATABASE, ... */
+    {"pg", "SANTA_PG", OPT_STRING, "", 0, 0, PG_STAGES, offsetof(struct santa_config, pg_conninfo),
+     "CONNINFO",
+     "PostgreSQL connection (libpq conninfo or postgresql:// URI); empty: PGHOST, PGPORT, ..."},
+    {"migrate", "SANTA_MIGRATE", OPT_FLAG, "0", 0, 0, PG_STAGES,
+     offsetof(struct santa_config, migrate), "",
+     "apply the schema migrations and exit (they are also applied at every start)"},
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -96,6 +107,11 @@ static int set_value(const struct option_def *o, struct santa_config *cfg, const
         return set_uint(o, cfg, v, src, out);
     case OPT_HOSTPORT:
         return set_hostport(cfg, v, src, out);
+    case OPT_FLAG:
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+            return fail(out, cfg->program, src, v, "must be 0 or 1");
+        *(bool *)((char *)cfg + o->offset) = v[0] == '1';
+        return 0;
     case OPT_STRING:
         if (v[0] == '\0' || strlen(v) >= SANTA_CONFIG_STR)
             return fail(out, cfg->program, src, v, "must be 1 to 255 characters");
@@ -122,8 +138,9 @@ void santa_config_usage(FILE *f, const char *program, unsigned stage_mask)
         const struct option_def *o = &options[i];
         if (!(o->stages & stage_mask))
             continue;
-        fprintf(f, "  --%s %s\n      %s\n      env %s, default %s\n", o->flag, o->metavar,
-                o->help, o->env, o->def);
+        fprintf(f, "  --%s%s%s\n      %s\n      env %s, default %s\n", o->flag,
+                o->metavar[0] ? " " : "", o->metavar, o->help, o->env,
+                o->def[0] ? o->def : "(none)");
     }
     fprintf(f, "  --help\n      print this text and exit\n");
 }
@@ -149,7 +166,9 @@ static enum santa_config_result read_argv(struct santa_config *cfg, unsigned mas
             fail(out, cfg->program, "option", arg, "not an option of this stage");
             return SANTA_CONFIG_ERROR;
         }
-        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        const char *value = eq                  ? eq + 1
+                            : o->type == OPT_FLAG ? "1"
+                            : (i + 1 < argc ? argv[++i] : NULL);
         if (value == NULL) {
             fail(out, cfg->program, "option", arg, "needs a value");
             return SANTA_CONFIG_ERROR;
@@ -170,7 +189,7 @@ enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned st
         const struct option_def *o = &options[i];
         if (!(o->stages & stage_mask))
             continue;
-        if (set_value(o, cfg, o->def, "default", out) != 0)
+        if (o->def[0] && set_value(o, cfg, o->def, "default", out) != 0)
             return SANTA_CONFIG_ERROR;
         const char *env = getenv(o->env);
         if (env && set_value(o, cfg, env, o->env, out) != 0)

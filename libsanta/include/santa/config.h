@@ -14,6 +14,7 @@
 #ifndef SANTA_CONFIG_H
 #define SANTA_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,6 +22,7 @@
 enum santa_stage {
     SANTA_STAGE_CSV = 1u << 0,
     SANTA_STAGE_SQLITE = 1u << 1,
+    SANTA_STAGE_POSTGRES = 1u << 2,
     SANTA_STAGE_BASELINE = 1u << 7,
 };
 
@@ -33,6 +35,8 @@ struct santa_config {
     char data_dir[SANTA_CONFIG_STR];
     uint32_t threads;                    /* CivetWeb worker threads */
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
+    char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
+    bool migrate;                        /* apply schema migrations and exit */
 };
 
 enum santa_config_result {
