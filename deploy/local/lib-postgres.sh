@@ -37,22 +37,49 @@ as_pg() { "${pg_as[@]}" "$@"; }
 # pg_ready PORT: true once the server accepts connections (not while it is
 # starting, recovering or shutting down).
 pg_ready() {
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -t 2
 }
 
-# The postmaster.pid of a server that died (kill -9, power cut) names a PID
-# that may now belong to anyone; postgres refuses to start while that PID
-# lives. Remove the file when its PID is not a postgres serving this folder.
+# PIDs of live (non-zombie) processes working in DATA: a postmaster and its
+# backends all chdir there. Backends orphaned by a killed postmaster show up
+# here too; PostgreSQL refuses to start while they hold its shared memory.
+pg_dir_procs() {
+  local data=$1 p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] || continue
+    proc_gone "${p#/proc/}" || echo "${p#/proc/}"
+  done
+}
+
+# After a crash (kill -9, power cut) DATA/postmaster.pid and the socket's
+# .s.PGSQL.PORT.lock name a PID that may be dying, a zombie, or by now
+# anyone's. Returns 1 when a live postgres serves DATA (not ours to start
+# again). Otherwise waits (10 s at most) for the dead server's processes to
+# go, SIGKILLs orphaned backends that linger (without their postmaster they
+# only hold shared memory; the WAL makes the next start safe), and removes
+# the stale lock files PostgreSQL would refuse to overwrite.
 pg_clear_stale_pid() {
-  local data=$1 pid
+  local data=$1 pid i
   [ -f "$data/postmaster.pid" ] || return 0
   pid=$(head -n 1 "$data/postmaster.pid")
-  if [ -n "$pid" ] && [ -d "/proc/$pid" ] &&
+  if [ -n "$pid" ] && ! proc_gone "$pid" &&
      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$data"; then
-    return 1 # a live server of this folder: not ours to start again
+    return 1
   fi
-  note "removing the stale $data/postmaster.pid (pid ${pid:-?} is gone)"
-  rm -f "$data/postmaster.pid"
+  for ((i = 0; i < 50; i++)); do
+    [ -z "$(pg_dir_procs "$data")" ] && [ ! -d "/proc/$pid" ] && break
+    sleep 0.2
+  done
+  local left
+  left=$(pg_dir_procs "$data")
+  if [ -n "$left" ]; then
+    note "killing processes left in $data by a dead PostgreSQL: $(echo $left)"
+    # shellcheck disable=SC2086 # one PID per word
+    kill -KILL $left 2>/dev/null || true
+    sleep 1
+  fi
+  note "removing the stale lock files of $data (pid ${pid:-?} is gone)"
+  rm -f "$data/postmaster.pid" "$(dirname "$data")"/.s.PGSQL.*.lock
 }
 
 pg_initdb() {
@@ -106,8 +133,9 @@ pg_start() {
     [ "$attempt" -lt 5 ] || return 1
   done
   PG_CONNINFO="host=127.0.0.1 port=$port user=postgres dbname=$db"
-  if [ -z "$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAq \
-          -v db="$db" -c "SELECT 1 FROM pg_database WHERE datname = :'db'" 2>>"$log")" ]; then
+  # psql interpolates :'db' (quoted as a literal) only in input it reads.
+  if [ -z "$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAq -v db="$db" \
+          <<<"SELECT 1 FROM pg_database WHERE datname = :'db'" 2>>"$log")" ]; then
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db" 2>>"$log" ||
       { note "cannot create database $db; see $log"; return 1; }
   fi
