@@ -9,6 +9,7 @@
 #                           create database DB (default santa) if missing.
 #                           Sets PG_CONNINFO and appends PG_PORT/PG_PID/
 #                           PG_STARTTIME to env_lines (start_server).
+#   pg_launch DIR PORT LOG  start an initialised server again on PORT.
 #   pg_after_stop DIR       after PG_PID was stopped: makes sure no postmaster
 #                           of DIR/pg/data is left (fast shutdown, then
 #                           immediate) - for stage_down hooks.
@@ -108,6 +109,18 @@ pg_initdb() {
     { note "initdb failed; see $log"; return 1; }
 }
 
+# pg_launch DIR PORT LOG: starts the postmaster of DIR/pg/data on PORT and
+# waits until it answers (start_server: PG_PORT/PG_PID/PG_STARTTIME). Also
+# what a test uses to start a stopped server again on the same port.
+pg_launch() {
+  local dir=$1 port=$2 log=$3
+  start_server PG "$port" "$log" pg_ready 60 -- \
+    "${pg_as[@]}" "$PG_BIN/postgres" -D "$dir/pg/data" -p "$port" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir/pg" \
+    -c max_connections="${PG_MAX_CONNECTIONS:-300}" -c logging_collector=off \
+    -c log_min_messages=warning -c log_connections=off
+}
+
 pg_start() {
   local dir=$1 log=$2 db=${3:-santa} port next attempt
   pg_initdb "$dir" "$log" || return 1
@@ -119,11 +132,7 @@ pg_start() {
   # port: then postgres exits and we try the next one.
   for attempt in 1 2 3 4 5; do
     port=$(free_port "$next") || { note "no free port from $next"; return 1; }
-    if start_server PG "$port" "$log" pg_ready 60 -- \
-         "${pg_as[@]}" "$PG_BIN/postgres" -D "$dir/pg/data" -p "$port" \
-         -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir/pg" \
-         -c max_connections="${PG_MAX_CONNECTIONS:-300}" -c logging_collector=off \
-         -c log_min_messages=warning -c log_connections=off; then
+    if pg_launch "$dir" "$port" "$log"; then
       break
     fi
     pg_clear_stale_pid "$dir/pg/data" || true
