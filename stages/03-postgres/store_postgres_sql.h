@@ -31,7 +31,7 @@
       " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1")      \
     X(EMAIL_TAKEN, 2, "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2")      \
     X(PARTICIPANT_INSERT, 7,                                                                       \
-      "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"    \
+      "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"   \
       " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq")                                        \
     X(PARTICIPANT_LIST, 3,                                                                         \
       "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"             \
@@ -41,7 +41,8 @@
       " WHERE id = $2 AND exchange_id = $1")                                                       \
     X(PARTICIPANT_EXISTS, 2, "SELECT 1 FROM participants WHERE id = $2 AND exchange_id = $1")      \
     X(PARTICIPANT_DELETE, 2, "DELETE FROM participants WHERE id = $2 AND exchange_id = $1")        \
-    X(WISHLIST_SET, 3, "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1") \
+    X(WISHLIST_SET, 3,                                                                             \
+      "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1")                  \
     X(EXCLUSION_INSERT, 3,                                                                         \
       "INSERT INTO exclusions (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)"            \
       " ON CONFLICT DO NOTHING")                                                                   \
