@@ -41,7 +41,19 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/exchanges/{id}/reminders", santa_h_reminders),
     ROUTE("GET", "/healthz", santa_h_healthz),
     ROUTE("GET", "/readyz", santa_h_readyz),
+    ROUTE("GET", "/metrics", santa_h_metrics),
 };
+
+size_t santa_route_count(void)
+{
+    return sizeof routes / sizeof routes[0];
+}
+
+void santa_route_get(size_t i, const char **method, const char **pattern)
+{
+    *method = routes[i].method;
+    *pattern = routes[i].pattern;
+}
 
 uint64_t santa_now_ns(void)
 {
@@ -158,6 +170,7 @@ void santa_api_handle(const struct santa_app *app, const struct santa_request *r
             match(routes[i].pattern, req->path, &ctx)) {
             hit = &routes[i];
             resp->route = routes[i].name;
+            resp->route_id = (uint16_t)(i + 1);
             break;
         }
     }

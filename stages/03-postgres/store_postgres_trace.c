@@ -1,24 +1,21 @@
 /*
  * store_postgres_trace.c - the sqlcommenter prefix (store_postgres_trace.h).
  *
- * TRACEPARENT HOOK (issue 3): libinstrument's trace.h was not on this branch
- * when stage 03 was written. Once it is merged, replace the body of
- * current_traceparent() with
- *     return inst_trace_current_traceparent(out);
- * (and link the store with the `instrument` target). Everything else -
- * formatting the comment, sending traced statements unprepared - is already
- * in place and tested with a fixed traceparent.
+ * The traceparent is the current span's, from libinstrument (trace.h): the
+ * span of the store operation the request is running, so a slow statement
+ * in the PostgreSQL log leads straight to its trace.
  */
 #include "store_postgres_trace.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "instrument/trace.h"
+
 /* The current W3C traceparent ("00-<32hex>-<16hex>-<2hex>"), or false. */
 static bool current_traceparent(char out[56])
 {
-    out[0] = '\0';
-    return false;
+    return inst_trace_current_traceparent(out);
 }
 
 bool postgres_store_trace_sql(const char *sql, char *out, size_t outlen)

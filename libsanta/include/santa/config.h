@@ -14,7 +14,6 @@
 #ifndef SANTA_CONFIG_H
 #define SANTA_CONFIG_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,7 +35,15 @@ struct santa_config {
     uint32_t threads;                    /* CivetWeb worker threads */
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
     char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
-    bool migrate;                        /* apply schema migrations and exit */
+    uint32_t migrate;                    /* 1: apply schema migrations and exit */
+    /* instrumentation (libinstrument; see libinstrument/README.md) */
+    char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
+    uint32_t statsd_interval_ms;
+    char trace_file[SANTA_CONFIG_STR];   /* "" for none */
+    char zipkin_url[SANTA_CONFIG_STR];   /* "" for none */
+    double trace_sample;                 /* 0..1 */
+    uint32_t slow_ms;                    /* 0: no slow-request log */
+    uint32_t no_instrument;              /* 1: metrics, tracing and statsd off */
 };
 
 enum santa_config_result {

@@ -19,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include "instrument/instrument.h"
+#include "instrument/request.h"
+#include "instrument/trace.h"
 #include "santa/token.h"
 #include "store_contract.h"
 #include "store_postgres.h"
@@ -281,6 +284,56 @@ static void test_reconnects_after_connections_are_killed(void **state)
     schema_drop(&s);
 }
 
+/* With a trace current, the statement the server ran carries its
+ * traceparent (sqlcommenter); pg_stat_activity shows the last one. */
+static void test_statements_carry_the_traceparent(void **state)
+{
+    (void)state;
+    char trace_file[] = "/tmp/santa-pg-trace-XXXXXX";
+    int fd = mkstemp(trace_file);
+    assert_true(fd >= 0);
+    close(fd);
+    struct inst_options io = {.service = "test", .trace_file = trace_file, .trace_sample = 1};
+    char err[256] = "";
+    assert_int_equal(inst_start(&io, err, sizeof err), 0);
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+
+    static const char tp_in[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    inst_request_begin("test", tp_in);
+    char tp[56];
+    assert_true(inst_trace_current_traceparent(tp));
+    struct santa_exchange ex;
+    make_exchange(&ex, 11, "traced");
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    struct inst_request_result res;
+    inst_request_end(201, &res);
+
+    PGconn *pg = admin();
+    assert_non_null(pg);
+    const char *v[] = {s.name};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT query FROM pg_stat_activity WHERE application_name = $1"
+                               " AND query LIKE '%INSERT INTO exchanges%'",
+                               1, NULL, v, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    char want[128];
+    snprintf(want, sizeof want, "/*traceparent='%s'*/ INSERT INTO exchanges", tp);
+    print_message("the server ran: %.90s...\n", PQgetvalue(r, 0, 0));
+    assert_true(strncmp(PQgetvalue(r, 0, 0), want, strlen(want)) == 0);
+    /* The trace id is the caller's: the statement is linked to its request. */
+    assert_non_null(strstr(PQgetvalue(r, 0, 0), "0af7651916cd43dd8448eb211c80319c"));
+    PQclear(r);
+    PQfinish(pg);
+    santa_store_close(st);
+    schema_drop(&s);
+    inst_stop();
+    unlink(trace_file);
+}
+
 /* Nothing listens: the first call fails within connect_timeout, and the
  * calls right after it fail at once (backoff), never hanging. */
 static void test_unreachable_fails_fast(void **state)
@@ -347,6 +400,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hostile_text_is_only_data),
         cmocka_unit_test(test_reconnects_after_connections_are_killed),
         cmocka_unit_test(test_unreachable_fails_fast),
+        cmocka_unit_test(test_statements_carry_the_traceparent),
     };
     failed += cmocka_run_group_tests_name("postgres", tests, NULL, NULL);
     return failed;
