@@ -167,6 +167,14 @@ static bool setup_query(PGconn *pg, const char *sql, int n, const char *const *v
     return ok;
 }
 
+/* Server NOTICEs ("relation ... already exists, skipping") are not errors;
+ * libpq would print each one on stderr. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 enum santa_status postgres_store_connect(const char *conninfo, uint32_t statement_timeout_ms,
                                          PGconn **out, char *err, size_t errlen)
 {
@@ -194,6 +202,7 @@ enum santa_status postgres_store_connect(const char *conninfo, uint32_t statemen
         PQfinish(pg);
         return SANTA_UNAVAILABLE;
     }
+    PQsetNoticeProcessor(pg, ignore_notice, NULL);
     /* Server-side limits, per session (RELIABILITY.md 2.3): a statement may
      * not run longer than statement_timeout, and a transaction left open by a
      * stuck client is ended by the server after 10 s. Set here rather than
