@@ -19,7 +19,8 @@
 # Authentication is `trust` for the superuser `postgres` on loopback and the
 # socket only: a private development server that listens on 127.0.0.1 alone.
 # Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_USER,
-# PG_FIRST_PORT (default 54320), PG_MAX_CONNECTIONS (default 300).
+# PG_FIRST_PORT (default: a random port from 20000), PG_MAX_CONNECTIONS
+# (default 300).
 # shellcheck shell=bash
 : "${root:?lib-postgres.sh needs \$root set by its caller}"
 
@@ -127,19 +128,26 @@ pg_start() {
   pg_clear_stale_pid "$dir/pg/data" ||
     { note "a PostgreSQL still serves $dir/pg/data: stop it first"; return 1; }
   touch "$log"
-  next=${PG_FIRST_PORT:-54320}
+  # From PG_FIRST_PORT upward when set (deploy/local: a port people can
+  # remember), else from a random port in 20000-59999: test runs of several
+  # build trees and several people start servers at the same moment, and
+  # probing the same sequence they would pick the same port.
+  next=${PG_FIRST_PORT:-$((20000 + RANDOM % 40000))}
   # Between the free-port probe and the bind another program may take the
-  # port: then postgres exits and we try the next one.
-  for attempt in 1 2 3 4 5; do
+  # port: postgres then exits at once, and we try another one.
+  for attempt in 1 2 3 4 5 6; do
     port=$(free_port "$next") || { note "no free port from $next"; return 1; }
     if pg_launch "$dir" "$port" "$log"; then
       break
     fi
     pg_clear_stale_pid "$dir/pg/data" || true
-    port_in_use "$port" || return 1
-    note "port $port was taken while PostgreSQL started; trying the next one"
-    next=$((port + 1))
-    [ "$attempt" -lt 5 ] || return 1
+    [ "$attempt" -lt 6 ] || { note "PostgreSQL did not start; see $log"; return 1; }
+    note "PostgreSQL did not start on port $port (taken meanwhile?); trying another port"
+    if [ -n "${PG_FIRST_PORT:-}" ]; then
+      next=$((port + 1))
+    else
+      next=$((20000 + RANDOM % 40000))
+    fi
   done
   PG_CONNINFO="host=127.0.0.1 port=$port user=postgres dbname=$db"
   # psql interpolates :'db' (quoted as a literal) only in input it reads.

@@ -7,7 +7,8 @@
 . "$root/deploy/local/lib-postgres.sh"
 
 stage_up() {
-  pg_start "$run" "$run/postgres.log" santa || return 1
+  # A port to remember for psql during the workshop (the next free one).
+  PG_FIRST_PORT=${PG_FIRST_PORT:-54320} pg_start "$run" "$run/postgres.log" santa || return 1
   # Migrations are applied at every start too; --migrate first makes a
   # failing one show up here, with its message, rather than as a santa that
   # never became ready.
