@@ -381,8 +381,16 @@ static enum santa_status lost(struct postgres_store_conn *c, const char *what, c
 static enum santa_status check(struct postgres_store_conn *c, const char *what, PGresult *r,
                                bool timed_out)
 {
+    if (!r && timed_out) {
+        /* A server that does not answer at all (frozen, unplugged) would
+         * also let a reconnect hang for connect_timeout: fail fast for a
+         * full backoff period instead, as after a failed connect. */
+        c->backoff_ms = BACKOFF_MAX_MS;
+        c->retry_at_ns = postgres_store_now_ns() + (uint64_t)BACKOFF_MAX_MS * 1000000u;
+        return lost(c, what, "no answer within the deadline");
+    }
     if (!r)
-        return lost(c, what, timed_out ? "no answer within the deadline" : PQerrorMessage(c->pg));
+        return lost(c, what, PQerrorMessage(c->pg));
     ExecStatusType rs = PQresultStatus(r);
     if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK)
         return SANTA_OK;
