@@ -25,6 +25,8 @@ struct santa_ctx {
     bool has_out;               /* false for 204 */
     int ok_status;
     struct santa_json_error err;
+    char *ready_body; /* santa_ctx_render_before_write(): the answer, rendered */
+    size_t ready_len;
 };
 
 typedef enum santa_status (*santa_handler_fn)(struct santa_ctx *ctx);
@@ -49,6 +51,17 @@ typedef enum santa_status (*santa_handler_fn)(struct santa_ctx *ctx);
 
 /* Sets a validation error on `field` with a sentence; returns the status. */
 enum santa_status santa_ctx_invalid(struct santa_ctx *ctx, const char *field, const char *detail);
+
+/*
+ * Renders ctx->out now, before the handler's write, and keeps it as the
+ * answer. For writes whose answer holds a secret shown only once (the admin
+ * token, a participant token): once such a write commits, answering it must
+ * not fail for want of memory, or the client would get a 503 for something
+ * that was stored, with a token nobody can ever see again. SANTA_UNAVAILABLE
+ * (nothing written yet) when rendering fails. The handler adds nothing to
+ * ctx->out afterwards.
+ */
+enum santa_status santa_ctx_render_before_write(struct santa_ctx *ctx);
 
 /* Resolves the bearer token. SANTA_UNAUTHORIZED when absent, malformed or
  * unknown; SANTA_FORBIDDEN when it belongs to another exchange or, with

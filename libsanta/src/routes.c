@@ -140,6 +140,12 @@ static void render_success(struct santa_ctx *ctx)
         return;
     }
     resp->content_type = "application/json";
+    if (ctx->ready_body) {
+        resp->body = ctx->ready_body;
+        resp->body_len = ctx->ready_len;
+        ctx->ready_body = NULL;
+        return;
+    }
     resp->body = santa_jb_finish(&ctx->out, &resp->body_len);
     if (resp->body == NULL) {
         ctx->err.field = NULL;
@@ -190,6 +196,7 @@ void santa_api_handle(const struct santa_app *app, const struct santa_request *r
         render_success(&ctx);
     } else {
         santa_jb_discard(&ctx.out);
+        santa_free(ctx.ready_body);
         render_problem(&ctx, st);
     }
     santa_arena_release(&ctx.arena);
@@ -200,6 +207,12 @@ void santa_response_release(struct santa_response *resp)
     santa_free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
+}
+
+enum santa_status santa_ctx_render_before_write(struct santa_ctx *ctx)
+{
+    ctx->ready_body = santa_jb_finish(&ctx->out, &ctx->ready_len);
+    return ctx->ready_body ? SANTA_OK : SANTA_UNAVAILABLE;
 }
 
 enum santa_status santa_ctx_invalid(struct santa_ctx *ctx, const char *field, const char *detail)
