@@ -30,8 +30,9 @@ BUILD_TSAN := build-tsan
 CTEST := ctest --output-on-failure -j2 --no-tests=error
 # Under TSan only the tests with threads in them are worth the 5-15x slowdown:
 # the store conformance suites (concurrent writers) and the end-to-end suites
-# (CivetWeb worker threads, concurrent joins and draws).
-TSAN_TESTS := ^(test_store_.*|e2e_.*)$$
+# (CivetWeb worker threads, concurrent joins and draws), and libinstrument's
+# tests (per-thread shards, exporter and statsd threads).
+TSAN_TESTS := ^(test_store_.*|e2e_.*|test_inst_.*)$$
 
 # Sanitizer runtime options: fail on the first report, keep the stack traces
 # useful. halt_on_error makes a TSan race fail the test instead of only

@@ -142,13 +142,13 @@ void santa_observe_end(const char *method, const struct santa_response *resp,
         inst_request_rename(resp->route ? resp->route : "unmatched");
     struct inst_request_result r;
     inst_request_end(resp->status, &r);
-    /* Server-Timing in ms; cache is left out when no cache layer took part. */
-    int n = snprintf(out->server_timing, sizeof out->server_timing,
-                     "app;dur=%.3f, store;dur=%.3f", (double)r.app_ns / 1e6,
-                     (double)r.store_ns / 1e6);
-    if (r.cache_ns && n > 0 && (size_t)n < sizeof out->server_timing)
-        snprintf(out->server_timing + n, sizeof out->server_timing - (size_t)n,
-                 ", cache;dur=%.3f", (double)r.cache_ns / 1e6);
+    /* Server-Timing in ms: store first, as libsanta has always sent it; cache is left out
+       when no cache layer took part. */
+    char cache[40] = "";
+    if (r.cache_ns)
+        snprintf(cache, sizeof cache, ", cache;dur=%.3f", (double)r.cache_ns / 1e6);
+    snprintf(out->server_timing, sizeof out->server_timing, "store;dur=%.3f%s, app;dur=%.3f",
+             (double)r.store_ns / 1e6, cache, (double)r.app_ns / 1e6);
     memcpy(out->trace_id, r.trace_id, sizeof out->trace_id);
     if (!ob.on)
         return;

@@ -32,7 +32,7 @@ void santa_observe_stop(void);
 void santa_observe_begin(const char *traceparent);
 
 struct santa_observed {
-    char server_timing[160]; /* "app;dur=0.120, store;dur=0.080[, cache;dur=0.010]" */
+    char server_timing[160]; /* "store;dur=0.080[, cache;dur=0.010], app;dur=0.120" */
     char trace_id[33];       /* "" when tracing is off: no X-Trace-Id then */
 };
 void santa_observe_end(const char *method, const struct santa_response *resp,
