@@ -123,8 +123,11 @@ static int measure(const char *name, struct santa_store *s, const char *exchange
         return -1;
     inst_hist_init(all);
     for (int i = 0; i < threads; i++) {
-        jobs[i] = (struct job){.store = s, .exchange_id = exchange_id, .write = write,
-                               .thread = i, .seconds = seconds};
+        jobs[i] = (struct job){.store = s,
+                               .exchange_id = exchange_id,
+                               .write = write,
+                               .thread = i,
+                               .seconds = seconds};
         jobs[i].hist = calloc(1, sizeof *jobs[i].hist);
         if (!jobs[i].hist)
             return -1;
@@ -183,8 +186,10 @@ int main(int argc, char **argv)
     }
     if ((!sqlite_dir && !pg) || seconds <= 0 || seconds > 600 || threads < 1 ||
         threads > MAX_THREADS) {
-        fprintf(stderr, "usage: %s [--sqlite DIR] [--pg CONNINFO] [--seconds S (<= 600)] "
-                        "[--threads T (1..%d)]\n", argv[0], MAX_THREADS);
+        fprintf(stderr,
+                "usage: %s [--sqlite DIR] [--pg CONNINFO] [--seconds S (<= 600)] "
+                "[--threads T (1..%d)]\n",
+                argv[0], MAX_THREADS);
         return 2;
     }
     if (santa_token_init() != SANTA_OK)

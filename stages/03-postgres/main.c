@@ -29,16 +29,15 @@ static int migrate_only(const struct santa_config *cfg)
         santa_log(SANTA_LOG_ERROR, "%s: migration failed: %s", cfg->program, err);
         return 1;
     }
-    santa_log(SANTA_LOG_INFO, "%s: schema is up to date (%d migration%s applied now)",
-              cfg->program, applied, applied == 1 ? "" : "s");
+    santa_log(SANTA_LOG_INFO, "%s: schema is up to date (%d migration%s applied now)", cfg->program,
+              applied, applied == 1 ? "" : "s");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     struct santa_config cfg;
-    enum santa_config_result r =
-        santa_config_load(&cfg, SANTA_STAGE_POSTGRES, argc, argv, stderr);
+    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_POSTGRES, argc, argv, stderr);
     if (r != SANTA_CONFIG_OK)
         return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
     if (cfg.migrate)

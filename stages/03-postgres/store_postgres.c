@@ -47,9 +47,6 @@ static struct postgres_store *store_of(struct santa_store *s)
     return (struct postgres_store *)s;
 }
 
-typedef struct postgres_store_conn conn_t;
-typedef struct postgres_store_params params_t;
-
 /* ---- results into model structs ---------------------------------------- */
 
 static enum santa_status corrupt(const char *what)
@@ -65,8 +62,7 @@ static enum santa_status no_memory(const char *what)
 }
 
 /* Copies a text column into the arena; SQL NULL gives NULL. */
-static bool col_text(const PGresult *r, int row, int col, struct santa_arena *a,
-                     const char **out)
+static bool col_text(const PGresult *r, int row, int col, struct santa_arena *a, const char **out)
 {
     if (PQgetisnull(r, row, col)) {
         *out = NULL;
@@ -150,7 +146,8 @@ static enum santa_status read_participant(const PGresult *r, int row, const char
 /* ---- running statements ------------------------------------------------ */
 
 /* Runs q and drops its result (commands). */
-static enum santa_status exec_cmd(conn_t *c, enum postgres_store_query q, const params_t *p)
+static enum santa_status exec_cmd(struct postgres_store_conn *c, enum postgres_store_query q,
+                                  const struct postgres_store_params *p)
 {
     PGresult *r = NULL;
     enum santa_status st = postgres_store_conn_exec(c, q, p, &r);
@@ -159,8 +156,8 @@ static enum santa_status exec_cmd(conn_t *c, enum postgres_store_query q, const 
 }
 
 /* Runs q and returns how many rows it changed (UPDATE, DELETE, INSERT). */
-static enum santa_status exec_count(conn_t *c, enum postgres_store_query q, const params_t *p,
-                                    int64_t *changed)
+static enum santa_status exec_count(struct postgres_store_conn *c, enum postgres_store_query q,
+                                    const struct postgres_store_params *p, int64_t *changed)
 {
     PGresult *r = NULL;
     enum santa_status st = postgres_store_conn_exec(c, q, p, &r);
@@ -176,10 +173,10 @@ static enum santa_status exec_count(conn_t *c, enum postgres_store_query q, cons
 }
 
 /* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
-static enum santa_status exists2(conn_t *c, enum postgres_store_query q, const char *exchange_id,
-                                 const char *other, bool *found)
+static enum santa_status exists2(struct postgres_store_conn *c, enum postgres_store_query q,
+                                 const char *exchange_id, const char *other, bool *found)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, other);
     PGresult *r = NULL;
@@ -199,10 +196,10 @@ struct exchange_state {
 
 /* EXCHANGE_LOCK (writes) or EXCHANGE_STATE (reads): NOT_FOUND when the
  * exchange does not exist; else its state (out may be NULL). */
-static enum santa_status exchange_state(conn_t *c, const char *id, bool lock,
+static enum santa_status exchange_state(struct postgres_store_conn *c, const char *id, bool lock,
                                         struct exchange_state *out)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, id);
     PGresult *r = NULL;
     enum santa_status st =
@@ -221,7 +218,7 @@ static enum santa_status exchange_state(conn_t *c, const char *id, bool lock,
 
 /* ---- one operation: connection, transaction, retries ------------------- */
 
-typedef enum santa_status (*op_fn)(conn_t *c, void *ctx);
+typedef enum santa_status (*op_fn)(struct postgres_store_conn *c, void *ctx);
 
 #define MAX_ATTEMPTS 4
 
@@ -238,7 +235,7 @@ static void backoff_sleep(int attempt)
 static enum santa_status run_op(struct santa_store *s, bool tx, op_fn fn, void *ctx)
 {
     for (int attempt = 0;; attempt++) {
-        conn_t *c;
+        struct postgres_store_conn *c;
         enum santa_status st = postgres_store_pool_conn(store_of(s)->pool, &c);
         if (st != SANTA_OK)
             return st;
@@ -284,8 +281,7 @@ static void store_close(struct santa_store *s)
 enum santa_status postgres_store_migrate(const struct postgres_store_options *o, int *applied,
                                          char *err, size_t errlen)
 {
-    return postgres_store_schema_migrate(o && o->conninfo ? o->conninfo : "", applied, err,
-                                         errlen);
+    return postgres_store_schema_migrate(o && o->conninfo ? o->conninfo : "", applied, err, errlen);
 }
 
 enum santa_status postgres_store_open(const struct postgres_store_options *o,
@@ -300,8 +296,8 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
     enum santa_status st = postgres_store_migrate(o, &applied, err, errlen);
     if (st != SANTA_OK)
         return st;
-    uint32_t timeout = o && o->statement_timeout_ms ? o->statement_timeout_ms
-                                                     : POSTGRES_STORE_DEFAULT_TIMEOUT_MS;
+    uint32_t timeout =
+        o && o->statement_timeout_ms ? o->statement_timeout_ms : POSTGRES_STORE_DEFAULT_TIMEOUT_MS;
     struct postgres_store *ps = santa_calloc(1, sizeof *ps);
     if (ps)
         ps->pool = postgres_store_pool_new(o && o->conninfo ? o->conninfo : "", timeout);
@@ -314,8 +310,8 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
     santa_log(SANTA_LOG_INFO,
               "store postgres: schema version %d (%d migration%s applied now), "
               "statement_timeout %u ms, libpq %d",
-              postgres_store_schema_version(), applied, applied == 1 ? "" : "s",
-              (unsigned)timeout, PQlibVersion());
+              postgres_store_schema_version(), applied, applied == 1 ? "" : "s", (unsigned)timeout,
+              PQlibVersion());
     *out = &ps->base;
     return SANTA_OK;
 }
@@ -327,7 +323,7 @@ static void store_thread_stop(struct santa_store *s)
     postgres_store_pool_thread_stop(store_of(s)->pool);
 }
 
-static enum santa_status ping_op(conn_t *c, void *ctx)
+static enum santa_status ping_op(struct postgres_store_conn *c, void *ctx)
 {
     (void)ctx;
     PGresult *r = NULL;
@@ -335,8 +331,8 @@ static enum santa_status ping_op(conn_t *c, void *ctx)
     int64_t v = 0;
     /* Proves the server answers on this thread's connection and that nobody
      * migrated the database past what this program knows. */
-    if (st == SANTA_OK && (PQntuples(r) != 1 || !col_int(r, 0, 0, &v) ||
-                           v != postgres_store_schema_version())) {
+    if (st == SANTA_OK &&
+        (PQntuples(r) != 1 || !col_int(r, 0, 0, &v) || v != postgres_store_schema_version())) {
         santa_log(SANTA_LOG_ERROR, "store postgres: ping: unexpected schema version");
         st = SANTA_UNAVAILABLE;
     }
@@ -349,10 +345,10 @@ static enum santa_status store_ping(struct santa_store *s)
     return run_op(s, false, ping_op, NULL);
 }
 
-static enum santa_status exchange_create_op(conn_t *c, void *ctx)
+static enum santa_status exchange_create_op(struct postgres_store_conn *c, void *ctx)
 {
     const struct santa_exchange *ex = ctx;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, ex->id);
     postgres_store_param_text(&p, ex->name);
     postgres_store_param_text(&p, ex->budget);
@@ -376,10 +372,10 @@ struct exchange_get_ctx {
     struct santa_exchange *out;
 };
 
-static enum santa_status exchange_get_op(conn_t *c, void *ctx)
+static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ctx)
 {
     struct exchange_get_ctx *g = ctx;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->id);
     PGresult *r = NULL;
     enum santa_status st = postgres_store_conn_exec(c, PQ_EXCHANGE_GET, &p, &r);
@@ -420,10 +416,10 @@ struct principal_ctx {
     struct santa_principal *out;
 };
 
-static enum santa_status principal_find_op(conn_t *c, void *ctx)
+static enum santa_status principal_find_op(struct postgres_store_conn *c, void *ctx)
 {
     struct principal_ctx *pc = ctx;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_hash(&p, pc->h);
     PGresult *r = NULL;
     /* One round trip for both places a token can live (UNION ALL over two
@@ -457,7 +453,7 @@ struct participant_add_ctx {
     uint64_t seq;
 };
 
-static enum santa_status participant_add_op(conn_t *c, void *ctx)
+static enum santa_status participant_add_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_add_ctx *pa = ctx;
     const struct santa_participant *in = pa->p;
@@ -477,7 +473,7 @@ static enum santa_status participant_add_op(conn_t *c, void *ctx)
     if (ex.participants >= (int64_t)pa->max)
         return SANTA_EXCHANGE_FULL;
 
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, in->id);
     postgres_store_param_text(&p, in->exchange_id);
     postgres_store_param_text(&p, in->name);
@@ -519,7 +515,7 @@ struct participant_list_ctx {
     struct santa_participant_page *out;
 };
 
-static enum santa_status participant_list_op(conn_t *c, void *ctx)
+static enum santa_status participant_list_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_list_ctx *pl = ctx;
     struct santa_participant_page *out = pl->out;
@@ -530,7 +526,7 @@ static enum santa_status participant_list_op(conn_t *c, void *ctx)
     /* seq is a signed 64-bit column: anything above is "after everyone".
      * One row more than asked tells whether more follow. */
     int64_t after = pl->after > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)pl->after;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pl->exchange_id);
     postgres_store_param_int(&p, after);
     postgres_store_param_int(&p, (int64_t)pl->limit + 1);
@@ -576,11 +572,11 @@ struct participant_get_ctx {
     struct santa_participant *out;
 };
 
-static enum santa_status participant_read(conn_t *c, const char *exchange_id,
+static enum santa_status participant_read(struct postgres_store_conn *c, const char *exchange_id,
                                           const char *participant_id, struct santa_arena *a,
                                           struct santa_participant *out)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, participant_id);
     PGresult *r = NULL;
@@ -593,7 +589,7 @@ static enum santa_status participant_read(conn_t *c, const char *exchange_id,
     return st;
 }
 
-static enum santa_status participant_get_op(conn_t *c, void *ctx)
+static enum santa_status participant_get_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_get_ctx *g = ctx;
     return participant_read(c, g->exchange_id, g->participant_id, g->a, g->out);
@@ -611,7 +607,7 @@ struct participant_ref {
     const char *exchange_id, *participant_id, *text;
 };
 
-static enum santa_status participant_remove_op(conn_t *c, void *ctx)
+static enum santa_status participant_remove_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_ref *pr = ctx;
     struct exchange_state ex;
@@ -627,7 +623,7 @@ static enum santa_status participant_remove_op(conn_t *c, void *ctx)
         return SANTA_ALREADY_DRAWN;
     /* The foreign keys cascade to the exclusions and outbox rows naming
      * them, and the trigger lowers the count, in this same transaction. */
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
     int64_t n = 0;
@@ -642,10 +638,10 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
     return run_op(s, true, participant_remove_op, &pr);
 }
 
-static enum santa_status wishlist_set_op(conn_t *c, void *ctx)
+static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_ref *pr = ctx;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
     postgres_store_param_text(&p, pr->text);
@@ -666,17 +662,17 @@ struct exclusion_ctx {
     bool mutual;
 };
 
-static enum santa_status insert_exclusion(conn_t *c, const char *exchange_id, const char *giver,
-                                          const char *receiver)
+static enum santa_status insert_exclusion(struct postgres_store_conn *c, const char *exchange_id,
+                                          const char *giver, const char *receiver)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, giver);
     postgres_store_param_text(&p, receiver);
     return exec_cmd(c, PQ_EXCLUSION_INSERT, &p); /* ON CONFLICT DO NOTHING */
 }
 
-static enum santa_status exclusion_add_op(conn_t *c, void *ctx)
+static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
 {
     struct exclusion_ctx *e = ctx;
     struct exchange_state ex;
@@ -710,10 +706,10 @@ static enum santa_status store_exclusion_add(struct santa_store *s, const char *
 
 /* Feeds the plan every row of DRAW_PARTICIPANTS (id, name) or
  * DRAW_EXCLUSIONS (giver, receiver). The plan copies what it is given. */
-static enum santa_status feed_plan(conn_t *c, enum postgres_store_query q,
+static enum santa_status feed_plan(struct postgres_store_conn *c, enum postgres_store_query q,
                                    const char *exchange_id, struct santa_draw_plan *plan)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     PGresult *r = NULL;
     enum santa_status st = postgres_store_conn_exec(c, q, &p, &r);
@@ -748,9 +744,9 @@ static char *id_array(const struct santa_draw_plan *plan, bool giver)
         const char *g, *r;
         santa_draw_plan_pair(plan, i, &g, &r);
         const char *id = giver ? g : r;
-        if (strlen(id) != SANTA_ID_LEN || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                     "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
-                                              SANTA_ID_LEN) {
+        if (strlen(id) != SANTA_ID_LEN ||
+            strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "abcdefghijklmnopqrstuvwxyz0123456789-_") != SANTA_ID_LEN) {
             santa_free(buf);
             return NULL;
         }
@@ -764,8 +760,7 @@ static char *id_array(const struct santa_draw_plan *plan, bool giver)
     return buf;
 }
 
-
-static enum santa_status write_assignments(conn_t *c, const char *exchange_id,
+static enum santa_status write_assignments(struct postgres_store_conn *c, const char *exchange_id,
                                            const struct santa_draw_plan *plan)
 {
     char *givers = id_array(plan, true), *recipients = id_array(plan, false);
@@ -773,7 +768,7 @@ static enum santa_status write_assignments(conn_t *c, const char *exchange_id,
     if (!givers || !recipients) {
         st = no_memory("writing assignments");
     } else {
-        params_t p = {0};
+        struct postgres_store_params p = {0};
         postgres_store_param_text(&p, exchange_id);
         postgres_store_param_text(&p, givers);
         postgres_store_param_text(&p, recipients);
@@ -792,15 +787,16 @@ struct draw_ctx {
     struct santa_draw_plan *plan;
 };
 
-static enum santa_status set_drawn(conn_t *c, const char *exchange_id, bool drawn)
+static enum santa_status set_drawn(struct postgres_store_conn *c, const char *exchange_id,
+                                   bool drawn)
 {
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_bool(&p, drawn);
     return exec_cmd(c, PQ_EXCHANGE_SET_DRAWN, &p);
 }
 
-static enum santa_status draw_op(conn_t *c, void *ctx)
+static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
 {
     struct draw_ctx *d = ctx;
     /* The row lock is held from the "drawn?" check to the commit: a second
@@ -811,7 +807,7 @@ static enum santa_status draw_op(conn_t *c, void *ctx)
         return st;
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
-    santa_draw_plan_begin(d->plan, ex.no_mutual); /* again on a retry */
+    santa_draw_plan_begin(d->plan, ex.no_mutual);                     /* again on a retry */
     st = feed_plan(c, PQ_DRAW_PARTICIPANTS, d->exchange_id, d->plan); /* join order */
     if (st == SANTA_OK)
         st = feed_plan(c, PQ_DRAW_EXCLUSIONS, d->exchange_id, d->plan);
@@ -831,14 +827,14 @@ static enum santa_status store_draw(struct santa_store *s, const char *exchange_
     return run_op(s, true, draw_op, &d);
 }
 
-static enum santa_status undraw_op(conn_t *c, void *ctx)
+static enum santa_status undraw_op(struct postgres_store_conn *c, void *ctx)
 {
     const char *exchange_id = ctx;
     struct exchange_state ex;
     enum santa_status st = exchange_state(c, exchange_id, true, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     st = exec_cmd(c, PQ_ASSIGNMENTS_DELETE, &p);
     if (st == SANTA_OK)
@@ -857,7 +853,7 @@ struct assignment_ctx {
     struct santa_assignment *out;
 };
 
-static enum santa_status assignment_get_op(conn_t *c, void *ctx)
+static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *ctx)
 {
     struct assignment_ctx *g = ctx;
     struct exchange_state ex;
@@ -869,7 +865,7 @@ static enum santa_status assignment_get_op(conn_t *c, void *ctx)
         return st;
     if (!ex.drawn)
         return SANTA_NOT_DRAWN;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->exchange_id);
     postgres_store_param_text(&p, g->giver_id);
     PGresult *r = NULL;
@@ -914,13 +910,13 @@ struct reminders_ctx {
     uint32_t queued;
 };
 
-static enum santa_status reminders_queue_op(conn_t *c, void *ctx)
+static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void *ctx)
 {
     struct reminders_ctx *rc = ctx;
     enum santa_status st = exchange_state(c, rc->exchange_id, true, NULL);
     if (st != SANTA_OK)
         return st;
-    params_t p = {0};
+    struct postgres_store_params p = {0};
     postgres_store_param_text(&p, rc->exchange_id);
     int64_t n = 0;
     st = exec_count(c, PQ_REMINDERS_QUEUE, &p, &n); /* one INSERT ... SELECT */

@@ -26,15 +26,15 @@
 #define CLIENT_GRACE_MS 1000
 
 struct postgres_store_conn {
-    PGconn *pg;                 /* NULL while disconnected */
-    bool prepared[PQ_COUNT];    /* on this PGconn */
-    bool lost;                  /* the last call lost the connection */
+    PGconn *pg;              /* NULL while disconnected */
+    bool prepared[PQ_COUNT]; /* on this PGconn */
+    bool lost;               /* the last call lost the connection */
     bool in_tx;
     char sqlstate[6];
-    uint64_t retry_at_ns;       /* no connect attempt before this */
+    uint64_t retry_at_ns; /* no connect attempt before this */
     uint32_t backoff_ms;
-    uint64_t rng;               /* jitter */
-    uint32_t deadline_ms;       /* client-side limit per statement */
+    uint64_t rng;         /* jitter */
+    uint32_t deadline_ms; /* client-side limit per statement */
     struct postgres_store_conn *prev, *next;
 };
 
@@ -42,7 +42,7 @@ struct postgres_store_pool {
     char *conninfo;
     uint32_t statement_timeout_ms;
     pthread_key_t key;
-    pthread_mutex_t lock;           /* guards the list below */
+    pthread_mutex_t lock; /* guards the list below */
     struct postgres_store_conn *head;
 };
 
@@ -156,8 +156,8 @@ static bool setup_query(PGconn *pg, const char *sql, int n, const char *const *v
         return false;
     }
     bool timed_out;
-    PGresult *r = postgres_store_wait(pg, postgres_store_now_ns() + timeout_ms * 1000000ull,
-                                      &timed_out);
+    PGresult *r =
+        postgres_store_wait(pg, postgres_store_now_ns() + timeout_ms * 1000000ull, &timed_out);
     ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     bool ok = rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK;
     if (!ok)
@@ -181,10 +181,12 @@ enum santa_status postgres_store_connect(const char *conninfo, uint32_t statemen
     *out = NULL;
     /* Ours first, the caller's conninfo last: libpq keeps the last value of
      * a repeated keyword, so a setting in --pg wins over these defaults. */
-    const char *keys[] = {"connect_timeout",   "keepalives",     "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                          "gssencmode",        "application_name", "dbname", NULL};
-    const char *vals[] = {"2", "1", "10", "2", "3", "5000", "disable", "santa-03-postgres",
+    const char *keys[] = {"connect_timeout",  "keepalives",
+                          "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout",
+                          "gssencmode",       "application_name",
+                          "dbname",           NULL};
+    const char *vals[] = {"2",      "1", "10", "2", "3", "5000", "disable", "santa-03-postgres",
                           conninfo, NULL};
     /* An empty conninfo leaves dbname (and host, port, ...) to PG* variables. */
     if (!conninfo || !conninfo[0])
@@ -404,8 +406,8 @@ static enum santa_status check(struct postgres_store_conn *c, const char *what, 
     }
     /* unique_violation is an answer the caller turns into 409: not news. */
     if (strcmp(c->sqlstate, "23505") != 0)
-        santa_log(SANTA_LOG_WARN, "store postgres: %s: %s (SQLSTATE %s)", what,
-                  msg ? msg : "error", c->sqlstate);
+        santa_log(SANTA_LOG_WARN, "store postgres: %s: %s (SQLSTATE %s)", what, msg ? msg : "error",
+                  c->sqlstate);
     PQclear(r);
     return SANTA_UNAVAILABLE;
 }

@@ -80,8 +80,8 @@ static bool migrate_tx(PGconn *pg, int *applied, char *err, size_t errlen)
         snprintf(num, sizeof num, "%d", m->version);
         const char *rec[] = {num, m->name};
         if (!run(pg, m->sql, 0, NULL, NULL, err, errlen, what) ||
-            !run(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, rec,
-                 NULL, err, errlen, what))
+            !run(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, rec, NULL,
+                 err, errlen, what))
             return false;
         if (applied)
             (*applied)++;

@@ -72,9 +72,8 @@ static bool schema_make(struct schema *s)
     char sql[128];
     snprintf(sql, sizeof sql, "CREATE SCHEMA %s", s->name);
     /* application_name too, so a test can find its own backends. */
-    snprintf(s->conninfo, sizeof s->conninfo,
-             "%s options='-csearch_path=%s' application_name=%s", base_conninfo, s->name,
-             s->name);
+    snprintf(s->conninfo, sizeof s->conninfo, "%s options='-csearch_path=%s' application_name=%s",
+             base_conninfo, s->name, s->name);
     return admin_exec(sql, NULL);
 }
 
