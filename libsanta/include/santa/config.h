@@ -21,6 +21,7 @@
 enum santa_stage {
     SANTA_STAGE_CSV = 1u << 0,
     SANTA_STAGE_SQLITE = 1u << 1,
+    SANTA_STAGE_POSTGRES = 1u << 2,
     SANTA_STAGE_BASELINE = 1u << 7,
 };
 
@@ -33,6 +34,8 @@ struct santa_config {
     char data_dir[SANTA_CONFIG_STR];
     uint32_t threads;                    /* CivetWeb worker threads */
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
+    char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
+    uint32_t migrate;                    /* 1: apply schema migrations and exit */
     /* instrumentation (libinstrument; see libinstrument/README.md) */
     char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
     uint32_t statsd_interval_ms;
