@@ -21,10 +21,17 @@
 enum santa_stage {
     SANTA_STAGE_CSV = 1u << 0,
     SANTA_STAGE_SQLITE = 1u << 1,
+    SANTA_STAGE_CACHE = 1u << 3,
     SANTA_STAGE_BASELINE = 1u << 7,
 };
 
 #define SANTA_CONFIG_STR 256
+
+/* A numeric IPv4 HOST:PORT option other than --listen (e.g. --redis). */
+struct santa_addr {
+    char host[64];
+    uint16_t port;
+};
 
 struct santa_config {
     const char *program;                 /* argv[0]'s base name */
@@ -33,6 +40,9 @@ struct santa_config {
     char data_dir[SANTA_CONFIG_STR];
     uint32_t threads;                    /* CivetWeb worker threads */
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
+    struct santa_addr redis;             /* stage 04: the Redis cache */
+    uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
+    uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
 };
 
 enum santa_config_result {
