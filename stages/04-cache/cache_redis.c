@@ -26,6 +26,9 @@
 #include <hiredis/hiredis.h>
 
 #include "cache_redis.h"
+#include "instrument/metrics.h"
+#include "instrument/request.h"
+#include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/token.h"
@@ -74,6 +77,25 @@ struct cache_redis {
 
     atomic_uint_fast64_t hits, misses, errors, fills, fills_refused, invalidations, flushes,
         connects, roundtrips, roundtrip_ns;
+
+    /* libinstrument's registry handles (NULL when instrumentation is off:
+     * every inst_ call accepts NULL). Interface B of notes/interfaces.md. */
+    struct inst_metric *m_result[3]; /* by enum cache_result */
+    struct inst_metric *m_op[5];     /* by enum rt_op */
+};
+
+/* What a Redis round trip was for: the {op} label of
+ * santa_cache_operation_duration_seconds and the span name. */
+enum rt_op { RT_GET, RT_FILL, RT_INVALIDATE, RT_FLUSH, RT_CONNECT };
+static const char *const rt_op_name[] = {"get", "fill", "invalidate", "flush", "connect"};
+static const char *const rt_span_name[] = {"redis GET", "redis EVAL fill", "redis EVAL invalidate",
+                                           "redis EVAL flush", "redis connect"};
+
+/* One timed round trip: a span, the cache phase of the request, a metric. */
+struct rt {
+    uint64_t t0;
+    struct inst_span *span;
+    enum rt_op op;
 };
 
 static uint64_t mono_ns(void)
@@ -89,6 +111,31 @@ static struct timeval ms_tv(uint32_t ms)
     return tv;
 }
 
+static struct rt rt_begin(enum rt_op op)
+{
+    struct rt t = {.t0 = mono_ns(), .span = inst_span_start(rt_span_name[op]), .op = op};
+    inst_span_attr(t.span, "db.system", "redis");
+    return t;
+}
+
+static void rt_end(struct cache_redis *r, struct rt *t, bool error)
+{
+    uint64_t ns = mono_ns() - t->t0;
+    atomic_fetch_add(&r->roundtrips, 1);
+    atomic_fetch_add(&r->roundtrip_ns, ns);
+    inst_phase_add(INST_PHASE_CACHE, ns);
+    inst_observe_ns(r->m_op[t->op], ns);
+    inst_span_end(t->span, error);
+}
+
+/* Counts a lookup's result (our atomics for tests and the bench, the
+ * registry for /metrics). */
+static void count_result(struct cache_redis *r, enum cache_result res)
+{
+    atomic_fetch_add(res == CACHE_HIT ? &r->hits : res == CACHE_MISS ? &r->misses : &r->errors, 1);
+    inst_counter_add(r->m_result[res], 1);
+}
+
 static void conn_free(void *p)
 {
     struct cache_conn *cn = p;
@@ -97,6 +144,22 @@ static void conn_free(void *p)
     if (cn->c)
         redisFree(cn->c);
     santa_free(cn);
+}
+
+static void register_metrics(struct cache_redis *r)
+{
+    static const char *const results[] = {"hit", "miss", "error"};
+    for (int i = 0; i < 3; i++) {
+        struct inst_label l = {"result", results[i]};
+        r->m_result[i] = inst_metric_register(
+            INST_COUNTER, "santa_cache_requests_total",
+            "Cache lookups by result (error: Redis failed or is being bypassed).", &l, 1);
+    }
+    for (int i = 0; i < 5; i++) {
+        struct inst_label l = {"op", rt_op_name[i]};
+        r->m_op[i] = inst_metric_register(INST_HISTOGRAM, "santa_cache_operation_duration_seconds",
+                                          "Redis round trips of the cache, by operation.", &l, 1);
+    }
 }
 
 enum santa_status cache_redis_open(const struct cache_redis_options *o, struct cache_redis **out,
@@ -123,6 +186,7 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
     r->connect_tv = ms_tv(o->connect_timeout_ms ? o->connect_timeout_ms : 100);
     r->command_tv = ms_tv(o->command_timeout_ms ? o->command_timeout_ms : 100);
     r->retry_ns = (uint64_t)(o->retry_ms ? o->retry_ms : 1000) * 1000000u;
+    register_metrics(r);
     *out = r;
     return SANTA_OK;
 }
@@ -170,13 +234,12 @@ static bool gate_open(struct cache_redis *r)
     return atomic_compare_exchange_strong(&r->down_until_ns, &until, now + r->retry_ns);
 }
 
-static redisReply *command(struct cache_redis *r, struct cache_conn *cn, int argc,
+static redisReply *command(struct cache_redis *r, struct cache_conn *cn, enum rt_op op, int argc,
                            const char **argv, const size_t *lens)
 {
-    uint64_t t0 = mono_ns();
+    struct rt t = rt_begin(op);
     redisReply *rep = redisCommandArgv(cn->c, argc, argv, lens);
-    atomic_fetch_add(&r->roundtrips, 1);
-    atomic_fetch_add(&r->roundtrip_ns, mono_ns() - t0);
+    rt_end(r, &t, rep == NULL || rep->type == REDIS_REPLY_ERROR);
     return rep;
 }
 
@@ -199,7 +262,7 @@ static bool epoch_ensure(struct cache_redis *r, struct cache_conn *cn)
     new_epoch(epoch);
     const char *argv[] = {"SET", EPOCH_KEY, epoch, "NX"};
     size_t lens[] = {3, strlen(EPOCH_KEY), strlen(epoch), 2};
-    redisReply *rep = command(r, cn, 4, argv, lens);
+    redisReply *rep = command(r, cn, RT_CONNECT, 4, argv, lens);
     bool ok = rep && (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_NIL);
     if (rep)
         freeReplyObject(rep);
@@ -216,7 +279,7 @@ static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
     new_epoch(epoch);
     const char *argv[] = {"EVAL", flush_script, "1", EPOCH_KEY, epoch};
     size_t lens[] = {4, strlen(flush_script), 1, strlen(EPOCH_KEY), strlen(epoch)};
-    redisReply *rep = command(r, cn, 5, argv, lens);
+    redisReply *rep = command(r, cn, RT_FLUSH, 5, argv, lens);
     bool ok = rep && rep->type == REDIS_REPLY_INTEGER;
     if (rep)
         freeReplyObject(rep);
@@ -233,10 +296,13 @@ static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
 static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
 {
     cn->born_gen = atomic_load(&r->fail_gen);
+    struct rt t = rt_begin(RT_CONNECT);
     cn->c = redisConnectWithTimeout(r->host, r->port, r->connect_tv);
+    bool failed = cn->c == NULL || cn->c->err;
+    rt_end(r, &t, failed);
     if (cn->c == NULL)
         return false;
-    if (cn->c->err || redisSetTimeout(cn->c, r->command_tv) != REDIS_OK) {
+    if (failed || redisSetTimeout(cn->c, r->command_tv) != REDIS_OK) {
         conn_failed(r, cn, "connect");
         return false;
     }
@@ -321,10 +387,10 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
      * means the cache is not to be trusted yet either. */
     struct cache_conn *cn = conn_get(r);
     if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
-        atomic_fetch_add(&r->errors, 1);
+        count_result(r, CACHE_ERROR);
         return CACHE_ERROR;
     }
-    uint64_t t0 = mono_ns();
+    struct rt rt = rt_begin(RT_GET);
     if (field)
         redisAppendCommand(cn->c, "HGET %s %s", key, field);
     else
@@ -332,14 +398,12 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     redisAppendCommand(cn->c, "GET %s", gen_key);
     redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
     enum cache_result res = read_lookup(cn, a, val, len, t);
-    atomic_fetch_add(&r->roundtrips, 1);
-    atomic_fetch_add(&r->roundtrip_ns, mono_ns() - t0);
-    if (res == CACHE_ERROR) {
+    inst_span_attr(rt.span, "cache.result",
+                   res == CACHE_HIT ? "hit" : res == CACHE_MISS ? "miss" : "error");
+    rt_end(r, &rt, res == CACHE_ERROR);
+    if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
-        atomic_fetch_add(&r->errors, 1);
-    } else {
-        atomic_fetch_add(res == CACHE_HIT ? &r->hits : &r->misses, 1);
-    }
+    count_result(r, res);
     return res;
 }
 
@@ -351,7 +415,7 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
         return;
     struct cache_conn *cn = conn_get(r);
     if (cn == NULL) {
-        atomic_fetch_add(&r->errors, 1);
+        count_result(r, CACHE_ERROR);
         return;
     }
     char ttl[16];
@@ -363,10 +427,10 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
                      strlen(gen_key), strlen(EPOCH_KEY), strlen(key),
                      strlen(t->gen),  strlen(t->epoch),  strlen(f),
                      len,             strlen(ttl)};
-    redisReply *rep = command(r, cn, 11, argv, lens);
+    redisReply *rep = command(r, cn, RT_FILL, 11, argv, lens);
     if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
         conn_failed(r, cn, "fill");
-        atomic_fetch_add(&r->errors, 1);
+        count_result(r, CACHE_ERROR);
     } else {
         atomic_fetch_add(rep->integer == 1 ? &r->fills : &r->fills_refused, 1);
     }
@@ -394,7 +458,7 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
         }
         argv[4 + n] = GEN_TTL_MS;
         lens[4 + n] = strlen(GEN_TTL_MS);
-        redisReply *rep = command(r, cn, (int)(5 + n), argv, lens);
+        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(5 + n), argv, lens);
         ok = rep && rep->type == REDIS_REPLY_INTEGER;
         if (rep)
             freeReplyObject(rep);
@@ -406,7 +470,7 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     } else {
         /* The old entries may still be there: distrust the whole cache. */
         atomic_fetch_add(&r->flush_wanted, 1);
-        atomic_fetch_add(&r->errors, 1);
+        count_result(r, CACHE_ERROR);
     }
     return ok;
 }
@@ -418,7 +482,7 @@ bool cache_redis_ping(struct cache_redis *r)
         return false;
     const char *argv[] = {"PING"};
     size_t lens[] = {4};
-    redisReply *rep = command(r, cn, 1, argv, lens);
+    redisReply *rep = command(r, cn, RT_GET, 1, argv, lens);
     bool ok = rep && rep->type == REDIS_REPLY_STATUS;
     if (rep)
         freeReplyObject(rep);
