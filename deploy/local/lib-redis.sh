@@ -40,10 +40,11 @@ maxmemory-policy allkeys-lru
 CONF
 }
 
-# redis_start RUNDIR: starts Redis on the first free port from 6380 up (or
-# $SANTA_REDIS_PORT) and sets redis_port. Returns 1 when it does not answer.
+# redis_start RUNDIR: starts Redis on the first free port from 6380 (or
+# $REDIS_FIRST_PORT) up, or on $SANTA_REDIS_PORT,
+# and sets redis_port. Returns 1 when it does not answer.
 redis_start() {
-  local run=$1 conf dir attempt port next=6380 as_user=()
+  local run=$1 conf dir attempt port next=${REDIS_FIRST_PORT:-6380} as_user=()
   command -v redis-server >/dev/null || { note "redis-server is missing: run deploy/install-deps"; return 1; }
   dir="$run/redis"
   conf="$run/redis.conf"
