@@ -100,23 +100,23 @@ static void *exporter(void *arg)
     (void)arg;
     char *buf = malloc(8192);
     uint32_t ms = inst_g.opts.export_interval_ms ? inst_g.opts.export_interval_ms : 100;
-    pthread_mutex_lock(&ex.lock);
-    while (!ex.stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)(ms % 1000) * 1000000L;
-        until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&ex.wake, &ex.lock, &until);
-        bool last = ex.stop;
+    /* Drain after every wait, including the one that saw stop: a stop that comes before
+       this thread first runs must still write what was queued. */
+    for (bool last = false; !last;) {
+        pthread_mutex_lock(&ex.lock);
+        if (!ex.stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)(ms % 1000) * 1000000L;
+            until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&ex.wake, &ex.lock, &until);
+        }
+        last = ex.stop;
         pthread_mutex_unlock(&ex.lock);
         if (buf)
             drain_all(buf, 8192);
-        pthread_mutex_lock(&ex.lock);
-        if (last)
-            break;
     }
-    pthread_mutex_unlock(&ex.lock);
     free(buf);
     return NULL;
 }

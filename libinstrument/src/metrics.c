@@ -157,6 +157,7 @@ struct inst_metric *inst_metric_register(enum inst_metric_type type, const char 
     if (!valid_name(name, true) || nlabels > INST_LABELS_MAX)
         return NULL;
     struct inst_metric probe, *m = NULL;
+    memset(&probe, 0, sizeof probe);
     if (!render_labels(&probe, name, labels, nlabels))
         return NULL;
     pthread_mutex_lock(&reg_lock);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "instrument/process.h"
 #include "instrument/statsd.h"
 #include "internal.h"
 #include "metrics_internal.h"
@@ -119,6 +120,25 @@ static void emit_hist(struct inst_statsd_packer *p, const struct inst_metric *m)
     sd.last_hist[m->id] = swap;
 }
 
+/* The process metrics of prometheus.h, as gauges (statsd has no "counter total" type). */
+static void process_gauges(struct inst_statsd_packer *p)
+{
+    struct inst_process_stats ps;
+    if (!inst_process_read(&ps))
+        return;
+    char v[32];
+    snprintf(v, sizeof v, "%.2f", ps.cpu_seconds);
+    emit(p, "process_cpu_seconds_total", v, "g", 1.0);
+    snprintf(v, sizeof v, "%llu", (unsigned long long)ps.resident_bytes);
+    emit(p, "process_resident_memory_bytes", v, "g", 1.0);
+    snprintf(v, sizeof v, "%llu", (unsigned long long)ps.open_fds);
+    emit(p, "process_open_fds", v, "g", 1.0);
+    snprintf(v, sizeof v, "%llu", (unsigned long long)ps.threads);
+    emit(p, "process_threads", v, "g", 1.0);
+    snprintf(v, sizeof v, "%.0f", ps.start_time_seconds);
+    emit(p, "process_start_time_seconds", v, "g", 1.0);
+}
+
 static void flush_locked(void)
 {
     struct inst_statsd_packer p = {.send = udp_send};
@@ -143,6 +163,7 @@ static void flush_locked(void)
             emit_hist(&p, m);
         }
     }
+    process_gauges(&p);
     inst_statsd_pack_flush(&p);
 }
 
@@ -165,9 +186,10 @@ static void *flusher(void *arg)
         until.tv_sec += sd.interval_ms / 1000 + until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         int rc = pthread_cond_timedwait(&sd.wake, &sd.lock, &until);
-        if (rc == ETIMEDOUT || sd.stop)
-            flush_locked(); /* a last flush on stop too */
+        if (rc == ETIMEDOUT && !sd.stop)
+            flush_locked();
     }
+    flush_locked(); /* the last one, even when stop came before this thread first ran */
     pthread_mutex_unlock(&sd.lock);
     return NULL;
 }

@@ -5,6 +5,7 @@
  * index into it, and each span remembers which span was current before it,
  * so ending a span pops back to its parent. See trace.h for the contract.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -126,6 +127,18 @@ bool inst_trace_current_traceparent(char out[56])
         return false;
     const struct inst_span *s = &t->spans[t->current];
     inst_traceparent_format(s->trace_id, s->id, t->flags, out);
+    return true;
+}
+
+bool inst_trace_sql_comment(char *out, size_t cap)
+{
+    char tp[56];
+    if (cap > 0)
+        out[0] = '\0';
+    if (cap <= INST_SQL_COMMENT_LEN || !inst_trace_current_traceparent(tp))
+        return false;
+    /* sqlcommenter: key='url-encoded value'; a traceparent needs no encoding */
+    snprintf(out, cap, "/*traceparent='%s'*/", tp);
     return true;
 }
 

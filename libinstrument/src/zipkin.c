@@ -22,6 +22,8 @@ static bool lit(char *buf, size_t cap, size_t *len, const char *s)
 static bool tags(const struct inst_span *s, char *buf, size_t cap, size_t *len)
 {
     bool first = true;
+    if (s->attrs_len == 0 && !s->error)
+        return true; /* no tags member at all rather than an empty one */
     if (!lit(buf, cap, len, ",\"tags\":{"))
         return false;
     for (size_t i = 0; i < s->attrs_len;) {

@@ -10,7 +10,9 @@
 
 #include "santa/config.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_ADDR };
+enum opt_type {
+    OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_OPTIONAL, OPT_RATIO, OPT_BOOL, OPT_URL, OPT_ADDR
+};
 
 struct option_def {
     const char *flag;    /* without the leading "--" */
@@ -18,6 +20,9 @@ struct option_def {
     enum opt_type type;
     const char *def;     /* default, as it would be written on the command line */
     uint32_t min, max;   /* for OPT_UINT */
+    /* OPT_OPTIONAL: a string that may be empty (off); OPT_RATIO: a number in [0,1];
+       OPT_BOOL: a flag without value on the command line, 1/0/true/false in the environment;
+       OPT_URL: optional http:// or https:// URL */
     unsigned stages;     /* which stage binaries take it */
     size_t offset;       /* where it lands in struct santa_config */
     const char *metavar;
@@ -51,6 +56,28 @@ static const struct option_def options[] = {
     {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", OPT_UINT, "100", 1, 10000, SANTA_STAGE_CACHE,
      offsetof(struct santa_config, redis_timeout_ms), "MS",
      "Redis connect and command timeout; a slower Redis is bypassed (fail open)"},
+    {"statsd", "SANTA_STATSD", OPT_OPTIONAL, "", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, statsd), "HOST:PORT",
+     "send metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
+    {"statsd-interval", "SANTA_STATSD_INTERVAL", OPT_UINT, "1000", 10, 3600000, ALL_STAGES,
+     offsetof(struct santa_config, statsd_interval_ms), "MS",
+     "statsd flush period in milliseconds"},
+    {"trace-file", "SANTA_TRACE_FILE", OPT_OPTIONAL, "", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, trace_file), "FILE",
+     "append sampled spans to FILE, one Zipkin v2 JSON span per line (empty: off)"},
+    {"zipkin", "SANTA_ZIPKIN", OPT_URL, "", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, zipkin_url), "URL",
+     "POST sampled spans in batches to this Zipkin v2 URL, e.g. "
+     "http://127.0.0.1:9411/api/v2/spans (empty: off)"},
+    {"trace-sample", "SANTA_TRACE_SAMPLE", OPT_RATIO, "1", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, trace_sample), "RATIO",
+     "share of traces exported, 0 to 1; errors and slow requests are always kept"},
+    {"slow-ms", "SANTA_SLOW_MS", OPT_UINT, "0", 0, 3600000, ALL_STAGES,
+     offsetof(struct santa_config, slow_ms), "MS",
+     "log one JSON line to stderr for each request at least this slow (0: off)"},
+    {"no-instrument", "SANTA_NO_INSTRUMENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, no_instrument), "",
+     "turn metrics, tracing and statsd off (Server-Timing stays)"},
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -113,10 +140,56 @@ static int set_addr(const struct option_def *o, struct santa_config *cfg, const 
     return parse_hostport(cfg, v, src, out, a->host, sizeof a->host, &a->port);
 }
 
+static int set_ratio(const struct option_def *o, struct santa_config *cfg, const char *v,
+                     const char *src, FILE *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double r = strtod(v, &end);
+    if (v[0] == '\0' || errno != 0 || *end != '\0' || !(r >= 0.0 && r <= 1.0))
+        return fail(out, cfg->program, src, v, "must be a number from 0 to 1, e.g. 0.1");
+    *(double *)((char *)cfg + o->offset) = r;
+    return 0;
+}
+
+static int set_bool(const struct option_def *o, struct santa_config *cfg, const char *v,
+                    const char *src, FILE *out)
+{
+    uint32_t b;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+        b = 1;
+    else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+             v[0] == '\0')
+        b = 0;
+    else
+        return fail(out, cfg->program, src, v, "must be 1, 0, true, false, yes or no");
+    *(uint32_t *)((char *)cfg + o->offset) = b;
+    return 0;
+}
+
+static int set_optional(const struct option_def *o, struct santa_config *cfg, const char *v,
+                        const char *src, FILE *out)
+{
+    if (strlen(v) >= SANTA_CONFIG_STR)
+        return fail(out, cfg->program, src, v, "must be at most 255 characters");
+    if (o->type == OPT_URL && v[0] && strncmp(v, "http://", 7) != 0 &&
+        strncmp(v, "https://", 8) != 0)
+        return fail(out, cfg->program, src, v, "must be an http:// or https:// URL");
+    memcpy((char *)cfg + o->offset, v, strlen(v) + 1);
+    return 0;
+}
+
 static int set_value(const struct option_def *o, struct santa_config *cfg, const char *v,
                      const char *src, FILE *out)
 {
     switch (o->type) {
+    case OPT_OPTIONAL:
+    case OPT_URL:
+        return set_optional(o, cfg, v, src, out);
+    case OPT_RATIO:
+        return set_ratio(o, cfg, v, src, out);
+    case OPT_BOOL:
+        return set_bool(o, cfg, v, src, out);
     case OPT_UINT:
         return set_uint(o, cfg, v, src, out);
     case OPT_HOSTPORT:
@@ -149,8 +222,9 @@ void santa_config_usage(FILE *f, const char *program, unsigned stage_mask)
         const struct option_def *o = &options[i];
         if (!(o->stages & stage_mask))
             continue;
-        fprintf(f, "  --%s %s\n      %s\n      env %s, default %s\n", o->flag, o->metavar,
-                o->help, o->env, o->def);
+        fprintf(f, "  --%s%s%s\n      %s\n      env %s, default %s\n", o->flag,
+                o->metavar[0] ? " " : "", o->metavar, o->help, o->env,
+                o->def[0] ? o->def : "(empty)");
     }
     fprintf(f, "  --help\n      print this text and exit\n");
 }
@@ -176,7 +250,10 @@ static enum santa_config_result read_argv(struct santa_config *cfg, unsigned mas
             fail(out, cfg->program, "option", arg, "not an option of this stage");
             return SANTA_CONFIG_ERROR;
         }
-        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        /* a boolean flag takes no value: --no-instrument (or --no-instrument=0) */
+        const char *value = o->type == OPT_BOOL && !eq ? "1"
+                            : eq                       ? eq + 1
+                                                       : (i + 1 < argc ? argv[++i] : NULL);
         if (value == NULL) {
             fail(out, cfg->program, "option", arg, "needs a value");
             return SANTA_CONFIG_ERROR;

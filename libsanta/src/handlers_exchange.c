@@ -92,14 +92,19 @@ enum santa_status santa_h_exchange_create(struct santa_ctx *ctx)
     ex.no_mutual = no_mutual;
     santa_secret_hash(admin_token, SANTA_TOKEN_LEN, &ex.admin_hash);
     santa_secret_hash(invite, SANTA_ID_LEN, &ex.invite_hash);
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->exchange_create(SANTA_STORE(ctx), &ex));
-    if (st != SANTA_OK)
-        return st;
 
+    /* The answer is complete before the write (a new exchange has no
+     * participants), and rendered first: see santa_ctx_render_before_write. */
     santa_ctx_put_exchange(ctx, &ex);
     /* Shown once, here, and never again: only their hashes are stored. */
     santa_jb_str(&ctx->out, "admin_token", admin_token);
     santa_jb_str(&ctx->out, "invite_code", invite);
+    st = santa_ctx_render_before_write(ctx);
+    if (st != SANTA_OK)
+        return st;
+    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->exchange_create(SANTA_STORE(ctx), &ex));
+    if (st != SANTA_OK)
+        return st;
     snprintf(ctx->resp->location, sizeof ctx->resp->location, "/api/exchanges/%s", ex.id);
     ctx->ok_status = 201;
     return SANTA_OK;

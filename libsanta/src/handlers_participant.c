@@ -77,14 +77,17 @@ enum santa_status santa_h_participant_join(struct santa_ctx *ctx)
     if (p.email_key == NULL)
         return SANTA_UNAVAILABLE;
     santa_secret_hash(token, SANTA_TOKEN_LEN, &p.token_hash);
+    santa_jb_str(&ctx->out, "id", p.id);
+    santa_jb_str(&ctx->out, "name", p.name);
+    santa_jb_str(&ctx->out, "token", token); /* shown once, stored as a hash */
+    st = santa_ctx_render_before_write(ctx);
+    if (st != SANTA_OK)
+        return st;
     SANTA_STORE_CALL(ctx, st,
                      SANTA_STORE(ctx)->ops->participant_add(SANTA_STORE(ctx), &p,
                                                             SANTA_MAX_PARTICIPANTS));
     if (st != SANTA_OK)
         return st;
-    santa_jb_str(&ctx->out, "id", p.id);
-    santa_jb_str(&ctx->out, "name", p.name);
-    santa_jb_str(&ctx->out, "token", token); /* shown once, stored as a hash */
     snprintf(ctx->resp->location, sizeof ctx->resp->location,
              "/api/exchanges/%s/participants/%s", ctx->id, p.id);
     ctx->ok_status = 201;

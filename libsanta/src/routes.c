@@ -41,7 +41,19 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/exchanges/{id}/reminders", santa_h_reminders),
     ROUTE("GET", "/healthz", santa_h_healthz),
     ROUTE("GET", "/readyz", santa_h_readyz),
+    ROUTE("GET", "/metrics", santa_h_metrics),
 };
+
+size_t santa_route_count(void)
+{
+    return sizeof routes / sizeof routes[0];
+}
+
+void santa_route_get(size_t i, const char **method, const char **pattern)
+{
+    *method = routes[i].method;
+    *pattern = routes[i].pattern;
+}
 
 uint64_t santa_now_ns(void)
 {
@@ -128,6 +140,12 @@ static void render_success(struct santa_ctx *ctx)
         return;
     }
     resp->content_type = "application/json";
+    if (ctx->ready_body) {
+        resp->body = ctx->ready_body;
+        resp->body_len = ctx->ready_len;
+        ctx->ready_body = NULL;
+        return;
+    }
     resp->body = santa_jb_finish(&ctx->out, &resp->body_len);
     if (resp->body == NULL) {
         ctx->err.field = NULL;
@@ -158,6 +176,7 @@ void santa_api_handle(const struct santa_app *app, const struct santa_request *r
             match(routes[i].pattern, req->path, &ctx)) {
             hit = &routes[i];
             resp->route = routes[i].name;
+            resp->route_id = (uint16_t)(i + 1);
             break;
         }
     }
@@ -177,6 +196,7 @@ void santa_api_handle(const struct santa_app *app, const struct santa_request *r
         render_success(&ctx);
     } else {
         santa_jb_discard(&ctx.out);
+        santa_free(ctx.ready_body);
         render_problem(&ctx, st);
     }
     santa_arena_release(&ctx.arena);
@@ -187,6 +207,12 @@ void santa_response_release(struct santa_response *resp)
     santa_free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
+}
+
+enum santa_status santa_ctx_render_before_write(struct santa_ctx *ctx)
+{
+    ctx->ready_body = santa_jb_finish(&ctx->out, &ctx->ready_len);
+    return ctx->ready_body ? SANTA_OK : SANTA_UNAVAILABLE;
 }
 
 enum santa_status santa_ctx_invalid(struct santa_ctx *ctx, const char *field, const char *detail)

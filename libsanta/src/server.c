@@ -15,6 +15,7 @@
 #include "santa/log.h"
 #include "santa/server.h"
 #include "santa/token.h"
+#include "observe.h"
 
 int santa_runtime_init(void)
 {
@@ -93,11 +94,17 @@ int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_ope
     }
     struct santa_store *store = NULL;
     char err[256] = "";
+    if (santa_observe_start(&cfg, cfg.program, err, sizeof err) != 0) {
+        santa_log(SANTA_LOG_ERROR, "%s: cannot start instrumentation: %s", cfg.program, err);
+        return 1;
+    }
     if (open_store(&cfg, &store, err, sizeof err) != SANTA_OK) {
+        santa_observe_stop();
         santa_log(SANTA_LOG_ERROR, "%s: cannot open the store: %s", cfg.program, err);
         return 1;
     }
     int rc = santa_server_run(&cfg, store);
     santa_store_close(store);
+    santa_observe_stop(); /* after the workers: the last spans reach the trace file */
     return rc;
 }

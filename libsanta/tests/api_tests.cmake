@@ -18,3 +18,10 @@ set_target_properties(e2e_api PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY
 if(TARGET santa_testkit)
   santa_add_test(test_api SOURCES test_api.c LIBS santa santa_testkit)
 endif()
+
+# libinstrument end to end: /metrics through promtool, traces, statsd, Server-Timing.
+# Registered by the top-level CMakeLists against stage 02 (e2e_instrument_02-sqlite).
+add_executable(e2e_instrument e2e/e2e_instrument.c e2e/e2e_harness.c)
+target_link_libraries(e2e_instrument PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL
+                      PkgConfig::JANSSON Threads::Threads)
+set_target_properties(e2e_instrument PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)

@@ -359,7 +359,8 @@ enum santa_status csv_table_recover(struct csv_table *t, csv_table_visit_fn visi
     }
     if (torn >= 0) {
         santa_log(SANTA_LOG_WARN,
-                  "store csv: %s ends in a torn record (crash mid-append); truncating to %lld bytes",
+                  "store csv: %s ends in a torn record (crash mid-append); "
+                  "truncating to %lld bytes",
                   t->file, (long long)torn);
         if (ftruncate(fd, torn) != 0 || fsync(fd) != 0) {
             snprintf(err, errlen, "truncate %s: %s", t->file, errstr(errno));

@@ -108,7 +108,8 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
     enum santa_status st = csv_store_find_exchange(cs, id, a, out, NULL);
     if (st == SANTA_OK) {
         out->participant_count = 0;
-        st = csv_store_scan_participants(cs, id, csv_store_count_participant, &out->participant_count);
+        st = csv_store_scan_participants(cs, id, csv_store_count_participant,
+                                         &out->participant_count);
     }
     unlock(cs);
     return st;
@@ -307,7 +308,8 @@ static enum santa_status store_participant_get(struct santa_store *s, const char
     struct csv_store *cs = store_of(s);
     struct csv_store_find_two f = {.id = {participant_id, NULL}, .a = a};
     rdlock(cs);
-    enum santa_status st = csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
+    enum santa_status st =
+        csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
     unlock(cs);
     if (st != SANTA_OK)
         return st;
@@ -438,7 +440,8 @@ static enum santa_status store_wishlist_set(struct santa_store *s, const char *e
     santa_arena_init(&scratch, STORE_SCRATCH_LIMIT);
     struct csv_store_find_two f = {.id = {participant_id, NULL}, .a = &scratch};
     wrlock(cs);
-    enum santa_status st = csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
+    enum santa_status st =
+        csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
     if (st == SANTA_OK && !f.found[0])
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {

@@ -514,7 +514,6 @@ static enum santa_status participant_add_tx(struct sqlite_store_conn *c,
         return SANTA_EXCHANGE_FULL;
 
     sqlite3_stmt *q = use(c, SQ_PARTICIPANT_INSERT);
-    q = use(c, SQ_PARTICIPANT_INSERT);
     if (!q)
         return SANTA_UNAVAILABLE;
     if (!bind_text(q, 1, p->id) || !bind_text(q, 2, p->exchange_id) ||

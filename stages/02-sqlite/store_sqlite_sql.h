@@ -30,7 +30,8 @@
     X(TOKEN_FIND, "SELECT exchange_id, id FROM participants WHERE token_hash = ?1")                \
     X(EMAIL_TAKEN, "SELECT 1 FROM participants WHERE exchange_id = ?1 AND email_key = ?2")         \
     X(PARTICIPANT_INSERT,                                                                          \
-      "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"    \
+      "INSERT INTO participants"                                                                   \
+      " (id, exchange_id, name, email, email_key, wishlist, token_hash)"                           \
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                      \
     X(PARTICIPANT_LIST,                                                                            \
       "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"             \

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#define INST_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define INST_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4"
 
 /* Renders every metric. Returns a malloc'ed NUL-terminated text (free() it) and its length
    in *len, or NULL when out of memory. Safe from any thread, concurrently with recording. */

@@ -9,6 +9,8 @@
  *   histograms  name:MS|ms[|@RATE]      one line per bucket that received values, MS the
  *                                        bucket's middle in milliseconds and RATE = 1/k for k
  *                                        values, so the collector counts k samples
+ *   process     process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
+ *               process_threads, process_start_time_seconds, all as gauges, every flush
  * Names are the family name followed by ".VALUE" for each label, characters other than
  * [A-Za-z0-9_-] replaced by '_' (e.g. santa_http_requests_total.GET._api_exchanges__id_.2xx).
  * Lines are packed into datagrams of at most INST_STATSD_PAYLOAD_MAX bytes, separated by

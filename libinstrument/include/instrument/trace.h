@@ -46,6 +46,13 @@ void inst_span_end(struct inst_span *s, bool error);
    NUL) for an outgoing call; returns false (and writes "") when no trace is current. */
 bool inst_trace_current_traceparent(char out[56]);
 
+/* A sqlcommenter comment carrying the current traceparent, to append to an SQL statement
+   sent to a database server: traceparent='00-...-01' inside the SQL comment delimiters
+   slash-star and star-slash, 73 chars + NUL (so cap >= 74). Returns false (and writes "")
+   when no trace is current or cap is too small. */
+#define INST_SQL_COMMENT_LEN 73
+bool inst_trace_sql_comment(char *out, size_t cap);
+
 /* The current trace id as 32 lowercase hex digits + NUL; false (and "") when none. */
 bool inst_trace_current_id(char out[33]);
 

@@ -34,7 +34,8 @@ struct santa_request {
     size_t body_len;
 };
 
-/* Server-Timing figures of one request, in nanoseconds. */
+/* Store time of one request, in nanoseconds (Server-Timing itself comes from
+ * libinstrument's request phases, which also see the cache layer). */
 struct santa_timing {
     uint64_t store_ns;  /* summed over every store call */
     uint32_t store_calls;
@@ -47,6 +48,7 @@ struct santa_response {
     char *body;                /* santa_malloc'ed, may be NULL */
     size_t body_len;
     const char *route;         /* the route template, e.g. "GET /api/exchanges/{id}" */
+    uint16_t route_id;         /* 1 + the route's index in the table, 0 when none matched */
     const char *code;          /* the problem code on errors, else NULL */
     bool www_authenticate;     /* a 401 that needs WWW-Authenticate: Bearer */
     struct santa_timing timing;

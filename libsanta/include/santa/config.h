@@ -43,6 +43,14 @@ struct santa_config {
     struct santa_addr redis;             /* stage 04: the Redis cache */
     uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
     uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
+    /* instrumentation (libinstrument; see libinstrument/README.md) */
+    char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
+    uint32_t statsd_interval_ms;
+    char trace_file[SANTA_CONFIG_STR];   /* "" for none */
+    char zipkin_url[SANTA_CONFIG_STR];   /* "" for none */
+    double trace_sample;                 /* 0..1 */
+    uint32_t slow_ms;                    /* 0: no slow-request log */
+    uint32_t no_instrument;              /* 1: metrics, tracing and statsd off */
 };
 
 enum santa_config_result {

@@ -47,6 +47,12 @@ int e2e_request(const struct e2e_server *s, const char *method, const char *path
                 struct e2e_resp *r);
 void e2e_resp_free(struct e2e_resp *r);
 
+/* Sends raw bytes on a fresh connection (for framing that libcurl would
+ * normalise, e.g. both Content-Length and Transfer-Encoding) and reads until
+ * the server closes or 2 s pass. Returns the HTTP status of the first answer,
+ * or -1 when none arrived; the first bytes of the answer go to out. */
+int e2e_raw(const struct e2e_server *s, const char *bytes, size_t len, char *out, size_t cap);
+
 /* Shorthands on the parsed JSON: a string member or "" */
 const char *e2e_str(json_t *obj, const char *key);
 /* true when the raw headers contain this line prefix (case-insensitive name). */

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,12 +65,11 @@ static int wait_ready(struct e2e_server *s)
 {
     for (int i = 0; i < 300; i++) {
         struct e2e_resp r;
-        if (e2e_request(s, "GET", "/readyz", NULL, NULL, 0, NULL, &r) == 0) {
-            long st = r.status;
-            e2e_resp_free(&r);
-            if (st == 200)
-                return 0;
-        }
+        int rc = e2e_request(s, "GET", "/readyz", NULL, NULL, 0, NULL, &r);
+        long st = r.status;
+        e2e_resp_free(&r); /* a failed request has a body buffer too */
+        if (rc == 0 && st == 200)
+            return 0;
         int wst;
         if (waitpid(s->pid, &wst, WNOHANG) == s->pid) {
             fprintf(stderr, "e2e: %s exited early; see %s\n", s->binary, s->log_path);
@@ -216,6 +216,30 @@ void e2e_resp_free(struct e2e_resp *r)
     json_decref(r->json);
     r->body = NULL;
     r->json = NULL;
+}
+
+int e2e_raw(const struct e2e_server *s, const char *bytes, size_t len, char *out, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || cap == 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        send(fd, bytes, len, MSG_NOSIGNAL) == (ssize_t)len) {
+        ssize_t n;
+        while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
+            got += (size_t)n;
+    }
+    close(fd);
+    out[got] = '\0';
+    int status = -1;
+    if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
+        status = -1;
+    return status;
 }
 
 const char *e2e_str(json_t *obj, const char *key)

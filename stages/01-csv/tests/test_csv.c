@@ -236,9 +236,14 @@ static void test_random_round_trips(void **state)
         const char *fields[MAX_FIELDS];
         for (size_t f = 0; f < counts[r]; f++) {
             size_t atoms_n = next_rand(&seed) % (MAX_ATOMS + 1);
-            text[r][f][0] = '\0';
-            for (size_t k = 0; k < atoms_n; k++)
-                strcat(text[r][f], atoms[next_rand(&seed) % natoms]);
+            size_t used = 0;
+            for (size_t k = 0; k < atoms_n; k++) {
+                const char *atom = atoms[next_rand(&seed) % natoms];
+                size_t n = strlen(atom);
+                memcpy(text[r][f] + used, atom, n);
+                used += n;
+            }
+            text[r][f][used] = '\0';
             fields[f] = text[r][f];
         }
         assert_true(csv_buf_add_record(&b, fields, counts[r]));

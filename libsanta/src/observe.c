@@ -1,0 +1,243 @@
+/*
+ * observe.c - libsanta's metrics and spans (see observe.h).
+ *
+ * Handles are bound at start-up for every route x status class, every
+ * store operation and every phase, so recording a request is a few array
+ * lookups and shard writes. Label values are route templates and operation
+ * names only - never a raw path, an id or a client-chosen method (unknown
+ * methods count as "other") - so the number of series is fixed.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "observe.h"
+#include "santa/alloc.h"
+
+#include "instrument/instrument.h"
+#include "instrument/metrics.h"
+#include "instrument/prometheus.h"
+#include "instrument/request.h"
+#include "instrument/trace.h"
+
+#define ROUTES_MAX 64
+#define OPS_MAX 48
+#define CLASSES 5
+
+/* Requests that matched no route, by method. */
+static const char *const other_methods[] = {"GET", "POST", "PUT", "DELETE", "other"};
+#define OTHER_METHODS (sizeof other_methods / sizeof other_methods[0])
+
+/* Handles, written by santa_observe_start() before any worker thread exists. */
+static struct {
+    bool on;
+    size_t nroutes;
+    struct inst_metric *requests[ROUTES_MAX + OTHER_METHODS][CLASSES];
+    struct inst_metric *duration[ROUTES_MAX + OTHER_METHODS];
+    struct inst_metric *in_flight;
+    struct inst_metric *phase[3]; /* app, store, cache */
+    pthread_mutex_t ops_lock;
+    _Atomic int nops;
+    struct {
+        char name[40];
+        char span[48];
+        struct inst_metric *hist;
+    } ops[OPS_MAX];
+} ob = {.ops_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void register_route(size_t slot, const char *method, const char *route)
+{
+    static const char *const classes[CLASSES] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (int c = 0; c < CLASSES; c++) {
+        struct inst_label l[] = {
+            {"method", method}, {"route", route}, {"status_class", classes[c]}};
+        ob.requests[slot][c] = inst_metric_register(
+            INST_COUNTER, "santa_http_requests_total",
+            "HTTP requests answered, by route template and status class.", l, 3);
+    }
+    struct inst_label l[] = {{"method", method}, {"route", route}};
+    ob.duration[slot] = inst_metric_register(
+        INST_HISTOGRAM, "santa_http_request_duration_seconds",
+        "Time from reading the request to having the answer ready, by route template.", l, 2);
+}
+
+static void register_all(void)
+{
+    ob.nroutes = santa_route_count();
+    if (ob.nroutes > ROUTES_MAX)
+        ob.nroutes = ROUTES_MAX;
+    for (size_t i = 0; i < ob.nroutes; i++) {
+        const char *method, *pattern;
+        santa_route_get(i, &method, &pattern);
+        register_route(i, method, pattern);
+    }
+    for (size_t i = 0; i < OTHER_METHODS; i++)
+        register_route(ROUTES_MAX + i, other_methods[i], "unmatched");
+    ob.in_flight = inst_metric_register(INST_GAUGE, "santa_http_requests_in_flight",
+                                        "Requests being served right now.", NULL, 0);
+    static const char *const phases[] = {"app", "store", "cache"};
+    for (int i = 0; i < 3; i++) {
+        struct inst_label l[] = {{"phase", phases[i]}};
+        ob.phase[i] = inst_metric_register(
+            INST_HISTOGRAM, "santa_request_phase_duration_seconds",
+            "Per request: time in our own code (app), in the store excluding the cache (store), "
+            "and talking to the cache (cache, only requests that used one).",
+            l, 1);
+    }
+}
+
+int santa_observe_start(const struct santa_config *cfg, const char *service, char *err,
+                        size_t errlen)
+{
+    if (cfg->no_instrument)
+        return 0;
+    struct inst_options o = {
+        .service = service,
+        .statsd = cfg->statsd[0] ? cfg->statsd : NULL,
+        .statsd_interval_ms = cfg->statsd_interval_ms,
+        .trace_file = cfg->trace_file[0] ? cfg->trace_file : NULL,
+        .zipkin_url = cfg->zipkin_url[0] ? cfg->zipkin_url : NULL,
+        .trace_sample = cfg->trace_sample,
+        .slow_ms = cfg->slow_ms,
+    };
+    register_all();
+    if (inst_start(&o, err, errlen) != 0)
+        return -1;
+    ob.on = true;
+    return 0;
+}
+
+void santa_observe_stop(void)
+{
+    if (!ob.on)
+        return;
+    inst_stop();
+    ob.on = false;
+}
+
+void santa_observe_begin(const char *traceparent)
+{
+    inst_request_begin("request", traceparent);
+    if (ob.on)
+        inst_gauge_add(ob.in_flight, 1);
+}
+
+static size_t route_slot(const char *method, const struct santa_response *resp)
+{
+    if (resp->route_id > 0 && (size_t)resp->route_id <= ob.nroutes)
+        return (size_t)resp->route_id - 1;
+    for (size_t i = 0; i + 1 < OTHER_METHODS; i++)
+        if (method && strcmp(method, other_methods[i]) == 0)
+            return ROUTES_MAX + i;
+    return ROUTES_MAX + OTHER_METHODS - 1;
+}
+
+void santa_observe_end(const char *method, const struct santa_response *resp,
+                       struct santa_observed *out)
+{
+    size_t slot = route_slot(method, resp);
+    if (ob.on)
+        inst_request_rename(resp->route ? resp->route : "unmatched");
+    struct inst_request_result r;
+    inst_request_end(resp->status, &r);
+    /* Server-Timing in ms: store first, as libsanta has always sent it; cache is left out
+       when no cache layer took part. */
+    char cache[40] = "";
+    if (r.cache_ns)
+        snprintf(cache, sizeof cache, ", cache;dur=%.3f", (double)r.cache_ns / 1e6);
+    snprintf(out->server_timing, sizeof out->server_timing, "store;dur=%.3f%s, app;dur=%.3f",
+             (double)r.store_ns / 1e6, cache, (double)r.app_ns / 1e6);
+    memcpy(out->trace_id, r.trace_id, sizeof out->trace_id);
+    if (!ob.on)
+        return;
+    int c = resp->status / 100 - 1;
+    if (c >= 0 && c < CLASSES)
+        inst_counter_add(ob.requests[slot][c], 1);
+    inst_observe_ns(ob.duration[slot], r.total_ns);
+    inst_observe_ns(ob.phase[0], r.app_ns);
+    inst_observe_ns(ob.phase[1], r.store_ns);
+    if (r.cache_ns)
+        inst_observe_ns(ob.phase[2], r.cache_ns);
+    inst_gauge_add(ob.in_flight, -1);
+}
+
+/* "SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ...)" -> "exchange_get" */
+static void op_name(const char *call_text, char *out, size_t cap)
+{
+    const char *p = strstr(call_text, "ops->");
+    p = p ? p + 5 : "other";
+    size_t n = 0;
+    while (n + 1 < cap && (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
+                           (p[n] >= '0' && p[n] <= '9')))
+        n++;
+    memcpy(out, n ? p : "other", n ? n : 5);
+    out[n ? n : 5] = '\0';
+}
+
+/* First call at a call site: find or add the operation (under a lock, once per site). */
+static int op_resolve(_Atomic int *site, const char *call_text)
+{
+    char name[40];
+    op_name(call_text, name, sizeof name);
+    pthread_mutex_lock(&ob.ops_lock);
+    int n = atomic_load_explicit(&ob.nops, memory_order_relaxed), i;
+    for (i = 0; i < n; i++)
+        if (strcmp(ob.ops[i].name, name) == 0)
+            break;
+    if (i == n && n < OPS_MAX) {
+        memcpy(ob.ops[i].name, name, sizeof name);
+        snprintf(ob.ops[i].span, sizeof ob.ops[i].span, "store.%s", name);
+        struct inst_label l[] = {{"op", name}};
+        ob.ops[i].hist = inst_metric_register(
+            INST_HISTOGRAM, "santa_store_operation_duration_seconds",
+            "Time of each store operation, by operation (the store.h ops member).", l, 1);
+        atomic_store_explicit(&ob.nops, n + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&ob.ops_lock);
+    if (i >= OPS_MAX)
+        i = -2; /* table full: time the call, record nothing per op */
+    atomic_store_explicit(site, i + 1, memory_order_release);
+    return i;
+}
+
+void santa_store_probe_begin(struct santa_store_probe *p, _Atomic int *site,
+                             const char *call_text)
+{
+    p->span = NULL;
+    p->op = -1;
+    if (ob.on) {
+        int s = atomic_load_explicit(site, memory_order_acquire);
+        p->op = s ? s - 1 : op_resolve(site, call_text);
+        if (p->op >= 0)
+            p->span = inst_span_start(ob.ops[p->op].span);
+    }
+    p->t0 = santa_now_ns();
+}
+
+uint64_t santa_store_probe_end(struct santa_store_probe *p, enum santa_status st)
+{
+    uint64_t dt = santa_now_ns() - p->t0;
+    inst_phase_add(INST_PHASE_STORE, dt);
+    if (p->op >= 0) {
+        inst_observe_ns(ob.ops[p->op].hist, dt);
+        inst_span_end(p->span, santa_status_http(st) >= 500);
+    }
+    return dt;
+}
+
+char *santa_observe_metrics(size_t *len)
+{
+    size_t n = 0;
+    char *text = inst_prometheus_render(&n);
+    if (text == NULL)
+        return NULL;
+    /* copied into santa_malloc memory: the response owns and santa_free()s its body */
+    char *body = santa_malloc(n + 1);
+    if (body)
+        memcpy(body, text, n + 1);
+    free(text);
+    *len = n;
+    return body;
+}
