@@ -30,8 +30,11 @@ struct option_def {
 };
 
 #define ALL_STAGES                                                                                 \
-    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_BASELINE | SANTA_STAGE_CACHE)
-#define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_CACHE)
+    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE |          \
+     SANTA_STAGE_BASELINE)
+#define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE)
+/* Stage 04 keeps its data in stage 03's PostgreSQL. */
+#define PG_STAGES (SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE)
 
 static const struct option_def options[] = {
     {"listen", "SANTA_LISTEN", OPT_HOSTPORT, "127.0.0.1:8080", 0, 0, ALL_STAGES,
@@ -47,6 +50,13 @@ static const struct option_def options[] = {
     {"request-timeout-ms", "SANTA_REQUEST_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, ALL_STAGES,
      offsetof(struct santa_config, request_timeout_ms), "MS",
      "per read/write timeout, so slow clients cannot hold workers forever"},
+    /* Empty by default: libpq then reads PGHOST, PGPORT, PGDATABASE, ... */
+    {"pg", "SANTA_PG", OPT_OPTIONAL, "", 0, 0, PG_STAGES,
+     offsetof(struct santa_config, pg_conninfo), "CONNINFO",
+     "PostgreSQL connection (libpq conninfo or postgresql:// URI); empty: PGHOST, PGPORT, ..."},
+    {"migrate", "SANTA_MIGRATE", OPT_BOOL, "0", 0, 0, PG_STAGES,
+     offsetof(struct santa_config, migrate), "",
+     "apply the schema migrations and exit (they are also applied at every start)"},
     {"redis", "SANTA_REDIS", OPT_ADDR, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
      offsetof(struct santa_config, redis), "HOST:PORT",
      "the Redis cache (an IPv4 address); while it is down, requests go to the database"},

@@ -1,14 +1,24 @@
-# deploy/local/stages/04-cache.sh - the servers of stage 04, sourced by
-# deploy/local/up and down: the database, then Redis; santa is told where
-# they are. A Redis that dies later is not fatal to santa (it fails open to
-# the database), but `up` insists that it answers at start.
+# deploy/local/stages/04-cache.sh - stage 04's servers, sourced by
+# deploy/local/up and down: stage 03's PostgreSQL (deploy/local/lib-postgres.sh,
+# under build/run/04-cache/pg, database `santa`, schema applied), then a Redis
+# of its own (deploy/local/lib-redis.sh); santa gets --pg and --redis. A Redis
+# that dies later is not fatal to santa (it fails open to PostgreSQL), but
+# `up` insists that both answer at start.
 # shellcheck shell=bash
+# shellcheck source=deploy/local/lib-postgres.sh
+. "$root/deploy/local/lib-postgres.sh"
 # shellcheck source=deploy/local/lib-redis.sh
 . "$root/deploy/local/lib-redis.sh"
 
 stage_up() {
-  local run
-  run=$(run_dir 04-cache)
-  redis_start "$run" || return 1
-  santa_args+=(--redis "127.0.0.1:$redis_port")
+  PG_FIRST_PORT=${PG_FIRST_PORT:-54340} pg_start "$run" "$run/postgres.log" santa || return 1
+  "$binary" --migrate --pg "$PG_CONNINFO" >>"$log" 2>&1 ||
+    { note "santa --migrate failed; see $log"; return 1; }
+  REDIS_FIRST_PORT=${REDIS_FIRST_PORT:-6380} redis_start "$run" || return 1
+  santa_args+=(--pg "$PG_CONNINFO" --redis "127.0.0.1:$redis_port")
+  santa_data_args=() # the data lives in PostgreSQL
+}
+
+stage_down() {
+  pg_after_stop "$run"
 }

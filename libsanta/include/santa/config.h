@@ -21,6 +21,7 @@
 enum santa_stage {
     SANTA_STAGE_CSV = 1u << 0,
     SANTA_STAGE_SQLITE = 1u << 1,
+    SANTA_STAGE_POSTGRES = 1u << 2,
     SANTA_STAGE_CACHE = 1u << 3,
     SANTA_STAGE_BASELINE = 1u << 7,
 };
@@ -40,6 +41,8 @@ struct santa_config {
     char data_dir[SANTA_CONFIG_STR];
     uint32_t threads;                    /* CivetWeb worker threads */
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
+    char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
+    uint32_t migrate;                    /* 1: apply schema migrations and exit */
     struct santa_addr redis;             /* stage 04: the Redis cache */
     uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
     uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */

@@ -1,0 +1,169 @@
+# deploy/local/lib-postgres.sh - start a private PostgreSQL 15 for one stage
+# run (or one test run). Sourced after deploy/local/lib.sh, by the stage hooks
+# in deploy/local/stages/ (03-postgres, 04-cache), by the tests' fixture and
+# by bench/run-bench. Never run directly.
+#
+#   pg_start DIR LOG [DB]   initdb into DIR/pg/data (once; kept between runs),
+#                           start postgres on a free 127.0.0.1 port with its
+#                           unix socket in DIR/pg, wait until it answers,
+#                           create database DB (default santa) if missing.
+#                           Sets PG_CONNINFO and appends PG_PORT/PG_PID/
+#                           PG_STARTTIME to env_lines (start_server).
+#   pg_launch DIR PORT LOG  start an initialised server again on PORT.
+#   pg_after_stop DIR       after PG_PID was stopped: makes sure no postmaster
+#                           of DIR/pg/data is left (fast shutdown, then
+#                           immediate) - for stage_down hooks.
+#
+# As root the server runs as the unprivileged `postgres` system user (made by
+# Debian's postgresql package; PG_USER overrides), which then owns DIR/pg.
+# Authentication is `trust` for the superuser `postgres` on loopback and the
+# socket only: a private development server that listens on 127.0.0.1 alone.
+# Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_USER,
+# PG_FIRST_PORT (default: a random port from 20000), PG_MAX_CONNECTIONS
+# (default 300).
+# shellcheck shell=bash
+: "${root:?lib-postgres.sh needs \$root set by its caller}"
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+
+# pg_as: the command prefix that runs something as the server's user:
+# nothing when not root, else setpriv to PG_USER. setpriv execs in place (no
+# child), so the PID start_server records is the postmaster's own.
+pg_as=()
+if [ "$(id -u)" -eq 0 ]; then
+  pg_as=(setpriv --reuid="${PG_USER:-postgres}" --regid="$(id -g "${PG_USER:-postgres}" 2>/dev/null)"
+         --init-groups --)
+fi
+as_pg() { "${pg_as[@]}" "$@"; }
+
+# pg_ready PORT: true once the server accepts connections (not while it is
+# starting, recovering or shutting down).
+pg_ready() {
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -t 2
+}
+
+# PIDs of live (non-zombie) processes working in DATA: a postmaster and its
+# backends all chdir there. Backends orphaned by a killed postmaster show up
+# here too; PostgreSQL refuses to start while they hold its shared memory.
+pg_dir_procs() {
+  local data=$1 p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] || continue
+    proc_gone "${p#/proc/}" || echo "${p#/proc/}"
+  done
+}
+
+# After a crash (kill -9, power cut) DATA/postmaster.pid and the socket's
+# .s.PGSQL.PORT.lock name a PID that may be dying, a zombie, or by now
+# anyone's. Returns 1 when a live postgres serves DATA (not ours to start
+# again). Otherwise waits (10 s at most) for the dead server's processes to
+# go, SIGKILLs orphaned backends that linger (without their postmaster they
+# only hold shared memory; the WAL makes the next start safe), and removes
+# the stale lock files PostgreSQL would refuse to overwrite.
+pg_clear_stale_pid() {
+  local data=$1 pid i
+  [ -f "$data/postmaster.pid" ] || return 0
+  pid=$(head -n 1 "$data/postmaster.pid")
+  if [ -n "$pid" ] && ! proc_gone "$pid" &&
+     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$data"; then
+    return 1
+  fi
+  for ((i = 0; i < 50; i++)); do
+    [ -z "$(pg_dir_procs "$data")" ] && [ ! -d "/proc/$pid" ] && break
+    sleep 0.2
+  done
+  local left
+  left=$(pg_dir_procs "$data")
+  if [ -n "$left" ]; then
+    note "killing processes left in $data by a dead PostgreSQL: $(echo $left)"
+    # shellcheck disable=SC2086 # one PID per word
+    kill -KILL $left 2>/dev/null || true
+    sleep 1
+  fi
+  note "removing the stale lock files of $data (pid ${pid:-?} is gone)"
+  rm -f "$data/postmaster.pid" "$(dirname "$data")"/.s.PGSQL.*.lock
+}
+
+pg_initdb() {
+  local dir=$1 log=$2
+  if [ ! -x "$PG_BIN/initdb" ]; then
+    note "$PG_BIN/initdb is missing: install the postgresql package (deploy/install-deps)"
+    return 1
+  fi
+  mkdir -p "$dir/pg"
+  if [ "$(id -u)" -eq 0 ]; then
+    id -u "${PG_USER:-postgres}" >/dev/null 2>&1 ||
+      { note "no user ${PG_USER:-postgres} to run PostgreSQL as (postgresql package?)"; return 1; }
+    chown "${PG_USER:-postgres}:" "$dir/pg"
+    # The server must reach its folder through every parent directory.
+    if ! as_pg test -w "$dir/pg"; then
+      note "user ${PG_USER:-postgres} cannot reach $dir/pg (a parent is not searchable)"
+      return 1
+    fi
+  fi
+  chmod 700 "$dir/pg"
+  [ -f "$dir/pg/data/PG_VERSION" ] && return 0
+  rm -rf "$dir/pg/data"
+  note "initdb into $dir/pg/data"
+  as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=trust >>"$log" 2>&1 ||
+    { note "initdb failed; see $log"; return 1; }
+}
+
+# pg_launch DIR PORT LOG: starts the postmaster of DIR/pg/data on PORT and
+# waits until it answers (start_server: PG_PORT/PG_PID/PG_STARTTIME). Also
+# what a test uses to start a stopped server again on the same port.
+pg_launch() {
+  local dir=$1 port=$2 log=$3
+  start_server PG "$port" "$log" pg_ready 60 -- \
+    "${pg_as[@]}" "$PG_BIN/postgres" -D "$dir/pg/data" -p "$port" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir/pg" \
+    -c max_connections="${PG_MAX_CONNECTIONS:-300}" -c logging_collector=off \
+    -c log_min_messages=warning -c log_connections=off
+}
+
+pg_start() {
+  local dir=$1 log=$2 db=${3:-santa} port next attempt
+  pg_initdb "$dir" "$log" || return 1
+  pg_clear_stale_pid "$dir/pg/data" ||
+    { note "a PostgreSQL still serves $dir/pg/data: stop it first"; return 1; }
+  touch "$log"
+  # From PG_FIRST_PORT upward when set (deploy/local: a port people can
+  # remember), else from a random port in 20000-59999: test runs of several
+  # build trees and several people start servers at the same moment, and
+  # probing the same sequence they would pick the same port.
+  next=${PG_FIRST_PORT:-$((20000 + RANDOM % 40000))}
+  # Between the free-port probe and the bind another program may take the
+  # port: postgres then exits at once, and we try another one.
+  for attempt in 1 2 3 4 5 6; do
+    port=$(free_port "$next") || { note "no free port from $next"; return 1; }
+    if pg_launch "$dir" "$port" "$log"; then
+      break
+    fi
+    pg_clear_stale_pid "$dir/pg/data" || true
+    [ "$attempt" -lt 6 ] || { note "PostgreSQL did not start; see $log"; return 1; }
+    note "PostgreSQL did not start on port $port (taken meanwhile?); trying another port"
+    if [ -n "${PG_FIRST_PORT:-}" ]; then
+      next=$((port + 1))
+    else
+      next=$((20000 + RANDOM % 40000))
+    fi
+  done
+  PG_CONNINFO="host=127.0.0.1 port=$port user=postgres dbname=$db"
+  # psql interpolates :'db' (quoted as a literal) only in input it reads.
+  if [ -z "$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAq -v db="$db" \
+          <<<"SELECT 1 FROM pg_database WHERE datname = :'db'" 2>>"$log")" ]; then
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db" 2>>"$log" ||
+      { note "cannot create database $db; see $log"; return 1; }
+  fi
+}
+
+# pg_ctl's fast shutdown of whatever still runs on DIR/pg/data; immediate if
+# that does not finish in 10 s (crash recovery at the next start is safe).
+pg_after_stop() {
+  local data=$1/pg/data
+  [ -f "$data/postmaster.pid" ] || return 0
+  pg_clear_stale_pid "$data" && return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -t 10 -w stop >/dev/null 2>&1 ||
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -t 10 -w stop >/dev/null 2>&1
+}

@@ -1,0 +1,80 @@
+/*
+ * store_postgres_sql.h - every SQL statement the PostgreSQL store runs, by name.
+ *
+ * Internal to stage 03 (the store and its tests). Each statement is prepared
+ * once per connection under its name and then executed with
+ * PQexecPrepared-style calls: values only ever travel as parameters, never
+ * inside SQL text, so no input can change what a statement does.
+ * X(NAME, parameter count, "sql")
+ */
+#ifndef SANTA_STORE_POSTGRES_SQL_H
+#define SANTA_STORE_POSTGRES_SQL_H
+
+#define POSTGRES_STORE_QUERIES(X)                                                                  \
+    X(BEGIN, 0, "BEGIN")                                                                           \
+    X(COMMIT, 0, "COMMIT")                                                                         \
+    X(ROLLBACK, 0, "ROLLBACK")                                                                     \
+    X(SCHEMA_VERSION, 0, "SELECT coalesce(max(version), 0) FROM schema_migrations")               \
+    X(EXCHANGE_INSERT, 7,                                                                          \
+      "INSERT INTO exchanges (id, name, budget, exchange_date, no_mutual, admin_hash,"             \
+      " invite_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")                                         \
+    X(EXCHANGE_GET, 1,                                                                             \
+      "SELECT name, budget, exchange_date, no_mutual, drawn, admin_hash, invite_hash,"             \
+      " participant_count FROM exchanges WHERE id = $1")                                           \
+    X(EXCHANGE_STATE, 1,                                                                           \
+      "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1")                   \
+    X(EXCHANGE_LOCK, 1,                                                                            \
+      "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1 FOR UPDATE")        \
+    X(EXCHANGE_SET_DRAWN, 2, "UPDATE exchanges SET drawn = $2 WHERE id = $1")                      \
+    X(PRINCIPAL_FIND, 1,                                                                           \
+      "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = $1"                                    \
+      " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1")      \
+    X(EMAIL_TAKEN, 2, "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2")      \
+    X(PARTICIPANT_INSERT, 7,                                                                       \
+      "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"   \
+      " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq")                                        \
+    X(PARTICIPANT_LIST, 3,                                                                         \
+      "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"             \
+      " WHERE exchange_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")                                \
+    X(PARTICIPANT_GET, 2,                                                                          \
+      "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"             \
+      " WHERE id = $2 AND exchange_id = $1")                                                       \
+    X(PARTICIPANT_EXISTS, 2, "SELECT 1 FROM participants WHERE id = $2 AND exchange_id = $1")      \
+    X(PARTICIPANT_DELETE, 2, "DELETE FROM participants WHERE id = $2 AND exchange_id = $1")        \
+    X(WISHLIST_SET, 3,                                                                             \
+      "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1")                  \
+    X(EXCLUSION_INSERT, 3,                                                                         \
+      "INSERT INTO exclusions (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)"            \
+      " ON CONFLICT DO NOTHING")                                                                   \
+    X(DRAW_PARTICIPANTS, 1,                                                                        \
+      "SELECT id, name FROM participants WHERE exchange_id = $1 ORDER BY seq")                     \
+    X(DRAW_EXCLUSIONS, 1, "SELECT giver_id, receiver_id FROM exclusions WHERE exchange_id = $1")   \
+    /* All pairs in one round trip: two parallel text arrays, unnested. */                         \
+    X(ASSIGNMENTS_INSERT, 3,                                                                       \
+      "INSERT INTO assignments (exchange_id, giver_id, recipient_id)"                              \
+      " SELECT $1, g, r FROM unnest($2::text[], $3::text[]) AS t(g, r)")                           \
+    X(ASSIGNMENTS_DELETE, 1, "DELETE FROM assignments WHERE exchange_id = $1")                     \
+    X(ASSIGNMENT_GET, 2,                                                                           \
+      "SELECT r.id, r.name, r.wishlist FROM assignments AS a"                                      \
+      " JOIN participants AS r ON r.id = a.recipient_id"                                           \
+      " WHERE a.giver_id = $2 AND a.exchange_id = $1")                                             \
+    X(REMINDERS_QUEUE, 1,                                                                          \
+      "INSERT INTO outbox (exchange_id, participant_id, email, kind)"                              \
+      " SELECT exchange_id, id, email, 'reminder' FROM participants WHERE exchange_id = $1"        \
+      " ORDER BY seq")
+
+enum postgres_store_query {
+#define POSTGRES_STORE_QUERY_ENUM(name, n, sql) PQ_##name,
+    POSTGRES_STORE_QUERIES(POSTGRES_STORE_QUERY_ENUM)
+#undef POSTGRES_STORE_QUERY_ENUM
+        PQ_COUNT
+};
+
+/* The text of each query, indexed by enum postgres_store_query. */
+extern const char *const postgres_store_sql[PQ_COUNT];
+/* Its name ("EXCHANGE_GET"): the prepared statement's name, and for logs. */
+extern const char *const postgres_store_sql_name[PQ_COUNT];
+/* How many $n parameters it takes. */
+extern const int postgres_store_sql_params[PQ_COUNT];
+
+#endif /* SANTA_STORE_POSTGRES_SQL_H */

@@ -1,0 +1,406 @@
+/*
+ * test_store_postgres.c - stage 03's store against a real PostgreSQL: the
+ * shared conformance suite, then what only this store has (migrations,
+ * session settings, hostile text as parameters, lost connections, fail-fast
+ * while the server is unreachable).
+ *
+ * argv[1] is the file the pg_server fixture wrote with its conninfo. Each
+ * test works in a fresh schema of that database (search_path), so tests
+ * never see each other's rows and the server is started once per run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "instrument/instrument.h"
+#include "instrument/request.h"
+#include "instrument/trace.h"
+#include "santa/token.h"
+#include "store_contract.h"
+#include "store_postgres.h"
+#include "store_postgres_conn.h"
+#include "store_postgres_schema.h"
+
+static char base_conninfo[512];
+
+/* ---- schemas ----------------------------------------------------------- */
+
+struct schema {
+    char name[64];
+    char conninfo[768]; /* base + search_path */
+};
+
+static PGconn *admin(void)
+{
+    PGconn *pg = PQconnectdb(base_conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "admin connection: %s", PQerrorMessage(pg));
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static bool admin_exec(const char *sql, const char *param)
+{
+    PGconn *pg = admin();
+    if (!pg)
+        return false;
+    const char *v[] = {param};
+    PGresult *r = PQexecParams(pg, sql, param ? 1 : 0, NULL, param ? v : NULL, NULL, NULL, 0);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(pg);
+    return ok;
+}
+
+/* The identifier is ours (letters, digits, _), so it may be spliced into
+ * DDL, which takes no parameters; quote_ident would do the same. */
+static bool schema_make(struct schema *s)
+{
+    static unsigned counter;
+    snprintf(s->name, sizeof s->name, "ct_%ld_%u", (long)getpid(), counter++);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", s->name);
+    /* application_name too, so a test can find its own backends. */
+    snprintf(s->conninfo, sizeof s->conninfo, "%s options='-csearch_path=%s' application_name=%s",
+             base_conninfo, s->name, s->name);
+    return admin_exec(sql, NULL);
+}
+
+static void schema_drop(struct schema *s)
+{
+    if (!s->name[0])
+        return;
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", s->name);
+    admin_exec(sql, NULL);
+    s->name[0] = '\0';
+}
+
+static struct santa_store *open_conninfo(const char *conninfo)
+{
+    struct postgres_store_options o = {.conninfo = conninfo};
+    struct santa_store *s = NULL;
+    char err[512] = "";
+    enum santa_status st = postgres_store_open(&o, &s, err, sizeof err);
+    if (st != SANTA_OK)
+        fprintf(stderr, "postgres_store_open: %s: %s\n", santa_status_code(st), err);
+    return s;
+}
+
+/* ---- the conformance suite --------------------------------------------- */
+
+static struct santa_store *factory_open(void *ctx)
+{
+    struct schema *s = ctx;
+    if (!schema_make(s))
+        return NULL;
+    return open_conninfo(s->conninfo);
+}
+
+static struct santa_store *factory_reopen(void *ctx)
+{
+    return open_conninfo(((struct schema *)ctx)->conninfo);
+}
+
+static void factory_cleanup(void *ctx)
+{
+    schema_drop(ctx);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void fill_hash(struct santa_hash *h, uint8_t seed)
+{
+    for (int i = 0; i < SANTA_HASH_LEN; i++)
+        h->b[i] = (uint8_t)(seed + i);
+}
+
+static void make_exchange(struct santa_exchange *ex, uint8_t seed, const char *name)
+{
+    memset(ex, 0, sizeof *ex);
+    assert_int_equal(santa_id_new(ex->id), SANTA_OK);
+    ex->name = name;
+    fill_hash(&ex->admin_hash, seed);
+    fill_hash(&ex->invite_hash, (uint8_t)(seed + 100));
+}
+
+/* One value of a one-row query in schema s, via the admin connection. */
+static void query_one(const struct schema *s, const char *sql, char *out, size_t n)
+{
+    PGconn *pg = PQconnectdb(s->conninfo);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    PGresult *r = PQexec(pg, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    snprintf(out, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(pg);
+}
+
+/* ---- PostgreSQL-only tests --------------------------------------------- */
+
+static void test_migrations_apply_once(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct postgres_store_options o = {.conninfo = s.conninfo};
+    char err[512] = "";
+    int applied = -1;
+    assert_int_equal(postgres_store_migrate(&o, &applied, err, sizeof err), SANTA_OK);
+    assert_int_equal(applied, postgres_store_migration_count);
+    assert_true(applied >= 1);
+    assert_int_equal(postgres_store_migrate(&o, &applied, err, sizeof err), SANTA_OK);
+    assert_int_equal(applied, 0);
+    char v[32];
+    query_one(&s, "SELECT max(version) FROM schema_migrations", v, sizeof v);
+    assert_int_equal(strtol(v, NULL, 10), postgres_store_schema_version());
+    query_one(&s, "SELECT count(*) FROM exchanges", v, sizeof v);
+    assert_string_equal(v, "0");
+    schema_drop(&s);
+}
+
+static void test_newer_schema_is_refused(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+    santa_store_close(st);
+    PGconn *pg = PQconnectdb(s.conninfo);
+    PGresult *r = PQexec(pg, "INSERT INTO schema_migrations (version, name) VALUES (999, 'x')");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(pg);
+    struct postgres_store_options o = {.conninfo = s.conninfo};
+    char err[512] = "";
+    st = NULL;
+    assert_int_equal(postgres_store_open(&o, &st, err, sizeof err), SANTA_UNAVAILABLE);
+    assert_null(st);
+    assert_non_null(strstr(err, "newer"));
+    schema_drop(&s);
+}
+
+static void test_session_settings(void **state)
+{
+    (void)state;
+    PGconn *pg = NULL;
+    char err[512] = "";
+    assert_int_equal(postgres_store_connect(base_conninfo, 1500, &pg, err, sizeof err), SANTA_OK);
+    PGresult *r = PQexec(pg, "SELECT current_setting('statement_timeout'),"
+                             " current_setting('idle_in_transaction_session_timeout'),"
+                             " current_setting('application_name')");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1500ms");
+    assert_string_equal(PQgetvalue(r, 0, 1), "10s");
+    assert_string_equal(PQgetvalue(r, 0, 2), "santa-03-postgres");
+    PQclear(r);
+    /* The server enforces it: a statement longer than the limit fails. */
+    r = PQexec(pg, "SELECT pg_sleep(3)");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57014");
+    PQclear(r);
+    PQfinish(pg);
+}
+
+/* Text that would break string-built SQL goes through as data, exactly. */
+static void test_hostile_text_is_only_data(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+    static const char nasty[] = "x'); DROP TABLE exchanges; -- \\ $1 \"q\" \xc3\xa9";
+    struct santa_exchange ex;
+    make_exchange(&ex, 7, nasty);
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    struct santa_arena arena, *a = &arena;
+    santa_arena_init(a, 1 << 20);
+    struct santa_exchange got;
+    assert_int_equal(st->ops->exchange_get(st, ex.id, a, &got), SANTA_OK);
+    assert_string_equal(got.name, nasty);
+    assert_memory_equal(got.admin_hash.b, ex.admin_hash.b, SANTA_HASH_LEN);
+    /* An id with SQL in it is just an id that does not exist. */
+    assert_int_equal(st->ops->exchange_get(st, "' OR '1'='1", a, &got), SANTA_NOT_FOUND);
+    santa_arena_release(a);
+    santa_store_close(st);
+    char v[16];
+    query_one(&s, "SELECT count(*) FROM exchanges", v, sizeof v);
+    assert_string_equal(v, "1");
+    schema_drop(&s);
+}
+
+/* The server ends every connection of the store (as a restart does): the
+ * next operation reconnects and succeeds, with no request failing. */
+static void test_reconnects_after_connections_are_killed(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+    struct santa_exchange ex;
+    make_exchange(&ex, 9, "before");
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    assert_int_equal(st->ops->ping(st), SANTA_OK);
+
+    /* Only this test's backends: their application_name is the schema's. */
+    PGconn *pg = admin();
+    assert_non_null(pg);
+    const char *v[] = {s.name};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                               " WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                               1, NULL, v, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    long killed = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(pg);
+    print_message("terminated %ld store connection(s)\n", killed);
+    assert_true(killed >= 1);
+    usleep(100000); /* let the backend exit */
+
+    struct santa_arena arena, *a = &arena;
+    santa_arena_init(a, 1 << 20);
+    struct santa_exchange got;
+    assert_int_equal(st->ops->exchange_get(st, ex.id, a, &got), SANTA_OK);
+    assert_string_equal(got.name, "before");
+    santa_arena_release(a);
+    santa_store_close(st);
+    schema_drop(&s);
+}
+
+/* With a trace current, the statement the server ran carries its
+ * traceparent (sqlcommenter); pg_stat_activity shows the last one. */
+static void test_statements_carry_the_traceparent(void **state)
+{
+    (void)state;
+    char trace_file[] = "/tmp/santa-pg-trace-XXXXXX";
+    int fd = mkstemp(trace_file);
+    assert_true(fd >= 0);
+    close(fd);
+    struct inst_options io = {.service = "test", .trace_file = trace_file, .trace_sample = 1};
+    char err[256] = "";
+    assert_int_equal(inst_start(&io, err, sizeof err), 0);
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+
+    static const char tp_in[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    inst_request_begin("test", tp_in);
+    char tp[56];
+    assert_true(inst_trace_current_traceparent(tp));
+    struct santa_exchange ex;
+    make_exchange(&ex, 11, "traced");
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    struct inst_request_result res;
+    inst_request_end(201, &res);
+
+    PGconn *pg = admin();
+    assert_non_null(pg);
+    const char *v[] = {s.name};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT query FROM pg_stat_activity WHERE application_name = $1"
+                               " AND query LIKE '%INSERT INTO exchanges%'",
+                               1, NULL, v, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    char want[128];
+    snprintf(want, sizeof want, "/*traceparent='%s'*/ INSERT INTO exchanges", tp);
+    print_message("the server ran: %.90s...\n", PQgetvalue(r, 0, 0));
+    assert_true(strncmp(PQgetvalue(r, 0, 0), want, strlen(want)) == 0);
+    /* The trace id is the caller's: the statement is linked to its request. */
+    assert_non_null(strstr(PQgetvalue(r, 0, 0), "0af7651916cd43dd8448eb211c80319c"));
+    PQclear(r);
+    PQfinish(pg);
+    santa_store_close(st);
+    schema_drop(&s);
+    inst_stop();
+    unlink(trace_file);
+}
+
+/* Nothing listens: the first call fails within connect_timeout, and the
+ * calls right after it fail at once (backoff), never hanging. */
+static void test_unreachable_fails_fast(void **state)
+{
+    (void)state;
+    /* Port 1 on loopback: reserved, nothing listens, connect is refused. */
+    struct postgres_store_pool *p =
+        postgres_store_pool_new("host=127.0.0.1 port=1 dbname=x user=postgres", 2000);
+    assert_non_null(p);
+    struct postgres_store_conn *c = NULL;
+    uint64_t t0 = postgres_store_now_ns();
+    assert_int_equal(postgres_store_pool_conn(p, &c), SANTA_UNAVAILABLE);
+    uint64_t t1 = postgres_store_now_ns();
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(postgres_store_pool_conn(p, &c), SANTA_UNAVAILABLE);
+    uint64_t t2 = postgres_store_now_ns();
+    print_message("first refusal %.2f ms, 100 more in %.2f ms\n", (double)(t1 - t0) / 1e6,
+                  (double)(t2 - t1) / 1e6);
+    /* Correctness bounds, not speed goals: connect_timeout is 2 s; the
+     * calls inside the backoff make no attempt at all. */
+    assert_true(t1 - t0 < 2500000000ull);
+    assert_true(t2 - t1 < 100000000ull);
+    postgres_store_pool_thread_stop(p);
+    postgres_store_pool_free(p);
+
+    struct postgres_store_options o = {.conninfo = "host=127.0.0.1 port=1 dbname=x"};
+    struct santa_store *st = NULL;
+    char err[512] = "";
+    assert_int_equal(postgres_store_open(&o, &st, err, sizeof err), SANTA_UNAVAILABLE);
+    assert_null(st);
+    assert_non_null(strstr(err, "cannot connect"));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s CONNINFO_FILE (written by the pg_server fixture)\n", argv[0]);
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "r");
+    if (!f || !fgets(base_conninfo, sizeof base_conninfo, f)) {
+        fprintf(stderr, "%s: cannot read %s: is the pg_server fixture running?\n", argv[0],
+                argv[1]);
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    fclose(f);
+    base_conninfo[strcspn(base_conninfo, "\n")] = '\0';
+
+    struct schema ctx = {0};
+    struct santa_store_factory factory = {
+        .name = "postgres",
+        .open = factory_open,
+        .reopen = factory_reopen,
+        .cleanup = factory_cleanup,
+        .ctx = &ctx,
+    };
+    int failed = santa_store_contract_run(&factory);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrations_apply_once),
+        cmocka_unit_test(test_newer_schema_is_refused),
+        cmocka_unit_test(test_session_settings),
+        cmocka_unit_test(test_hostile_text_is_only_data),
+        cmocka_unit_test(test_reconnects_after_connections_are_killed),
+        cmocka_unit_test(test_unreachable_fails_fast),
+        cmocka_unit_test(test_statements_carry_the_traceparent),
+    };
+    failed += cmocka_run_group_tests_name("postgres", tests, NULL, NULL);
+    return failed;
+}
