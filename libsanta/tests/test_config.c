@@ -93,6 +93,35 @@ static void test_refusals(void **state)
     unsetenv("SANTA_THREADS");
 }
 
+/* Stage 03's options: --pg (empty by default: libpq's PG* variables) and
+ * --migrate, a flag without a value; stage 02 and stage 03 refuse each
+ * other's --data and --pg. */
+static void test_postgres_options(void **state)
+{
+    (void)state;
+    struct santa_config cfg;
+    char msg[4096] = "";
+    unsetenv("SANTA_PG");
+    unsetenv("SANTA_MIGRATE");
+    assert_int_equal(load(&cfg, SANTA_STAGE_POSTGRES, msg, sizeof msg, NULL), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.pg_conninfo, "");
+    assert_int_equal(cfg.migrate, 0);
+    setenv("SANTA_PG", "host=127.0.0.1 port=5432 dbname=santa", 1);
+    const char *args[] = {"--migrate", "--threads", "4", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_POSTGRES, msg, sizeof msg, args), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.pg_conninfo, "host=127.0.0.1 port=5432 dbname=santa");
+    assert_int_equal(cfg.migrate, 1);
+    assert_int_equal(cfg.threads, 4); /* --migrate took no value */
+    const char *flag[] = {"--pg=postgresql://127.0.0.1:6543/other", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_POSTGRES, msg, sizeof msg, flag), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.pg_conninfo, "postgresql://127.0.0.1:6543/other");
+    unsetenv("SANTA_PG");
+    const char *data[] = {"--data", "/tmp/x", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_POSTGRES, msg, sizeof msg, data), SANTA_CONFIG_ERROR);
+    const char *pg[] = {"--pg", "host=x", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, pg), SANTA_CONFIG_ERROR);
+}
+
 static void test_help_lists_stage_options(void **state)
 {
     (void)state;
@@ -118,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_env_then_flags),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_help_lists_stage_options),
+        cmocka_unit_test(test_postgres_options),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -54,10 +54,14 @@
       "INSERT INTO assignments (exchange_id, giver_id, recipient_id)"                              \
       " SELECT $1, g, r FROM unnest($2::text[], $3::text[]) AS t(g, r)")                           \
     X(ASSIGNMENTS_DELETE, 1, "DELETE FROM assignments WHERE exchange_id = $1")                     \
-    X(ASSIGNMENT_GET, 2,                                                                           \
-      "SELECT r.id, r.name, r.wishlist FROM assignments AS a"                                      \
-      " JOIN participants AS r ON r.id = a.recipient_id"                                           \
-      " WHERE a.giver_id = $2 AND a.exchange_id = $1")                                             \
+    /* The whole reveal in one round trip and one snapshot: exchange (no row:  \
+     * not found), giver (NULL: not found), drawn, recipient. */                                  \
+    X(ASSIGNMENT_REVEAL, 2,                                                                        \
+      "SELECT e.drawn, g.name, r.id, r.name, r.wishlist FROM exchanges AS e"                       \
+      " LEFT JOIN participants AS g ON g.id = $2 AND g.exchange_id = e.id"                         \
+      " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
+      " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
+      " WHERE e.id = $1")                                                                          \
     X(REMINDERS_QUEUE, 1,                                                                          \
       "INSERT INTO outbox (exchange_id, participant_id, email, kind)"                              \
       " SELECT exchange_id, id, email, 'reminder' FROM participants WHERE exchange_id = $1"        \
