@@ -31,7 +31,7 @@ static struct {
     char *batch;
     size_t batch_len;
     size_t batch_spans;
-    struct inst_metric *exported, *dropped, *post_errors;
+    struct inst_metric *exported, *dropped, *post_errors, *file_errors;
 } ex = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void post_flush(void)
@@ -57,19 +57,21 @@ static void post_add(const char *json, size_t n)
     ex.batch_spans++;
 }
 
-static void drain_one(struct inst_tstate *t, char *buf, size_t cap, uint64_t *last_dropped)
+static void drain_one(struct inst_tstate *t, struct inst_span *ring, char *buf, size_t cap,
+                      uint64_t *last_dropped)
 {
     uint64_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
     for (; tail != head; tail++) {
-        const struct inst_span *s = &t->ring[tail % INST_RING_SPANS];
+        const struct inst_span *s = &ring[tail % INST_RING_SPANS];
         size_t n = inst_zipkin_span(s, inst_g.service, buf, cap - 1);
         if (n == 0)
             continue;
         post_add(buf, n);
         if (ex.file) {
             buf[n] = '\n';
-            fwrite(buf, 1, n + 1, ex.file);
+            if (fwrite(buf, 1, n + 1, ex.file) != n + 1)
+                inst_counter_add(ex.file_errors, 1); /* disk full: counted, not retried */
         }
         inst_counter_add(ex.exported, 1);
     }
@@ -87,9 +89,11 @@ static void drain_all(char *buf, size_t cap)
     static uint64_t seen[4096];
     size_t i = 0;
     for (struct inst_tstate *t = atomic_load_explicit(&inst_g.threads, memory_order_acquire); t;
-         t = t->next, i++)
-        if (t->ring)
-            drain_one(t, buf, cap, i < 4096 ? &seen[i] : NULL);
+         t = t->next, i++) {
+        struct inst_span *ring = atomic_load_explicit(&t->ring, memory_order_acquire);
+        if (ring)
+            drain_one(t, ring, buf, cap, i < 4096 ? &seen[i] : NULL);
+    }
     post_flush();
     if (ex.file)
         fflush(ex.file);
@@ -98,6 +102,7 @@ static void drain_all(char *buf, size_t cap)
 static void *exporter(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "inst-export"); /* visible in top -H and perf */
     char *buf = malloc(8192);
     uint32_t ms = inst_g.opts.export_interval_ms ? inst_g.opts.export_interval_ms : 100;
     /* Drain after every wait, including the one that saw stop: a stop that comes before
@@ -132,6 +137,9 @@ int inst_export_start(char *err, size_t errlen)
                                       NULL, 0);
     ex.post_errors = inst_metric_register(INST_COUNTER, "inst_zipkin_post_errors_total",
                                           "Span batches the Zipkin collector did not accept.",
+                                          NULL, 0);
+    ex.file_errors = inst_metric_register(INST_COUNTER, "inst_trace_file_errors_total",
+                                          "Spans that could not be written to the trace file.",
                                           NULL, 0);
     if (o->trace_file && (ex.file = fopen(o->trace_file, "a")) == NULL) {
         snprintf(err, errlen, "cannot open the trace file %s: %s", o->trace_file,

@@ -77,13 +77,6 @@ struct inst_tstate *inst_tstate_get(void)
             break;
     if (t == NULL) {
         t = calloc(1, sizeof *t);
-        if (t && inst_g.tracing && (inst_g.opts.trace_file || inst_g.opts.zipkin_url)) {
-            t->ring = calloc(INST_RING_SPANS, sizeof *t->ring);
-            if (t->ring == NULL) {
-                free(t);
-                t = NULL;
-            }
-        }
         if (t) {
             t->next = atomic_load_explicit(&inst_g.threads, memory_order_relaxed);
             atomic_store_explicit(&inst_g.threads, t, memory_order_release);
@@ -109,7 +102,9 @@ int inst_start(const struct inst_options *opts, char *err, size_t errlen)
     inst_g.opts = *opts;
     snprintf(inst_g.service, sizeof inst_g.service, "%s", opts->service ? opts->service : "app");
     inst_g.opts.service = inst_g.service;
-    inst_g.tracing = opts->trace_file || opts->zipkin_url || opts->slow_ms;
+    /* Spans are kept even with no exporter: traceparent propagation to downstream calls,
+       X-Trace-Id and the slow-request breakdown need them, and they cost a few stores. */
+    inst_g.tracing = true;
     if (!inst_g.key_made) {
         if (pthread_key_create(&inst_g.thread_key, thread_gone) != 0) {
             snprintf(err, errlen, "cannot create a thread key");
@@ -118,7 +113,8 @@ int inst_start(const struct inst_options *opts, char *err, size_t errlen)
         inst_g.key_made = true;
     }
     inst_g.started = true;
-    if ((opts->trace_file || opts->zipkin_url) && inst_export_start(err, errlen) != 0)
+    inst_g.exporting = opts->trace_file || opts->zipkin_url;
+    if (inst_g.exporting && inst_export_start(err, errlen) != 0)
         goto fail;
     if (opts->statsd && inst_statsd_start(opts->statsd, opts->statsd_interval_ms, err,
                                           errlen) != 0)
@@ -129,6 +125,7 @@ fail_export:
 fail:
     inst_g.started = false;
     inst_g.tracing = false;
+    inst_g.exporting = false;
     return -1;
 }
 
@@ -140,6 +137,7 @@ void inst_stop(void)
     inst_export_stop();
     inst_g.started = false;
     inst_g.tracing = false;
+    inst_g.exporting = false;
     /* Thread states stay allocated: a thread that is still alive may hold a pointer. They
        are few (one per worker thread) and reused by the next inst_start(). */
 }

@@ -49,7 +49,9 @@ struct inst_tstate {
     uint64_t spans_dropped; /* local count, summed on read */
     struct inst_span spans[INST_SPANS_MAX];
     /* single-producer single-consumer ring of finished spans */
-    struct inst_span *ring; /* NULL when no exporter runs */
+    /* allocated on the thread's first request while an exporter runs; published with release
+       so the exporter sees a complete ring */
+    _Atomic(struct inst_span *) ring;
     _Atomic uint64_t head;  /* written by the owner */
     _Atomic uint64_t tail;  /* written by the exporter */
     _Atomic uint64_t dropped;
@@ -57,7 +59,8 @@ struct inst_tstate {
 
 struct inst_global {
     bool started;
-    bool tracing; /* an exporter or the slow log wants spans */
+    bool tracing;   /* spans are recorded (whenever started) */
+    bool exporting; /* an exporter thread drains the rings */
     struct inst_options opts;
     char service[64];
     pthread_mutex_t lock; /* registration of threads and metrics only */

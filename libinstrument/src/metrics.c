@@ -107,7 +107,7 @@ static bool render_labels(struct inst_metric *m, const char *name, const struct 
     size_t a = 0, b = 0;
     m->labels[0] = '\0';
     m->statsd[0] = '\0';
-    if (!put(m->statsd, sizeof m->statsd, &b, name, strlen(name)))
+    if (!put_statsd(m->statsd, sizeof m->statsd, &b, name))
         return false;
     for (size_t i = 0; i < n; i++) {
         if (!valid_name(l[i].name, false) || l[i].value == NULL || strcmp(l[i].name, "le") == 0)

@@ -8,6 +8,7 @@
  * JSON record, which is the point of measuring it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,8 +97,16 @@ void inst_request_rename(const char *name)
 /* Copies the request's spans into the ring, all or none; false when the ring is full. */
 static bool ring_push(struct inst_tstate *t)
 {
-    if (t->ring == NULL)
+    if (!inst_g.exporting)
         return false;
+    struct inst_span *ring = atomic_load_explicit(&t->ring, memory_order_relaxed);
+    if (ring == NULL) {
+        /* once per thread: this thread's first kept request since an exporter started */
+        ring = calloc(INST_RING_SPANS, sizeof *ring);
+        if (ring == NULL)
+            return false;
+        atomic_store_explicit(&t->ring, ring, memory_order_release);
+    }
     uint64_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
     uint64_t tail = atomic_load_explicit(&t->tail, memory_order_acquire);
     if (head - tail + (uint64_t)t->nspans > INST_RING_SPANS) {
@@ -108,7 +117,7 @@ static bool ring_push(struct inst_tstate *t)
         return false;
     }
     for (int i = 0; i < t->nspans; i++)
-        t->ring[(head + (uint64_t)i) % INST_RING_SPANS] = t->spans[i];
+        ring[(head + (uint64_t)i) % INST_RING_SPANS] = t->spans[i];
     atomic_store_explicit(&t->head, head + (uint64_t)t->nspans, memory_order_release);
     return true;
 }

@@ -178,6 +178,7 @@ void inst_statsd_flush_now(void)
 static void *flusher(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "inst-statsd");
     pthread_mutex_lock(&sd.lock);
     while (!sd.stop) {
         struct timespec until;

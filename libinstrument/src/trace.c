@@ -81,9 +81,13 @@ void inst_span_end(struct inst_span *s, bool error)
     if (t == NULL)
         return;
     uint64_t now = inst_now_ns();
-    int idx = (int)(s - t->spans);
-    if (idx < 0 || idx >= t->nspans)
-        return; /* not a span of this thread's request */
+    /* compared as addresses: a span of another thread is not in this array at all */
+    uintptr_t p = (uintptr_t)s, base = (uintptr_t)t->spans;
+    if (p < base || p >= base + sizeof t->spans)
+        return;
+    int idx = (int)((p - base) / sizeof *s);
+    if (idx >= t->nspans || !t->active)
+        return; /* not a span of this thread's current request */
     /* close whatever was left open inside s */
     while (t->current > idx && t->current >= 0) {
         struct inst_span *inner = &t->spans[t->current];

@@ -364,6 +364,29 @@ static void test_zipkin_post(void **state)
     json_decref(batch);
 }
 
+static void test_no_exporter_still_propagates(void **state)
+{
+    (void)state;
+    /* no trace file, no Zipkin: spans still exist for traceparent and X-Trace-Id */
+    struct inst_options o = {.service = "svc", .trace_sample = 0.0};
+    char err[256];
+    assert_int_equal(inst_start(&o, err, sizeof err), 0);
+    inst_request_begin("GET", valid);
+    struct inst_span *s = inst_span_start("redis.get");
+    assert_non_null(s);
+    char tp[56];
+    assert_true(inst_trace_current_traceparent(tp));
+    assert_memory_equal(tp, valid, 36);     /* same version and trace id */
+    assert_string_equal(tp + 52, "-01");    /* the caller's sampled flag travels on */
+    assert_memory_not_equal(tp + 36, "00f067aa0ba902b7", 16); /* our span is the parent */
+    inst_span_end(s, false);
+    struct inst_request_result r;
+    inst_request_end(200, &r);
+    assert_string_equal(r.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_false(r.sampled); /* kept, but nowhere to send it */
+    inst_stop();
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -385,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_off_is_noop),
         cmocka_unit_test(test_spans_to_trace_file),
         cmocka_unit_test(test_zipkin_post),
+        cmocka_unit_test(test_no_exporter_still_propagates),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

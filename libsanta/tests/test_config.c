@@ -140,6 +140,56 @@ static void test_help_lists_stage_options(void **state)
     assert_int_equal(load(&cfg, SANTA_STAGE_BASELINE, msg, sizeof msg, data), SANTA_CONFIG_ERROR);
 }
 
+/* The instrumentation flags (libinstrument/README.md): defaults, env, a flag without a value,
+   and precise refusals. */
+static void test_instrument_options(void **state)
+{
+    (void)state;
+    struct santa_config cfg;
+    char msg[4096] = "";
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, NULL), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.statsd, "");
+    assert_string_equal(cfg.trace_file, "");
+    assert_int_equal(cfg.statsd_interval_ms, 1000);
+    assert_true(cfg.trace_sample == 1.0);
+    assert_int_equal(cfg.slow_ms, 0);
+    assert_int_equal(cfg.no_instrument, 0);
+
+    setenv("SANTA_TRACE_FILE", "t.json", 1);
+    setenv("SANTA_TRACE_SAMPLE", "0.25", 1);
+    setenv("SANTA_NO_INSTRUMENT", "true", 1);
+    const char *args[] = {"--statsd", "127.0.0.1:8125", "--slow-ms=250",
+                          "--zipkin", "http://127.0.0.1:9411/api/v2/spans", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, args), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.trace_file, "t.json");
+    assert_true(cfg.trace_sample == 0.25);
+    assert_int_equal(cfg.no_instrument, 1);
+    assert_string_equal(cfg.statsd, "127.0.0.1:8125");
+    assert_int_equal(cfg.slow_ms, 250);
+    assert_string_equal(cfg.zipkin_url, "http://127.0.0.1:9411/api/v2/spans");
+    unsetenv("SANTA_TRACE_FILE");
+    unsetenv("SANTA_TRACE_SAMPLE");
+    unsetenv("SANTA_NO_INSTRUMENT");
+
+    /* --no-instrument takes no value: the next argument is still an option */
+    const char *flag[] = {"--no-instrument", "--threads", "4", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, flag), SANTA_CONFIG_OK);
+    assert_int_equal(cfg.no_instrument, 1);
+    assert_int_equal(cfg.threads, 4);
+
+    const char *bad_ratio[] = {"--trace-sample", "1.5", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, bad_ratio),
+                     SANTA_CONFIG_ERROR);
+    assert_non_null(strstr(msg, "must be a number from 0 to 1"));
+    const char *bad_url[] = {"--zipkin", "ftp://x", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, bad_url), SANTA_CONFIG_ERROR);
+    assert_non_null(strstr(msg, "http:// or https://"));
+    setenv("SANTA_NO_INSTRUMENT", "maybe", 1);
+    assert_int_equal(load(&cfg, SANTA_STAGE_SQLITE, msg, sizeof msg, NULL), SANTA_CONFIG_ERROR);
+    assert_non_null(strstr(msg, "SANTA_NO_INSTRUMENT"));
+    unsetenv("SANTA_NO_INSTRUMENT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_help_lists_stage_options),
         cmocka_unit_test(test_postgres_options),
+        cmocka_unit_test(test_instrument_options),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -15,7 +15,9 @@
  * sent on the request path.
  *
  * Every function accepts NULL and then does nothing, so callers never test
- * whether tracing is on.
+ * whether tracing is on. A span pointer belongs to the thread and request
+ * that started it: it is valid until inst_span_end() or the end of the
+ * request, whichever comes first, and only on that thread.
  */
 #ifndef INST_TRACE_H
 #define INST_TRACE_H

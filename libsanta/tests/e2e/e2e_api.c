@@ -600,8 +600,13 @@ static void *stream_worker(void *arg)
     return NULL;
 }
 
+/* Counts the acknowledged ids that the organizer's list shows after the
+ * restart, and names each one it does not (with its place in the worker's
+ * stream: the last few before the kill are the interesting ones). */
 static int count_listed(const struct exchange *x, char (*acked)[64], int n)
 {
+    bool *seen = calloc((size_t)n + 1, sizeof *seen);
+    assert_non_null(seen);
     char path[256], cursor[64] = "";
     int found = 0;
     for (;;) {
@@ -614,7 +619,8 @@ static int count_listed(const struct exchange *x, char (*acked)[64], int n)
         for (size_t i = 0; i < json_array_size(list); i++) {
             const char *id = e2e_str(json_array_get(list, i), "id");
             for (int k = 0; k < n; k++)
-                if (strcmp(acked[k], id) == 0) {
+                if (!seen[k] && strcmp(acked[k], id) == 0) {
+                    seen[k] = true;
                     found++;
                     break;
                 }
@@ -623,8 +629,14 @@ static int count_listed(const struct exchange *x, char (*acked)[64], int n)
         snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
         e2e_resp_free(&r);
         if (!cursor[0])
-            return found;
+            break;
     }
+    for (int k = 0; k < n; k++)
+        if (!seen[k])
+            print_message("acknowledged join %d of %d (id %s) is missing after restart\n", k + 1,
+                          n, acked[k]);
+    free(seen);
+    return found;
 }
 
 static void test_kill9_loses_no_acknowledged_join(void **state)

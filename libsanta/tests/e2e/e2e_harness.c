@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -48,6 +49,9 @@ static pid_t spawn(struct e2e_server *s)
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
     pid_t pid = fork();
     if (pid == 0) {
+        /* If the test process dies (an abort, a sanitizer report), the
+         * server dies with it instead of outliving the run. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int log = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (log >= 0) {
             dup2(log, STDERR_FILENO);

@@ -133,6 +133,10 @@ static void test_traced_requests(void **state)
     assert_int_equal(r.status, 404);
     assert_true(e2e_has_header(&r, "Server-Timing", "store;dur="));
     e2e_resp_free(&r);
+    /* a method no route knows: counted as "other", so clients cannot invent series */
+    assert_int_equal(e2e_request(&server, "PATCH", path, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    e2e_resp_free(&r);
 }
 
 static void test_metrics_pass_promtool(void **state)
@@ -151,6 +155,11 @@ static void test_metrics_pass_promtool(void **state)
     assert_non_null(strstr(r.body, "santa_request_phase_duration_seconds_bucket{phase=\"store\""));
     assert_non_null(strstr(r.body, "\nsanta_http_requests_in_flight 1\n")); /* this one */
     assert_non_null(strstr(r.body, "\nprocess_open_fds "));
+    assert_non_null(strstr(r.body, "santa_http_requests_total{method=\"GET\",route=\"unmatched\","
+                                   "status_class=\"4xx\"} 1\n"));
+    assert_non_null(strstr(r.body, "santa_http_requests_total{method=\"other\","
+                                   "route=\"unmatched\",status_class=\"4xx\"} 1\n"));
+    assert_null(strstr(r.body, "PATCH"));
     assert_null(strstr(r.body, exchange_id)); /* ids never become label values */
     char prom[128];
     snprintf(prom, sizeof prom, "%s/metrics.prom", work);
