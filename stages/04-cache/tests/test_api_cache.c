@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -33,6 +34,7 @@
 #define STREAM_REQUESTS 250u
 
 static const char *g_binary;
+static char g_trace_file[96]; /* the server's spans, one Zipkin JSON object per line */
 static struct redis_proc g_redis;
 static struct e2e_server g_srv;
 
@@ -310,6 +312,28 @@ static void test_redis_killed_mid_stream_fails_nothing(void **state)
     assert_string_equal(reply, ":1\r\n");
 }
 
+/* After the server stopped: its trace has the cache's Redis round trips as
+ * spans, with their result. */
+static int check_trace_file(void)
+{
+    static char buf[1 << 22];
+    FILE *f = fopen(g_trace_file, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    int bad = 0;
+    const char *want[] = {"\"redis GET\"", "\"cache.result\":\"hit\"", "\"redis EVAL fill\"",
+                          "\"redis EVAL invalidate\""};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (strstr(buf, want[i]) == NULL) {
+            fprintf(stderr, "test_api_cache: no %s span in %s\n", want[i], g_trace_file);
+            bad = 1;
+        }
+    unlink(g_trace_file);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -327,6 +351,10 @@ int main(int argc, char **argv)
     setenv("SANTA_REDIS", addr, 1);
     /* Short pauses so the test sees the reconnection quickly. */
     setenv("SANTA_REDIS_TIMEOUT_MS", "100", 1);
+    /* Every trace kept, in a file read at the end. */
+    snprintf(g_trace_file, sizeof g_trace_file, "%s/trace.jsonl", g_redis.dir);
+    setenv("SANTA_TRACE_FILE", g_trace_file, 1);
+    setenv("SANTA_TRACE_SAMPLE", "1", 1);
     if (e2e_start(&g_srv, g_binary) != 0) {
         fprintf(stderr, "test_api_cache: %s did not start; see %s\n", g_binary, g_srv.log_path);
         e2e_cleanup(&g_srv);
@@ -338,7 +366,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_redis_killed_mid_stream_fails_nothing),
     };
     int failed = cmocka_run_group_tests_name("api_cache", tests, NULL, NULL);
-    e2e_stop(&g_srv, 15);
+    e2e_stop(&g_srv, 15); /* flushes the spans */
+    failed += check_trace_file();
     e2e_cleanup(&g_srv);
     redis_proc_cleanup(&g_redis);
     return failed;
