@@ -34,9 +34,10 @@ save ""
 appendonly no
 dir $3
 logfile ""
-# A cache that fills up evicts the least recently used keys instead of failing writes.
+# A cache that fills up evicts the least recently used keys that have a TTL (every
+# cached value) instead of failing writes; santa:epoch, which has none, is never evicted.
 maxmemory 256mb
-maxmemory-policy allkeys-lru
+maxmemory-policy volatile-lru
 CONF
 }
 

@@ -403,6 +403,8 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     rt_end(r, &rt, res == CACHE_ERROR);
     if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
+    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
+        conn_failed(r, cn, "SET epoch"); /* epoch gone (FLUSHALL by hand?): set a new one */
     count_result(r, res);
     return res;
 }

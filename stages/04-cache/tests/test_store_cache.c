@@ -355,6 +355,23 @@ static void test_no_raw_token_in_redis(void **state)
         assert_null(strstr(dump, f->tokens[i]));
 }
 
+/* The epoch key gone (a FLUSHALL by hand, say): fills are refused until
+ * the cache sets a new one, and then the cache works again. */
+static void test_lost_epoch_is_recreated(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    count_now(f);
+    char reply[64];
+    assert_true(redis_proc_command(&g_redis, "FLUSHALL", reply, sizeof reply) > 0);
+    uint64_t hits = stats(f).hits;
+    for (int i = 0; i < 50 && stats(f).hits <= hits; i++)
+        assert_int_equal(count_now(f), 0);
+    assert_true(stats(f).hits > hits);
+    assert_true(redis_proc_command(&g_redis, "EXISTS santa:epoch", reply, sizeof reply) > 0);
+    assert_string_equal(reply, ":1\r\n");
+}
+
 /* ---- the fill race, step by step --------------------------------------- */
 
 /* A reader misses and reads old data; a write commits and invalidates; the
@@ -575,6 +592,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_no_raw_token_in_redis, fx_setup, fx_teardown),
         cmocka_unit_test(test_fill_after_invalidate_is_refused),
+        cmocka_unit_test_setup_teardown(test_lost_epoch_is_recreated, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_write_then_read_hammer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lost_invalidation_is_never_served, fx_setup,
                                         fx_teardown),
