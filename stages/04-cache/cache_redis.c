@@ -212,8 +212,8 @@ void cache_redis_close(struct cache_redis *r)
 static void conn_failed(struct cache_redis *r, struct cache_conn *cn, const char *what)
 {
     if (cn->c) {
-        santa_log(SANTA_LOG_WARN, "cache: redis %s:%u %s failed: %s; using the store only",
-                  r->host, r->port, what, cn->c->errstr[0] ? cn->c->errstr : "bad reply");
+        santa_log(SANTA_LOG_WARN, "cache: redis %s:%u %s failed: %s; using the store only", r->host,
+                  r->port, what, cn->c->errstr[0] ? cn->c->errstr : "bad reply");
         redisFree(cn->c);
         cn->c = NULL;
     }
@@ -399,7 +399,9 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
     enum cache_result res = read_lookup(cn, a, val, len, t);
     inst_span_attr(rt.span, "cache.result",
-                   res == CACHE_HIT ? "hit" : res == CACHE_MISS ? "miss" : "error");
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
     rt_end(r, &rt, res == CACHE_ERROR);
     if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
@@ -423,13 +425,13 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
     char ttl[16];
     snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1u);
     const char *f = field ? field : "";
-    const char *argv[] = {"EVAL", fill_script, "3", gen_key, EPOCH_KEY, key,
-                          t->gen, t->epoch, f,          val,     ttl};
-    size_t lens[] = {4,           strlen(fill_script), 1,
-                     strlen(gen_key), strlen(EPOCH_KEY), strlen(key),
-                     strlen(t->gen),  strlen(t->epoch),  strlen(f),
-                     len,             strlen(ttl)};
-    redisReply *rep = command(r, cn, RT_FILL, 11, argv, lens);
+    enum { FILL_ARGS = 11, FILL_VAL = 9 };
+    const char *argv[FILL_ARGS] = {"EVAL", fill_script, "3", gen_key, EPOCH_KEY, key,
+                                   t->gen, t->epoch,    f,   val,     ttl};
+    size_t lens[FILL_ARGS];
+    for (int i = 0; i < FILL_ARGS; i++)
+        lens[i] = i == FILL_VAL ? len : strlen(argv[i]); /* the value may hold any byte */
+    redisReply *rep = command(r, cn, RT_FILL, FILL_ARGS, argv, lens);
     if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
         conn_failed(r, cn, "fill");
         count_result(r, CACHE_ERROR);
@@ -450,8 +452,7 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     if (cn) {
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 1] = {"EVAL", invalidate_script, nkeys,
-                                                         gen_key};
+        const char *argv[4 + INVALIDATE_MAX_KEYS + 1] = {"EVAL", invalidate_script, nkeys, gen_key};
         size_t lens[4 + INVALIDATE_MAX_KEYS + 1] = {4, strlen(invalidate_script), strlen(nkeys),
                                                     strlen(gen_key)};
         for (size_t i = 0; i < n; i++) {

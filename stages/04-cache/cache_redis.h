@@ -36,7 +36,7 @@
 struct cache_redis;
 
 struct cache_redis_options {
-    const char *host;            /* numeric IPv4, e.g. "127.0.0.1" */
+    const char *host; /* numeric IPv4, e.g. "127.0.0.1" */
     uint16_t port;
     uint32_t connect_timeout_ms; /* per connect attempt */
     uint32_t command_timeout_ms; /* per round trip (socket send/receive timeout) */

@@ -140,8 +140,8 @@ static enum santa_status store_principal_find(struct santa_store *s,
     snprintf(key, sizeof key, "santa:p:%s", hex);
     struct santa_arena a; /* the principal has no text: the arena is scratch */
     santa_arena_init(&a, 4096);
-    enum cache_result res = cache_redis_get(c->redis, key, NULL, PRINCIPAL_GEN_KEY, &a, &val,
-                                            &len, &t);
+    enum cache_result res =
+        cache_redis_get(c->redis, key, NULL, PRINCIPAL_GEN_KEY, &a, &val, &len, &t);
     bool hit = res == CACHE_HIT && cache_codec_principal_decode(val, len, &a, out);
     santa_arena_release(&a);
     if (hit)
@@ -191,11 +191,10 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
     struct santa_arena a;
     struct santa_participant p;
     santa_arena_init(&a, 64u << 10);
-    bool known = c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) ==
-                 SANTA_OK;
+    bool known =
+        c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK;
     santa_arena_release(&a);
-    enum santa_status st = c->inner->ops->participant_remove(c->inner, exchange_id,
-                                                             participant_id);
+    enum santa_status st = c->inner->ops->participant_remove(c->inner, exchange_id, participant_id);
     invalidate_exchange(c, exchange_id);
     if (known) {
         char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
@@ -211,8 +210,8 @@ static enum santa_status store_wishlist_set(struct santa_store *s, const char *e
                                             const char *participant_id, const char *wishlist)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id,
-                                                       wishlist);
+    enum santa_status st =
+        c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id, wishlist);
     invalidate_exchange(c, exchange_id); /* the giver's assignment shows it */
     return st;
 }

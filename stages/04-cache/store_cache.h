@@ -24,8 +24,8 @@
 #include "santa/store.h"
 
 struct cache_store_options {
-    struct santa_store *inner;   /* owned from the call on, even when it fails */
-    const char *redis_host;      /* numeric IPv4 */
+    struct santa_store *inner; /* owned from the call on, even when it fails */
+    const char *redis_host;    /* numeric IPv4 */
     uint16_t redis_port;
     uint32_t ttl_ms;             /* lifetime of a cached value; 0: 60 s */
     uint32_t connect_timeout_ms; /* 0: 100 ms */

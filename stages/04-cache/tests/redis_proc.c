@@ -93,9 +93,8 @@ static pid_t spawn(struct redis_proc *r)
         snprintf(log, sizeof log, "%s/redis.log", r->dir);
         if (freopen(log, "a", stdout) == NULL || freopen(log, "a", stderr) == NULL)
             _exit(126);
-        execlp(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-               "no", "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes",
-               (char *)NULL);
+        execlp(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes", (char *)NULL);
         _exit(127);
     }
     return pid;

@@ -285,8 +285,7 @@ static void test_principal_cached_then_removed(void **state)
 
     /* A removed participant's token stops working at once. */
     assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[0].id), SANTA_OK);
-    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who),
-                     SANTA_NOT_FOUND);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_NOT_FOUND);
 }
 
 static void test_assignment_follows_wishlist_and_undraw(void **state)
@@ -307,8 +306,7 @@ static void test_assignment_follows_wishlist_and_undraw(void **state)
     assert_string_equal(as.giver_name, "Person 0");
 
     /* The recipient edits their wishlist: the giver sees it on the next read. */
-    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a red scarf"),
-                     SANTA_OK);
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a red scarf"), SANTA_OK);
     assert_int_equal(recipient_of(f, 0, &as), r);
     assert_string_equal(as.recipient_wishlist, "a red scarf");
     assert_int_equal(recipient_of(f, 0, &as), r);
@@ -478,8 +476,7 @@ static void test_lost_invalidation_is_never_served(void **state)
     recipient_of(f, 0, &as);
     assert_string_equal(as.recipient_wishlist, "");
     redis_proc_pause(&g_redis, false);
-    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a blue hat"),
-                     SANTA_OK);
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a blue hat"), SANTA_OK);
 
     /* Before and after the retry pause: never the old wishlist. */
     uint64_t flushes = stats(f).flushes;
