@@ -10,7 +10,8 @@
  * thread, then on T; and participant_add, each thread joining people to
  * its own exchange (concurrent writers: SQLite takes one writer at a time,
  * PostgreSQL locks only the exchange row). Prints ops/s, mean and p99 per
- * operation. Every figure comes from the same run, so their ratios hold on
+ * operation, and how many calls the store refused (SANTA_UNAVAILABLE, the
+ * API's 503). Every figure comes from the same run, so their ratios hold on
  * a noisy machine even when the absolute numbers do not.
  */
 #include <pthread.h>
@@ -151,7 +152,9 @@ static int measure(const char *name, struct santa_store *s, const char *exchange
            (unsigned long long)errors);
     fflush(stdout);
     free(all);
-    return errors ? 1 : 0;
+    /* Refusals are a figure (SQLite's busy timeout running out under eight
+     * writers on a loaded machine is the lesson), printed, not a failure. */
+    return 0;
 }
 
 static int bench_store(const char *name, struct santa_store *s, int threads, double seconds)

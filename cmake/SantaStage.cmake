@@ -20,16 +20,17 @@ function(santa_add_test name)
   endif()
 endfunction()
 
-# santa_add_e2e(STAGE [SERVER_FIXTURE F LAUNCHER CMD...]): runs the end-to-end HTTP
-# suite against build/bin/santa-STAGE. A stage whose data lives in a server names
-# the ctest fixture that starts it and a LAUNCHER that passes its address on (in
-# SANTA_* variables); its binary then gets no --data.
+# santa_add_e2e(STAGE [SERVER_FIXTURE F... LAUNCHER CMD...]): runs the end-to-end HTTP
+# suite against build/bin/santa-STAGE. A stage whose data lives in servers names
+# the ctest fixtures that start them and a LAUNCHER that passes their addresses on
+# (in SANTA_* variables; launchers chain, each execs the rest); its binary then
+# gets no --data.
 function(santa_add_e2e name)
-  cmake_parse_arguments(E "" "SERVER_FIXTURE" "LAUNCHER" ${ARGN})
+  cmake_parse_arguments(E "" "" "SERVER_FIXTURE;LAUNCHER" ${ARGN})
   add_test(NAME e2e_${name} COMMAND ${E_LAUNCHER} $<TARGET_FILE:e2e_api> $<TARGET_FILE:santa-${name}>)
   set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 600 LABELS e2e)
   if(E_SERVER_FIXTURE)
-    set_tests_properties(e2e_${name} PROPERTIES FIXTURES_REQUIRED ${E_SERVER_FIXTURE}
+    set_tests_properties(e2e_${name} PROPERTIES FIXTURES_REQUIRED "${E_SERVER_FIXTURE}"
                          ENVIRONMENT SANTA_E2E_NO_DATA=1)
   endif()
 endfunction()
