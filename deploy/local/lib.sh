@@ -124,6 +124,16 @@ stop_one() {
   return 1
 }
 
+# all_alive ENVFILE: every NAME_PID server listed is still the process up
+# started. A run whose database or cache died is stale even while santa
+# answers (stage 04's santa keeps answering without Redis: it fails open).
+all_alive() {
+  local envfile=$1 name
+  while read -r name; do
+    is_ours "$envfile" "$name" "$(env_get "${name}_PID" "$envfile")" || return 1
+  done < <(sed -n 's/^\([A-Z][A-Z0-9_]*\)_PID=[0-9][0-9]*$/\1/p' "$envfile")
+}
+
 # stop_all ENVFILE: stop every NAME_PID server listed, newest first, so santa
 # (which uses the others) stops before the database or cache it talks to.
 stop_all() {

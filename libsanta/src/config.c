@@ -10,7 +10,9 @@
 
 #include "santa/config.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_OPTIONAL, OPT_RATIO, OPT_BOOL, OPT_URL };
+enum opt_type {
+    OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_OPTIONAL, OPT_RATIO, OPT_BOOL, OPT_URL, OPT_ADDR
+};
 
 struct option_def {
     const char *flag;    /* without the leading "--" */
@@ -28,9 +30,11 @@ struct option_def {
 };
 
 #define ALL_STAGES                                                                                 \
-    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_POSTGRES | SANTA_STAGE_BASELINE)
+    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE |          \
+     SANTA_STAGE_BASELINE)
 #define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE)
-#define PG_STAGES (SANTA_STAGE_POSTGRES)
+/* Stage 04 keeps its data in stage 03's PostgreSQL. */
+#define PG_STAGES (SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE)
 
 static const struct option_def options[] = {
     {"listen", "SANTA_LISTEN", OPT_HOSTPORT, "127.0.0.1:8080", 0, 0, ALL_STAGES,
@@ -53,6 +57,15 @@ static const struct option_def options[] = {
     {"migrate", "SANTA_MIGRATE", OPT_BOOL, "0", 0, 0, PG_STAGES,
      offsetof(struct santa_config, migrate), "",
      "apply the schema migrations and exit (they are also applied at every start)"},
+    {"redis", "SANTA_REDIS", OPT_ADDR, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
+     offsetof(struct santa_config, redis), "HOST:PORT",
+     "the Redis cache (an IPv4 address); while it is down, requests go to the database"},
+    {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", OPT_UINT, "60000", 100, 86400000, SANTA_STAGE_CACHE,
+     offsetof(struct santa_config, cache_ttl_ms), "MS",
+     "how long a cached value lives at most (a safety net: writes invalidate at once)"},
+    {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", OPT_UINT, "100", 1, 10000, SANTA_STAGE_CACHE,
+     offsetof(struct santa_config, redis_timeout_ms), "MS",
+     "Redis connect and command timeout; a slower Redis is bypassed (fail open)"},
     {"statsd", "SANTA_STATSD", OPT_OPTIONAL, "", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, statsd), "HOST:PORT",
      "send metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
@@ -101,10 +114,12 @@ static int set_uint(const struct option_def *o, struct santa_config *cfg, const 
     return 0;
 }
 
-static int set_hostport(struct santa_config *cfg, const char *v, const char *src, FILE *out)
+/* HOST:PORT into host (cap bytes) and *port_out, or a message and -1. */
+static int parse_hostport(const struct santa_config *cfg, const char *v, const char *src,
+                          FILE *out, char *host_out, size_t cap, uint16_t *port_out)
 {
     const char *colon = strrchr(v, ':');
-    if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof cfg->listen_host)
+    if (colon == NULL || colon == v || (size_t)(colon - v) >= cap)
         return fail(out, cfg->program, src, v, "must be HOST:PORT, e.g. 127.0.0.1:8080");
     char host[SANTA_CONFIG_STR];
     memcpy(host, v, (size_t)(colon - v));
@@ -117,9 +132,22 @@ static int set_hostport(struct santa_config *cfg, const char *v, const char *src
     unsigned long port = strtoul(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || errno || *end || port < 1 || port > 65535)
         return fail(out, cfg->program, src, v, "PORT must be 1 to 65535");
-    memcpy(cfg->listen_host, host, sizeof host);
-    cfg->listen_port = (uint16_t)port;
+    memcpy(host_out, host, (size_t)(colon - v) + 1);
+    *port_out = (uint16_t)port;
     return 0;
+}
+
+static int set_hostport(struct santa_config *cfg, const char *v, const char *src, FILE *out)
+{
+    return parse_hostport(cfg, v, src, out, cfg->listen_host, sizeof cfg->listen_host,
+                          &cfg->listen_port);
+}
+
+static int set_addr(const struct option_def *o, struct santa_config *cfg, const char *v,
+                    const char *src, FILE *out)
+{
+    struct santa_addr *a = (struct santa_addr *)((char *)cfg + o->offset);
+    return parse_hostport(cfg, v, src, out, a->host, sizeof a->host, &a->port);
 }
 
 static int set_ratio(const struct option_def *o, struct santa_config *cfg, const char *v,
@@ -176,6 +204,8 @@ static int set_value(const struct option_def *o, struct santa_config *cfg, const
         return set_uint(o, cfg, v, src, out);
     case OPT_HOSTPORT:
         return set_hostport(cfg, v, src, out);
+    case OPT_ADDR:
+        return set_addr(o, cfg, v, src, out);
     case OPT_STRING:
         if (v[0] == '\0' || strlen(v) >= SANTA_CONFIG_STR)
             return fail(out, cfg->program, src, v, "must be 1 to 255 characters");

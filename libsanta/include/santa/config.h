@@ -22,10 +22,17 @@ enum santa_stage {
     SANTA_STAGE_CSV = 1u << 0,
     SANTA_STAGE_SQLITE = 1u << 1,
     SANTA_STAGE_POSTGRES = 1u << 2,
+    SANTA_STAGE_CACHE = 1u << 3,
     SANTA_STAGE_BASELINE = 1u << 7,
 };
 
 #define SANTA_CONFIG_STR 256
+
+/* A numeric IPv4 HOST:PORT option other than --listen (e.g. --redis). */
+struct santa_addr {
+    char host[64];
+    uint16_t port;
+};
 
 struct santa_config {
     const char *program;                 /* argv[0]'s base name */
@@ -36,6 +43,9 @@ struct santa_config {
     uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
     char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
     uint32_t migrate;                    /* 1: apply schema migrations and exit */
+    struct santa_addr redis;             /* stage 04: the Redis cache */
+    uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
+    uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
     /* instrumentation (libinstrument; see libinstrument/README.md) */
     char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
     uint32_t statsd_interval_ms;

@@ -1,0 +1,509 @@
+/*
+ * cache_redis.c - Redis through hiredis for stage 04's cache (see
+ * cache_redis.h for the contract). The only file that includes hiredis.h.
+ *
+ * Connections: one per thread, in a pthread key, so no lock sits on the
+ * request path. Failure handling is store-wide, in three atomics:
+ *  - down_until_ns: while the clock is before it, nobody tries Redis (a dead
+ *    Redis costs nothing per request). The first thread past it claims the
+ *    probe with a compare-and-swap; the others keep skipping.
+ *  - fail_gen: bumped on every failure. A connection made before the last
+ *    failure is dropped before use, so after Redis restarts every thread
+ *    reconnects once instead of each discovering its dead socket by failing
+ *    (which would close the gate again and again).
+ *  - flush_wanted/flush_done: an invalidation that did not reach Redis
+ *    leaves stale entries behind, so reads skip the cache until a FLUSHDB
+ *    has run after it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cache_redis.h"
+#include "instrument/metrics.h"
+#include "instrument/request.h"
+#include "instrument/trace.h"
+#include "santa/alloc.h"
+#include "santa/log.h"
+#include "santa/token.h"
+
+#define EPOCH_KEY "santa:epoch"
+/* Generation keys outlive any read that could race with them by far; they
+ * expire only so that an idle exchange leaves nothing behind. */
+#define GEN_TTL_MS "86400000"
+
+/* Stores a value only if neither the generation nor the epoch moved since
+ * the reader's ticket; sets a hash's TTL on its first field only (NX), so
+ * refilling fields never keeps an old hash alive. */
+static const char fill_script[] =
+    "local g = redis.call('GET', KEYS[1]) or ''\n"
+    "local e = redis.call('GET', KEYS[2]) or ''\n"
+    "if g ~= ARGV[1] or e == '' or e ~= ARGV[2] then return 0 end\n"
+    "if ARGV[3] == '' then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])\n"
+    "else redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])\n"
+    "  redis.call('PEXPIRE', KEYS[3], ARGV[5], 'NX') end\n"
+    "return 1\n";
+
+static const char invalidate_script[] = "redis.call('INCR', KEYS[1])\n"
+                                        "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+                                        "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end\n"
+                                        "return 1\n";
+
+static const char flush_script[] = "redis.call('FLUSHDB')\n"
+                                   "redis.call('SET', KEYS[1], ARGV[1])\n"
+                                   "return 1\n";
+
+struct cache_conn {
+    redisContext *c;
+    uint64_t born_gen; /* fail_gen when it connected */
+};
+
+struct cache_redis {
+    char host[64];
+    uint16_t port;
+    struct timeval connect_tv, command_tv;
+    uint64_t retry_ns;
+    pthread_key_t key;
+
+    atomic_uint_fast64_t down_until_ns; /* 0: Redis is believed up */
+    atomic_uint_fast64_t fail_gen;
+    atomic_uint_fast64_t flush_wanted, flush_done;
+
+    atomic_uint_fast64_t hits, misses, errors, fills, fills_refused, invalidations, flushes,
+        connects, roundtrips, roundtrip_ns;
+
+    /* libinstrument's registry handles (NULL when instrumentation is off:
+     * every inst_ call accepts NULL). Interface B of notes/interfaces.md. */
+    struct inst_metric *m_result[3]; /* by enum cache_result */
+    struct inst_metric *m_op[5];     /* by enum rt_op */
+};
+
+/* What a Redis round trip was for: the {op} label of
+ * santa_cache_operation_duration_seconds and the span name. */
+enum rt_op { RT_GET, RT_FILL, RT_INVALIDATE, RT_FLUSH, RT_CONNECT };
+static const char *const rt_op_name[] = {"get", "fill", "invalidate", "flush", "connect"};
+static const char *const rt_span_name[] = {"redis GET", "redis EVAL fill", "redis EVAL invalidate",
+                                           "redis EVAL flush", "redis connect"};
+
+/* One timed round trip: a span, the cache phase of the request, a metric. */
+struct rt {
+    uint64_t t0;
+    struct inst_span *span;
+    enum rt_op op;
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct timeval ms_tv(uint32_t ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (long)(ms % 1000) * 1000};
+    return tv;
+}
+
+static struct rt rt_begin(enum rt_op op)
+{
+    struct rt t = {.t0 = mono_ns(), .span = inst_span_start(rt_span_name[op]), .op = op};
+    inst_span_attr(t.span, "db.system", "redis");
+    return t;
+}
+
+static void rt_end(struct cache_redis *r, struct rt *t, bool error)
+{
+    uint64_t ns = mono_ns() - t->t0;
+    atomic_fetch_add(&r->roundtrips, 1);
+    atomic_fetch_add(&r->roundtrip_ns, ns);
+    inst_phase_add(INST_PHASE_CACHE, ns);
+    inst_observe_ns(r->m_op[t->op], ns);
+    inst_span_end(t->span, error);
+}
+
+/* Counts a lookup's result (our atomics for tests and the bench, the
+ * registry for /metrics). */
+static void count_result(struct cache_redis *r, enum cache_result res)
+{
+    atomic_fetch_add(res == CACHE_HIT ? &r->hits : res == CACHE_MISS ? &r->misses : &r->errors, 1);
+    inst_counter_add(r->m_result[res], 1);
+}
+
+static void conn_free(void *p)
+{
+    struct cache_conn *cn = p;
+    if (cn == NULL)
+        return;
+    if (cn->c)
+        redisFree(cn->c);
+    santa_free(cn);
+}
+
+static void register_metrics(struct cache_redis *r)
+{
+    static const char *const results[] = {"hit", "miss", "error"};
+    for (int i = 0; i < 3; i++) {
+        struct inst_label l = {"result", results[i]};
+        r->m_result[i] = inst_metric_register(
+            INST_COUNTER, "santa_cache_requests_total",
+            "Cache lookups by result (error: Redis failed or is being bypassed).", &l, 1);
+    }
+    for (int i = 0; i < 5; i++) {
+        struct inst_label l = {"op", rt_op_name[i]};
+        r->m_op[i] = inst_metric_register(INST_HISTOGRAM, "santa_cache_operation_duration_seconds",
+                                          "Redis round trips of the cache, by operation.", &l, 1);
+    }
+}
+
+enum santa_status cache_redis_open(const struct cache_redis_options *o, struct cache_redis **out,
+                                   char *err, size_t errlen)
+{
+    *out = NULL;
+    if (o->host == NULL || strlen(o->host) >= sizeof((struct cache_redis *)0)->host ||
+        o->port == 0) {
+        snprintf(err, errlen, "redis address must be HOST:PORT");
+        return SANTA_UNAVAILABLE;
+    }
+    struct cache_redis *r = santa_calloc(1, sizeof *r);
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return SANTA_UNAVAILABLE;
+    }
+    if (pthread_key_create(&r->key, conn_free) != 0) {
+        snprintf(err, errlen, "pthread_key_create failed");
+        santa_free(r);
+        return SANTA_UNAVAILABLE;
+    }
+    memcpy(r->host, o->host, strlen(o->host) + 1);
+    r->port = o->port;
+    r->connect_tv = ms_tv(o->connect_timeout_ms ? o->connect_timeout_ms : 100);
+    r->command_tv = ms_tv(o->command_timeout_ms ? o->command_timeout_ms : 100);
+    r->retry_ns = (uint64_t)(o->retry_ms ? o->retry_ms : 1000) * 1000000u;
+    register_metrics(r);
+    *out = r;
+    return SANTA_OK;
+}
+
+void cache_redis_thread_stop(struct cache_redis *r)
+{
+    conn_free(pthread_getspecific(r->key));
+    pthread_setspecific(r->key, NULL);
+}
+
+void cache_redis_close(struct cache_redis *r)
+{
+    if (r == NULL)
+        return;
+    cache_redis_thread_stop(r);
+    pthread_key_delete(r->key);
+    santa_free(r);
+}
+
+/* ---- failure and reconnection ---- */
+
+/* Drops the thread's connection after a failure and closes the gate. */
+static void conn_failed(struct cache_redis *r, struct cache_conn *cn, const char *what)
+{
+    if (cn->c) {
+        santa_log(SANTA_LOG_WARN, "cache: redis %s:%u %s failed: %s; using the store only", r->host,
+                  r->port, what, cn->c->errstr[0] ? cn->c->errstr : "bad reply");
+        redisFree(cn->c);
+        cn->c = NULL;
+    }
+    atomic_fetch_add(&r->fail_gen, 1);
+    atomic_store(&r->down_until_ns, mono_ns() + r->retry_ns);
+}
+
+/* May this thread try to connect now? Yes when Redis is believed up, or
+ * when the pause is over and this thread won the race to probe. */
+static bool gate_open(struct cache_redis *r)
+{
+    uint_fast64_t until = atomic_load(&r->down_until_ns);
+    if (until == 0)
+        return true;
+    uint64_t now = mono_ns();
+    if (now < until)
+        return false;
+    return atomic_compare_exchange_strong(&r->down_until_ns, &until, now + r->retry_ns);
+}
+
+static redisReply *command(struct cache_redis *r, struct cache_conn *cn, enum rt_op op, int argc,
+                           const char **argv, const size_t *lens)
+{
+    struct rt t = rt_begin(op);
+    redisReply *rep = redisCommandArgv(cn->c, argc, argv, lens);
+    rt_end(r, &t, rep == NULL || rep->type == REDIS_REPLY_ERROR);
+    return rep;
+}
+
+/* A fresh random epoch, so fills from before a flush are refused. */
+static void new_epoch(char out[40])
+{
+    struct santa_hash h;
+    if (santa_random_bytes(h.b, 16) != SANTA_OK)
+        memset(h.b, 0, sizeof h.b);
+    char hex[2 * SANTA_HASH_LEN + 1];
+    santa_hash_to_hex(&h, hex);
+    memcpy(out, hex, 32);
+    out[32] = '\0';
+}
+
+/* Sets the epoch if Redis has none (a fresh or restarted Redis). */
+static bool epoch_ensure(struct cache_redis *r, struct cache_conn *cn)
+{
+    char epoch[40];
+    new_epoch(epoch);
+    const char *argv[] = {"SET", EPOCH_KEY, epoch, "NX"};
+    size_t lens[] = {3, strlen(EPOCH_KEY), strlen(epoch), 2};
+    redisReply *rep = command(r, cn, RT_CONNECT, 4, argv, lens);
+    bool ok = rep && (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_NIL);
+    if (rep)
+        freeReplyObject(rep);
+    return ok;
+}
+
+/* Runs FLUSHDB plus a new epoch when an invalidation was lost. */
+static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
+{
+    uint_fast64_t wanted = atomic_load(&r->flush_wanted);
+    if (atomic_load(&r->flush_done) >= wanted)
+        return true;
+    char epoch[40];
+    new_epoch(epoch);
+    const char *argv[] = {"EVAL", flush_script, "1", EPOCH_KEY, epoch};
+    size_t lens[] = {4, strlen(flush_script), 1, strlen(EPOCH_KEY), strlen(epoch)};
+    redisReply *rep = command(r, cn, RT_FLUSH, 5, argv, lens);
+    bool ok = rep && rep->type == REDIS_REPLY_INTEGER;
+    if (rep)
+        freeReplyObject(rep);
+    if (!ok)
+        return false;
+    atomic_fetch_add(&r->flushes, 1);
+    santa_log(SANTA_LOG_INFO, "cache: flushed redis after lost invalidations");
+    uint_fast64_t done = atomic_load(&r->flush_done);
+    while (done < wanted && !atomic_compare_exchange_weak(&r->flush_done, &done, wanted))
+        ;
+    return true;
+}
+
+static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
+{
+    cn->born_gen = atomic_load(&r->fail_gen);
+    struct rt t = rt_begin(RT_CONNECT);
+    cn->c = redisConnectWithTimeout(r->host, r->port, r->connect_tv);
+    bool failed = cn->c == NULL || cn->c->err;
+    rt_end(r, &t, failed);
+    if (cn->c == NULL)
+        return false;
+    if (failed || redisSetTimeout(cn->c, r->command_tv) != REDIS_OK) {
+        conn_failed(r, cn, "connect");
+        return false;
+    }
+    if (!epoch_ensure(r, cn)) {
+        conn_failed(r, cn, "SET epoch");
+        return false;
+    }
+    atomic_fetch_add(&r->connects, 1);
+    atomic_store(&r->down_until_ns, 0);
+    return true;
+}
+
+/* The calling thread's working connection, or NULL (count it as an error). */
+static struct cache_conn *conn_get(struct cache_redis *r)
+{
+    struct cache_conn *cn = pthread_getspecific(r->key);
+    if (cn == NULL) {
+        cn = santa_calloc(1, sizeof *cn);
+        if (cn == NULL || pthread_setspecific(r->key, cn) != 0) {
+            santa_free(cn);
+            return NULL;
+        }
+    }
+    if (cn->c && cn->born_gen < atomic_load(&r->fail_gen)) {
+        redisFree(cn->c); /* made before the last failure: likely dead */
+        cn->c = NULL;
+    }
+    if (cn->c == NULL && (!gate_open(r) || !conn_open(r, cn)))
+        return NULL;
+    if (!flush_if_wanted(r, cn)) {
+        conn_failed(r, cn, "FLUSHDB");
+        return NULL;
+    }
+    return cn;
+}
+
+/* ---- the three operations ---- */
+
+static void copy_reply_str(const redisReply *rep, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (rep->type == REDIS_REPLY_STRING && rep->len < cap) {
+        memcpy(out, rep->str, rep->len);
+        out[rep->len] = '\0';
+    }
+}
+
+/* Reads the three pipelined replies of a lookup. */
+static enum cache_result read_lookup(struct cache_conn *cn, struct santa_arena *a, char **val,
+                                     size_t *len, struct cache_ticket *t)
+{
+    redisReply *rep[3] = {NULL, NULL, NULL};
+    enum cache_result res = CACHE_ERROR;
+    for (int i = 0; i < 3; i++)
+        if (redisGetReply(cn->c, (void **)&rep[i]) != REDIS_OK)
+            goto out;
+    if (rep[0]->type == REDIS_REPLY_STRING) {
+        *val = santa_arena_strndup(a, rep[0]->str, rep[0]->len);
+        *len = rep[0]->len;
+        res = *val ? CACHE_HIT : CACHE_ERROR;
+    } else if (rep[0]->type == REDIS_REPLY_NIL) {
+        copy_reply_str(rep[1], t->gen, sizeof t->gen);
+        copy_reply_str(rep[2], t->epoch, sizeof t->epoch);
+        t->valid = t->epoch[0] != '\0' && rep[1]->type != REDIS_REPLY_ERROR;
+        res = CACHE_MISS;
+    }
+out:
+    for (int i = 0; i < 3; i++)
+        if (rep[i])
+            freeReplyObject(rep[i]);
+    return res;
+}
+
+enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const char *field,
+                                  const char *gen_key, struct santa_arena *a, char **val,
+                                  size_t *len, struct cache_ticket *t)
+{
+    t->valid = false;
+    *val = NULL;
+    *len = 0;
+    /* conn_get() runs a pending flush first; a lost invalidation after it
+     * means the cache is not to be trusted yet either. */
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
+        count_result(r, CACHE_ERROR);
+        return CACHE_ERROR;
+    }
+    struct rt rt = rt_begin(RT_GET);
+    if (field)
+        redisAppendCommand(cn->c, "HGET %s %s", key, field);
+    else
+        redisAppendCommand(cn->c, "GET %s", key);
+    redisAppendCommand(cn->c, "GET %s", gen_key);
+    redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
+    enum cache_result res = read_lookup(cn, a, val, len, t);
+    inst_span_attr(rt.span, "cache.result",
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
+    rt_end(r, &rt, res == CACHE_ERROR);
+    if (res == CACHE_ERROR)
+        conn_failed(r, cn, "lookup");
+    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
+        conn_failed(r, cn, "SET epoch"); /* epoch gone (FLUSHALL by hand?): set a new one */
+    count_result(r, res);
+    return res;
+}
+
+void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const char *gen_key,
+                      const char *key, const char *field, const char *val, size_t len,
+                      uint32_t ttl_ms)
+{
+    if (!t->valid)
+        return;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL) {
+        count_result(r, CACHE_ERROR);
+        return;
+    }
+    char ttl[16];
+    snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1u);
+    const char *f = field ? field : "";
+    enum { FILL_ARGS = 11, FILL_VAL = 9 };
+    const char *argv[FILL_ARGS] = {"EVAL", fill_script, "3", gen_key, EPOCH_KEY, key,
+                                   t->gen, t->epoch,    f,   val,     ttl};
+    size_t lens[FILL_ARGS];
+    for (int i = 0; i < FILL_ARGS; i++)
+        lens[i] = i == FILL_VAL ? len : strlen(argv[i]); /* the value may hold any byte */
+    redisReply *rep = command(r, cn, RT_FILL, FILL_ARGS, argv, lens);
+    if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+        conn_failed(r, cn, "fill");
+        count_result(r, CACHE_ERROR);
+    } else {
+        atomic_fetch_add(rep->integer == 1 ? &r->fills : &r->fills_refused, 1);
+    }
+    if (rep)
+        freeReplyObject(rep);
+}
+
+#define INVALIDATE_MAX_KEYS 8
+
+bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
+                            size_t n)
+{
+    bool ok = false;
+    struct cache_conn *cn = n <= INVALIDATE_MAX_KEYS ? conn_get(r) : NULL;
+    if (cn) {
+        char nkeys[8];
+        snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
+        const char *argv[4 + INVALIDATE_MAX_KEYS + 1] = {"EVAL", invalidate_script, nkeys, gen_key};
+        size_t lens[4 + INVALIDATE_MAX_KEYS + 1] = {4, strlen(invalidate_script), strlen(nkeys),
+                                                    strlen(gen_key)};
+        for (size_t i = 0; i < n; i++) {
+            argv[4 + i] = keys[i];
+            lens[4 + i] = strlen(keys[i]);
+        }
+        argv[4 + n] = GEN_TTL_MS;
+        lens[4 + n] = strlen(GEN_TTL_MS);
+        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(5 + n), argv, lens);
+        ok = rep && rep->type == REDIS_REPLY_INTEGER;
+        if (rep)
+            freeReplyObject(rep);
+        if (!ok)
+            conn_failed(r, cn, "invalidate");
+    }
+    if (ok) {
+        atomic_fetch_add(&r->invalidations, 1);
+    } else {
+        /* The old entries may still be there: distrust the whole cache. */
+        atomic_fetch_add(&r->flush_wanted, 1);
+        count_result(r, CACHE_ERROR);
+    }
+    return ok;
+}
+
+bool cache_redis_ping(struct cache_redis *r)
+{
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL)
+        return false;
+    const char *argv[] = {"PING"};
+    size_t lens[] = {4};
+    redisReply *rep = command(r, cn, RT_GET, 1, argv, lens);
+    bool ok = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep)
+        freeReplyObject(rep);
+    if (!ok)
+        conn_failed(r, cn, "PING");
+    return ok;
+}
+
+void cache_redis_stats(struct cache_redis *r, struct cache_stats *out)
+{
+    out->hits = atomic_load(&r->hits);
+    out->misses = atomic_load(&r->misses);
+    out->errors = atomic_load(&r->errors);
+    out->fills = atomic_load(&r->fills);
+    out->fills_refused = atomic_load(&r->fills_refused);
+    out->invalidations = atomic_load(&r->invalidations);
+    out->flushes = atomic_load(&r->flushes);
+    out->connects = atomic_load(&r->connects);
+    out->roundtrips = atomic_load(&r->roundtrips);
+    out->roundtrip_ns = atomic_load(&r->roundtrip_ns);
+}

@@ -1,0 +1,102 @@
+/*
+ * cache_redis.h - the Redis side of stage 04's cache: connections, the three
+ * commands the cache needs, and its counters. The only file that includes
+ * hiredis.h is cache_redis.c (STYLE.md rule 4).
+ *
+ * Fail open: every call here may fail (Redis down, slow, restarted), and a
+ * failure is never an error for the request. It is counted, the connection
+ * is dropped, and for `retry_ms` nobody tries Redis again: the cache simply
+ * answers "not available" at once, so requests go straight to the wrapped
+ * store without paying a connect or command timeout each. After the pause
+ * one thread probes; when that works, every thread reconnects.
+ *
+ * Staleness guard: writers invalidate through cache_redis_invalidate(),
+ * which bumps a generation key and deletes data keys in one atomic script.
+ * A reader that missed gets a ticket (the generation and the epoch it saw
+ * before reading the database) and cache_redis_fill() only stores its value
+ * when both are unchanged, so a read that raced with a write cannot put old
+ * data back after the write's delete. When an invalidation cannot reach
+ * Redis, the cache is not trusted again until a FLUSHDB succeeded (which
+ * also changes the epoch, refusing fills that were in flight).
+ *
+ * Thread safety: all calls may be made from many threads at once; each
+ * thread has its own connection (opened lazily, freed by
+ * cache_redis_thread_stop() or when the thread exits).
+ */
+#ifndef SANTA_CACHE_REDIS_H
+#define SANTA_CACHE_REDIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "santa/arena.h"
+#include "santa/status.h"
+
+struct cache_redis;
+
+struct cache_redis_options {
+    const char *host; /* numeric IPv4, e.g. "127.0.0.1" */
+    uint16_t port;
+    uint32_t connect_timeout_ms; /* per connect attempt */
+    uint32_t command_timeout_ms; /* per round trip (socket send/receive timeout) */
+    uint32_t retry_ms;           /* pause after a failure before Redis is tried again */
+};
+
+/* What a lookup found. CACHE_ERROR covers "Redis failed" and "Redis is not
+ * being tried right now" (the pause after a failure, or a pending flush). */
+enum cache_result { CACHE_HIT, CACHE_MISS, CACHE_ERROR };
+
+/* What a miss saw, so the fill can refuse to store data that a concurrent
+ * write made old. Only a ticket from a CACHE_MISS may be filled. */
+struct cache_ticket {
+    bool valid;
+    char gen[24];   /* the generation key's value, "" when absent */
+    char epoch[40]; /* the epoch key's value; a fill without one is refused */
+};
+
+/* Counters since open, for /metrics and the tests. */
+struct cache_stats {
+    uint64_t hits, misses, errors;
+    uint64_t fills, fills_refused, invalidations, flushes, connects;
+    uint64_t roundtrips, roundtrip_ns; /* Redis round trips and their summed latency */
+};
+
+/* Checks the options; connects lazily, so Redis need not be up. Never
+ * fails for Redis being down; SANTA_UNAVAILABLE only when out of memory or
+ * the options are bad (err says which). */
+enum santa_status cache_redis_open(const struct cache_redis_options *o, struct cache_redis **out,
+                                   char *err, size_t errlen);
+/* Frees the calling thread's connection and the object. Call after every
+ * other thread has stopped using it (and called cache_redis_thread_stop). */
+void cache_redis_close(struct cache_redis *r);
+/* Frees the calling thread's connection (worker thread exit). */
+void cache_redis_thread_stop(struct cache_redis *r);
+
+/* Looks up key (a string), or field of the hash at key when field is not
+ * NULL. On CACHE_HIT *val is a NUL-terminated copy in `a` and *len its
+ * length; on CACHE_MISS *t is a ticket for cache_redis_fill(); gen_key is
+ * the generation that guards this value. */
+enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const char *field,
+                                  const char *gen_key, struct santa_arena *a, char **val,
+                                  size_t *len, struct cache_ticket *t);
+
+/* Stores val (len bytes) under key/field with a TTL of ttl_ms, unless gen_key
+ * or the epoch changed since the ticket was taken. For a hash the TTL is set
+ * on its first field only: all fields of one hash expire together. */
+void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const char *gen_key,
+                      const char *key, const char *field, const char *val, size_t len,
+                      uint32_t ttl_ms);
+
+/* After a write committed: increments gen_key and deletes keys[0..n), in
+ * one atomic step. When Redis cannot be reached, marks the whole cache as
+ * untrusted until it has been flushed; returns false then. */
+bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
+                            size_t n);
+
+/* PING over the calling thread's connection: true when Redis answers. */
+bool cache_redis_ping(struct cache_redis *r);
+
+void cache_redis_stats(struct cache_redis *r, struct cache_stats *out);
+
+#endif /* SANTA_CACHE_REDIS_H */

@@ -1,0 +1,330 @@
+/*
+ * store_cache.c - the cache-aside store of stage 04 (see store_cache.h).
+ *
+ * Keys (all derived from ids and SHA-256 hashes, never from raw tokens):
+ *   santa:x:EXCHANGE_ID   hash: "view" -> the exchange, "a:GIVER_ID" -> an assignment
+ *   santa:g:EXCHANGE_ID   the exchange's generation (bumped by each write to it)
+ *   santa:p:TOKEN_HASH    string: the principal a token hash stands for
+ *   santa:pg              the generation guarding principals (bumped by removals)
+ * Keeping everything of one exchange in one hash lets a write invalidate it
+ * with one DEL, whatever assignments were cached: a wishlist change alters
+ * the assignment of whoever gives to that participant, which the cache
+ * could not name without asking the database.
+ *
+ * Reads: one Redis round trip on a hit; on a miss, the inner store, then a
+ * fill guarded by the generation seen before the database read. Writes: the
+ * inner store first, then invalidation, whatever the inner store answered
+ * (an error may still have committed; invalidating too often costs a miss).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cache_codec.h"
+#include "santa/alloc.h"
+#include "santa/token.h"
+#include "store_cache.h"
+
+#define KEY_MAX 96
+#define PRINCIPAL_GEN_KEY "santa:pg"
+
+struct cache_store {
+    struct santa_store base; /* first, so a santa_store * casts back */
+    struct santa_store *inner;
+    struct cache_redis *redis;
+    uint32_t ttl_ms;
+};
+
+static struct cache_store *cache_cast(struct santa_store *s)
+{
+    return (struct cache_store *)s;
+}
+
+/* Only well-formed ids become part of a key; anything else bypasses the
+ * cache (the inner store answers NOT_FOUND for it). */
+static bool id_ok(const char *id)
+{
+    size_t n = 0;
+    for (; id[n] != '\0' && n <= SANTA_ID_LEN; n++) {
+        char c = id[n];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+        if (!ok)
+            return false;
+    }
+    return n == SANTA_ID_LEN;
+}
+
+static void exchange_keys(const char *id, char key[KEY_MAX], char gen[KEY_MAX])
+{
+    snprintf(key, KEY_MAX, "santa:x:%s", id);
+    snprintf(gen, KEY_MAX, "santa:g:%s", id);
+}
+
+/* Drops everything cached about one exchange (after a write to it). */
+static void invalidate_exchange(struct cache_store *c, const char *exchange_id)
+{
+    char key[KEY_MAX], gen[KEY_MAX];
+    if (!id_ok(exchange_id))
+        return;
+    exchange_keys(exchange_id, key, gen);
+    const char *keys[] = {key};
+    cache_redis_invalidate(c->redis, gen, keys, 1);
+}
+
+/* ---- the operations, in the order of struct santa_store_ops ---- */
+
+static void store_close(struct santa_store *s)
+{
+    struct cache_store *c = cache_cast(s);
+    santa_store_close(c->inner);
+    cache_redis_close(c->redis);
+    santa_free(c);
+}
+
+static void store_thread_stop(struct santa_store *s)
+{
+    struct cache_store *c = cache_cast(s);
+    cache_redis_thread_stop(c->redis);
+    if (c->inner->ops->thread_stop)
+        c->inner->ops->thread_stop(c->inner);
+}
+
+/* Ready means the inner store answers: Redis being down is no reason to
+ * take the service out of a load balancer. */
+static enum santa_status store_ping(struct santa_store *s)
+{
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->ping(c->inner);
+}
+
+static enum santa_status store_exchange_create(struct santa_store *s,
+                                               const struct santa_exchange *ex)
+{
+    /* Nothing to invalidate: absent exchanges are never cached. */
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->exchange_create(c->inner, ex);
+}
+
+static enum santa_status store_exchange_get(struct santa_store *s, const char *id,
+                                            struct santa_arena *a, struct santa_exchange *out)
+{
+    struct cache_store *c = cache_cast(s);
+    if (!id_ok(id))
+        return c->inner->ops->exchange_get(c->inner, id, a, out);
+    char key[KEY_MAX], gen[KEY_MAX], *val;
+    size_t len;
+    struct cache_ticket t;
+    exchange_keys(id, key, gen);
+    enum cache_result res = cache_redis_get(c->redis, key, "view", gen, a, &val, &len, &t);
+    if (res == CACHE_HIT && cache_codec_exchange_decode(val, len, a, out))
+        return SANTA_OK;
+    enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
+    if (st == SANTA_OK && res == CACHE_MISS) {
+        char *enc = cache_codec_exchange_encode(out, &len);
+        if (enc)
+            cache_redis_fill(c->redis, &t, gen, key, "view", enc, len, c->ttl_ms);
+        santa_free(enc);
+    }
+    return st;
+}
+
+static enum santa_status store_principal_find(struct santa_store *s,
+                                              const struct santa_hash *token_hash,
+                                              struct santa_principal *out)
+{
+    struct cache_store *c = cache_cast(s);
+    char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX], *val;
+    size_t len;
+    struct cache_ticket t;
+    santa_hash_to_hex(token_hash, hex);
+    snprintf(key, sizeof key, "santa:p:%s", hex);
+    struct santa_arena a; /* the principal has no text: the arena is scratch */
+    santa_arena_init(&a, 4096);
+    enum cache_result res =
+        cache_redis_get(c->redis, key, NULL, PRINCIPAL_GEN_KEY, &a, &val, &len, &t);
+    bool hit = res == CACHE_HIT && cache_codec_principal_decode(val, len, &a, out);
+    santa_arena_release(&a);
+    if (hit)
+        return SANTA_OK;
+    enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
+    if (st == SANTA_OK && res == CACHE_MISS) {
+        char *enc = cache_codec_principal_encode(out, &len);
+        if (enc)
+            cache_redis_fill(c->redis, &t, PRINCIPAL_GEN_KEY, key, NULL, enc, len, c->ttl_ms);
+        santa_free(enc);
+    }
+    return st;
+}
+
+static enum santa_status store_participant_add(struct santa_store *s, struct santa_participant *p,
+                                               uint32_t max_participants)
+{
+    struct cache_store *c = cache_cast(s);
+    enum santa_status st = c->inner->ops->participant_add(c->inner, p, max_participants);
+    invalidate_exchange(c, p->exchange_id); /* participant_count changed */
+    return st;
+}
+
+static enum santa_status store_participant_list(struct santa_store *s, const char *exchange_id,
+                                                uint64_t after_seq, uint32_t limit,
+                                                struct santa_arena *a,
+                                                struct santa_participant_page *out)
+{
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->participant_list(c->inner, exchange_id, after_seq, limit, a, out);
+}
+
+static enum santa_status store_participant_get(struct santa_store *s, const char *exchange_id,
+                                               const char *participant_id, struct santa_arena *a,
+                                               struct santa_participant *out)
+{
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->participant_get(c->inner, exchange_id, participant_id, a, out);
+}
+
+static enum santa_status store_participant_remove(struct santa_store *s, const char *exchange_id,
+                                                  const char *participant_id)
+{
+    struct cache_store *c = cache_cast(s);
+    /* The principal entry is keyed by the token hash, which only the
+     * participant's row knows: read it before the row is gone. */
+    struct santa_arena a;
+    struct santa_participant p;
+    santa_arena_init(&a, 64u << 10);
+    bool known =
+        c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK;
+    santa_arena_release(&a);
+    enum santa_status st = c->inner->ops->participant_remove(c->inner, exchange_id, participant_id);
+    invalidate_exchange(c, exchange_id);
+    if (known) {
+        char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
+        santa_hash_to_hex(&p.token_hash, hex);
+        snprintf(key, sizeof key, "santa:p:%s", hex);
+        const char *keys[] = {key};
+        cache_redis_invalidate(c->redis, PRINCIPAL_GEN_KEY, keys, 1);
+    }
+    return st;
+}
+
+static enum santa_status store_wishlist_set(struct santa_store *s, const char *exchange_id,
+                                            const char *participant_id, const char *wishlist)
+{
+    struct cache_store *c = cache_cast(s);
+    enum santa_status st =
+        c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id, wishlist);
+    invalidate_exchange(c, exchange_id); /* the giver's assignment shows it */
+    return st;
+}
+
+static enum santa_status store_exclusion_add(struct santa_store *s, const char *exchange_id,
+                                             const char *giver_id, const char *receiver_id,
+                                             bool mutual)
+{
+    /* No cached value shows exclusions. */
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->exclusion_add(c->inner, exchange_id, giver_id, receiver_id, mutual);
+}
+
+static enum santa_status store_draw(struct santa_store *s, const char *exchange_id,
+                                    struct santa_draw_plan *plan)
+{
+    struct cache_store *c = cache_cast(s);
+    enum santa_status st = c->inner->ops->draw(c->inner, exchange_id, plan);
+    invalidate_exchange(c, exchange_id);
+    return st;
+}
+
+static enum santa_status store_undraw(struct santa_store *s, const char *exchange_id)
+{
+    struct cache_store *c = cache_cast(s);
+    enum santa_status st = c->inner->ops->undraw(c->inner, exchange_id);
+    invalidate_exchange(c, exchange_id);
+    return st;
+}
+
+static enum santa_status store_assignment_get(struct santa_store *s, const char *exchange_id,
+                                              const char *giver_id, struct santa_arena *a,
+                                              struct santa_assignment *out)
+{
+    struct cache_store *c = cache_cast(s);
+    if (!id_ok(exchange_id) || !id_ok(giver_id))
+        return c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+    char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX], *val;
+    size_t len;
+    struct cache_ticket t;
+    exchange_keys(exchange_id, key, gen);
+    snprintf(field, sizeof field, "a:%s", giver_id);
+    enum cache_result res = cache_redis_get(c->redis, key, field, gen, a, &val, &len, &t);
+    if (res == CACHE_HIT && cache_codec_assignment_decode(val, len, a, out))
+        return SANTA_OK;
+    enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+    if (st == SANTA_OK && res == CACHE_MISS) {
+        char *enc = cache_codec_assignment_encode(out, &len);
+        if (enc)
+            cache_redis_fill(c->redis, &t, gen, key, field, enc, len, c->ttl_ms);
+        santa_free(enc);
+    }
+    return st;
+}
+
+static enum santa_status store_reminders_queue(struct santa_store *s, const char *exchange_id,
+                                               uint32_t *queued)
+{
+    struct cache_store *c = cache_cast(s);
+    return c->inner->ops->reminders_queue(c->inner, exchange_id, queued);
+}
+
+static const struct santa_store_ops cache_store_ops = {
+    .name = "cache",
+    .close = store_close,
+    .thread_stop = store_thread_stop,
+    .ping = store_ping,
+    .exchange_create = store_exchange_create,
+    .exchange_get = store_exchange_get,
+    .principal_find = store_principal_find,
+    .participant_add = store_participant_add,
+    .participant_list = store_participant_list,
+    .participant_get = store_participant_get,
+    .participant_remove = store_participant_remove,
+    .wishlist_set = store_wishlist_set,
+    .exclusion_add = store_exclusion_add,
+    .draw = store_draw,
+    .undraw = store_undraw,
+    .assignment_get = store_assignment_get,
+    .reminders_queue = store_reminders_queue,
+};
+
+enum santa_status cache_store_open(const struct cache_store_options *o, struct santa_store **out,
+                                   char *err, size_t errlen)
+{
+    *out = NULL;
+    struct cache_store *c = santa_calloc(1, sizeof *c);
+    if (c == NULL) {
+        snprintf(err, errlen, "out of memory");
+        santa_store_close(o->inner);
+        return SANTA_UNAVAILABLE;
+    }
+    struct cache_redis_options ro = {
+        .host = o->redis_host,
+        .port = o->redis_port,
+        .connect_timeout_ms = o->connect_timeout_ms,
+        .command_timeout_ms = o->command_timeout_ms,
+        .retry_ms = o->retry_ms,
+    };
+    enum santa_status st = cache_redis_open(&ro, &c->redis, err, errlen);
+    if (st != SANTA_OK) {
+        santa_store_close(o->inner);
+        santa_free(c);
+        return st;
+    }
+    c->base.ops = &cache_store_ops;
+    c->inner = o->inner;
+    c->ttl_ms = o->ttl_ms ? o->ttl_ms : 60000;
+    *out = &c->base;
+    return SANTA_OK;
+}
+
+void cache_store_stats(struct santa_store *s, struct cache_stats *out)
+{
+    cache_redis_stats(cache_cast(s)->redis, out);
+}

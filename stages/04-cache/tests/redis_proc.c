@@ -1,0 +1,171 @@
+/*
+ * redis_proc.c - a real redis-server for tests (see redis_proc.h).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "redis_proc.h"
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+long redis_proc_command(const struct redis_proc *r, const char *cmd, char *out, size_t cap)
+{
+    int fd = connect_to(r->port);
+    if (fd < 0)
+        return -1;
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s\r\n", cmd);
+    long got = -1;
+    if (n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) == n) {
+        got = 0;
+        /* A reply may come in pieces: read until a short pause. */
+        for (;;) {
+            ssize_t k = read(fd, out + got, cap - 1 - (size_t)got);
+            if (k <= 0)
+                break;
+            got += k;
+            if ((size_t)got >= cap - 1)
+                break;
+            struct timeval tv = {0, 100000};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        }
+        out[got] = '\0';
+    }
+    close(fd);
+    return got;
+}
+
+static pid_t spawn(struct redis_proc *r)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    const char *bin = getenv("SANTA_REDIS_SERVER");
+    if (bin == NULL || bin[0] == '\0')
+        bin = "redis-server";
+    pid_t pid = fork();
+    if (pid == 0) {
+        char log[96];
+        snprintf(log, sizeof log, "%s/redis.log", r->dir);
+        if (freopen(log, "a", stdout) == NULL || freopen(log, "a", stderr) == NULL)
+            _exit(126);
+        execlp(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_ready(struct redis_proc *r)
+{
+    char buf[64];
+    for (int i = 0; i < 200; i++) {
+        if (redis_proc_command(r, "PING", buf, sizeof buf) > 0 && strncmp(buf, "+PONG", 5) == 0)
+            return 0;
+        int st;
+        if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+            r->pid = 0;
+            return -1;
+        }
+        sleep_ms(25);
+    }
+    return -1;
+}
+
+int redis_proc_restart(struct redis_proc *r)
+{
+    r->pid = spawn(r);
+    if (r->pid <= 0)
+        return -1;
+    return wait_ready(r);
+}
+
+int redis_proc_start(struct redis_proc *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->dir, sizeof r->dir, "/tmp/santa-redis-XXXXXX");
+    if (mkdtemp(r->dir) == NULL)
+        return -1;
+    /* Another process may take the probed port first: then try another. */
+    for (int attempt = 0; attempt < 5; attempt++) {
+        r->port = free_port();
+        if (r->port > 0 && redis_proc_restart(r) == 0)
+            return 0;
+        redis_proc_kill(r);
+    }
+    return -1;
+}
+
+void redis_proc_kill(struct redis_proc *r)
+{
+    if (r->pid <= 0)
+        return;
+    kill(r->pid, SIGCONT); /* in case it was paused */
+    kill(r->pid, SIGKILL);
+    waitpid(r->pid, NULL, 0);
+    r->pid = 0;
+}
+
+void redis_proc_pause(struct redis_proc *r, bool paused)
+{
+    if (r->pid > 0)
+        kill(r->pid, paused ? SIGSTOP : SIGCONT);
+}
+
+void redis_proc_cleanup(struct redis_proc *r)
+{
+    redis_proc_kill(r);
+    if (r->dir[0]) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/redis.log", r->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/dump.rdb", r->dir);
+        unlink(path);
+        rmdir(r->dir);
+        r->dir[0] = '\0';
+    }
+}

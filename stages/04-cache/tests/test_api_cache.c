@@ -1,0 +1,374 @@
+/*
+ * test_api_cache.c - stage 04 through its HTTP API, with a real Redis.
+ *
+ * Usage: test_api_cache BINARY   (build/bin/santa-04-cache)
+ *
+ * 1. Write-then-read hammer: threads change wishlists and at once read the
+ *    giver's assignment; joins are followed by the public view. Every read
+ *    after a write must show that write: the cache may never answer stale.
+ * 2. Fail open: a bounded stream of reads while Redis is killed and started
+ *    again. Every request must succeed; the server must count the cache
+ *    errors (/metrics); and once Redis is back the cache must be used again
+ *    (cache hits rise, and Redis holds the entry again).
+ * Everything runs on 127.0.0.1, bounded in requests and time.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "e2e.h"
+#include "redis_proc.h"
+
+#define PEOPLE 4u
+#define HAMMER_ROUNDS 60u
+#define STREAM_THREADS 3u
+#define STREAM_REQUESTS 250u
+
+static const char *g_binary;
+static char g_trace_file[96]; /* the server's spans, one Zipkin JSON object per line */
+static struct redis_proc g_redis;
+static struct e2e_server g_srv;
+
+struct exchange {
+    char id[64], admin[64], invite[64];
+    char pid[PEOPLE][64], token[PEOPLE][64];
+    unsigned recipient[PEOPLE]; /* index of whom person i gives to */
+};
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void copy(char *dst, const char *src)
+{
+    snprintf(dst, 64, "%s", src);
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body,
+                 struct e2e_resp *r)
+{
+    if (e2e_request(&g_srv, method, path, token, body, body ? strlen(body) : 0, NULL, r) != 0)
+        return -1;
+    return r->status;
+}
+
+static void create(struct exchange *x)
+{
+    struct e2e_resp r;
+    assert_int_equal(call("POST", "/api/exchanges", NULL, "{\"name\":\"Cache test\"}", &r), 201);
+    copy(x->id, e2e_str(r.json, "id"));
+    copy(x->admin, e2e_str(r.json, "admin_token"));
+    copy(x->invite, e2e_str(r.json, "invite_code"));
+    e2e_resp_free(&r);
+}
+
+static uint64_t view_count(const struct exchange *x)
+{
+    struct e2e_resp r;
+    char path[128];
+    snprintf(path, sizeof path, "/api/exchanges/%s", x->id);
+    assert_int_equal(call("GET", path, NULL, NULL, &r), 200);
+    json_int_t n = json_integer_value(json_object_get(r.json, "participant_count"));
+    e2e_resp_free(&r);
+    return (uint64_t)n;
+}
+
+static void join(struct exchange *x, unsigned i)
+{
+    char path[128], body[256];
+    struct e2e_resp r;
+    snprintf(path, sizeof path, "/api/exchanges/%s/participants", x->id);
+    snprintf(body, sizeof body,
+             "{\"invite_code\":\"%s\",\"name\":\"P%u\",\"email\":\"p%u@example.org\"}", x->invite,
+             i, i);
+    assert_int_equal(call("POST", path, NULL, body, &r), 201);
+    copy(x->pid[i], e2e_str(r.json, "id"));
+    copy(x->token[i], e2e_str(r.json, "token"));
+    e2e_resp_free(&r);
+}
+
+/* GET /assignment for person i: the recipient's wishlist into wish (or
+ * the HTTP status when not 200). */
+static long assignment(const struct exchange *x, unsigned i, char *rid, char *wish, size_t cap)
+{
+    char path[128];
+    struct e2e_resp r;
+    snprintf(path, sizeof path, "/api/exchanges/%s/assignment", x->id);
+    long st = call("GET", path, x->token[i], NULL, &r);
+    if (st == 200) {
+        json_t *rec = json_object_get(r.json, "recipient");
+        if (rid)
+            copy(rid, e2e_str(rec, "id"));
+        snprintf(wish, cap, "%s", e2e_str(rec, "wishlist"));
+    }
+    e2e_resp_free(&r);
+    return st;
+}
+
+static void drawn_exchange(struct exchange *x)
+{
+    create(x);
+    for (unsigned i = 0; i < PEOPLE; i++) {
+        join(x, i);
+        assert_int_equal(view_count(x), i + 1); /* the cached view follows every join */
+    }
+    char path[128], rid[64], wish[64];
+    struct e2e_resp r;
+    snprintf(path, sizeof path, "/api/exchanges/%s/draw", x->id);
+    assert_int_equal(call("POST", path, x->admin, NULL, &r), 200);
+    e2e_resp_free(&r);
+    for (unsigned i = 0; i < PEOPLE; i++) {
+        assert_int_equal(assignment(x, i, rid, wish, sizeof wish), 200);
+        for (unsigned k = 0; k < PEOPLE; k++)
+            if (strcmp(rid, x->pid[k]) == 0)
+                x->recipient[i] = k;
+    }
+}
+
+/* ---- 1. write then read ----------------------------------------------- */
+
+struct hammer {
+    const struct exchange *x;
+    unsigned giver;
+    unsigned stale, failed;
+};
+
+static void *hammer_thread(void *arg)
+{
+    struct hammer *h = arg;
+    const struct exchange *x = h->x;
+    unsigned rcpt = x->recipient[h->giver];
+    for (unsigned k = 0; k < HAMMER_ROUNDS; k++) {
+        char path[192], body[96], want[64], got[256];
+        struct e2e_resp r;
+        snprintf(want, sizeof want, "round %u for P%u", k, rcpt);
+        snprintf(body, sizeof body, "{\"wishlist\":\"%s\"}", want);
+        snprintf(path, sizeof path, "/api/exchanges/%s/participants/%s/wishlist", x->id,
+                 x->pid[rcpt]);
+        /* The recipient edits their own wishlist ... */
+        long st = call("PUT", path, x->token[rcpt], body, &r);
+        e2e_resp_free(&r);
+        if (st != 200) {
+            h->failed++;
+            continue;
+        }
+        /* ... and their giver reads it at once. */
+        if (assignment(x, h->giver, NULL, got, sizeof got) != 200)
+            h->failed++;
+        else if (strcmp(got, want) != 0)
+            h->stale++;
+    }
+    return NULL;
+}
+
+static void test_write_then_read_never_stale(void **state)
+{
+    (void)state;
+    struct exchange x;
+    drawn_exchange(&x);
+    struct hammer h[PEOPLE];
+    pthread_t th[PEOPLE];
+    for (unsigned i = 0; i < PEOPLE; i++) {
+        h[i] = (struct hammer){.x = &x, .giver = i};
+        assert_int_equal(pthread_create(&th[i], NULL, hammer_thread, &h[i]), 0);
+    }
+    unsigned stale = 0, failed = 0;
+    for (unsigned i = 0; i < PEOPLE; i++) {
+        pthread_join(th[i], NULL);
+        stale += h[i].stale;
+        failed += h[i].failed;
+    }
+    assert_int_equal(failed, 0);
+    assert_int_equal(stale, 0);
+
+    /* A cached read reports its Redis time. */
+    char path0[160];
+    struct e2e_resp r0;
+    snprintf(path0, sizeof path0, "/api/exchanges/%s/assignment", x.id);
+    assert_int_equal(call("GET", path0, x.token[0], NULL, &r0), 200);
+    assert_non_null(strstr(r0.headers, "cache;dur="));
+    e2e_resp_free(&r0);
+
+    /* A removed participant's token stops working at once (principal cache). */
+    struct exchange y;
+    create(&y);
+    join(&y, 0);
+    join(&y, 1);
+    char path[160], wish[64];
+    assert_int_equal(assignment(&y, 1, NULL, wish, sizeof wish), 409); /* cached principal */
+    snprintf(path, sizeof path, "/api/exchanges/%s/participants/%s", y.id, y.pid[1]);
+    struct e2e_resp r;
+    assert_int_equal(call("DELETE", path, y.admin, NULL, &r), 204);
+    e2e_resp_free(&r);
+    assert_int_equal(assignment(&y, 1, NULL, wish, sizeof wish), 401);
+    assert_int_equal(view_count(&y), 1);
+}
+
+/* ---- 2. fail open ------------------------------------------------------ */
+
+struct stream {
+    const struct exchange *x;
+    unsigned who;
+    unsigned ok, failed;
+};
+
+static void *stream_thread(void *arg)
+{
+    struct stream *s = arg;
+    for (unsigned k = 0; k < STREAM_REQUESTS; k++) {
+        char wish[256];
+        if (assignment(s->x, s->who, NULL, wish, sizeof wish) == 200)
+            s->ok++;
+        else
+            s->failed++;
+        if (k % 4 == 3 && view_count(s->x) != PEOPLE)
+            s->failed++;
+    }
+    return NULL;
+}
+
+/* santa_cache_requests_total{result="RESULT"} from GET /metrics, or -1. */
+static long cache_metric(const char *result)
+{
+    struct e2e_resp r;
+    long v = -1;
+    if (call("GET", "/metrics", NULL, NULL, &r) == 200) {
+        char want[96];
+        snprintf(want, sizeof want, "santa_cache_requests_total{result=\"%s\"} ", result);
+        const char *p = strstr(r.body, want);
+        if (p)
+            v = strtol(p + strlen(want), NULL, 10);
+    }
+    e2e_resp_free(&r);
+    return v;
+}
+
+static bool log_contains(const char *needle)
+{
+    FILE *f = fopen(g_srv.log_path, "r");
+    if (f == NULL)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void test_redis_killed_mid_stream_fails_nothing(void **state)
+{
+    (void)state;
+    struct exchange x;
+    drawn_exchange(&x);
+    long errors_before = cache_metric("error");
+    assert_true(errors_before >= 0);
+    struct stream s[STREAM_THREADS];
+    pthread_t th[STREAM_THREADS];
+    for (unsigned i = 0; i < STREAM_THREADS; i++) {
+        s[i] = (struct stream){.x = &x, .who = i};
+        assert_int_equal(pthread_create(&th[i], NULL, stream_thread, &s[i]), 0);
+    }
+    sleep_ms(300);
+    redis_proc_kill(&g_redis); /* a crash in the middle of the stream */
+    sleep_ms(700);
+    assert_int_equal(redis_proc_restart(&g_redis), 0);
+    unsigned ok = 0, failed = 0;
+    for (unsigned i = 0; i < STREAM_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ok += s[i].ok;
+        failed += s[i].failed;
+    }
+    assert_int_equal(failed, 0);
+    assert_int_equal(ok, STREAM_THREADS * STREAM_REQUESTS);
+    /* The server noticed (and counted) the lost Redis. */
+    assert_true(log_contains("cache: redis"));
+    assert_true(cache_metric("error") > errors_before);
+
+    /* Back in use: the restarted (empty) Redis gets filled and then hit,
+     * as both our counter and Redis's own (the entry is found) show. */
+    long our_hits = cache_metric("hit"), now_hits = our_hits;
+    for (int i = 0; i < 60 && now_hits <= our_hits; i++) {
+        char wish[256];
+        assert_int_equal(assignment(&x, 0, NULL, wish, sizeof wish), 200);
+        now_hits = cache_metric("hit");
+        sleep_ms(50);
+    }
+    assert_true(now_hits > our_hits);
+    char key[192], reply[256];
+    snprintf(key, sizeof key, "HEXISTS santa:x:%s a:%s", x.id, x.pid[0]);
+    assert_true(redis_proc_command(&g_redis, key, reply, sizeof reply) > 0);
+    assert_string_equal(reply, ":1\r\n");
+}
+
+/* After the server stopped: its trace has the cache's Redis round trips as
+ * spans, with their result. */
+static int check_trace_file(void)
+{
+    static char buf[1 << 22];
+    FILE *f = fopen(g_trace_file, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    int bad = 0;
+    const char *want[] = {"\"redis GET\"", "\"cache.result\":\"hit\"", "\"redis EVAL fill\"",
+                          "\"redis EVAL invalidate\""};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (strstr(buf, want[i]) == NULL) {
+            fprintf(stderr, "test_api_cache: no %s span in %s\n", want[i], g_trace_file);
+            bad = 1;
+        }
+    unlink(g_trace_file);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SANTA-04-CACHE-BINARY\n", argv[0]);
+        return 2;
+    }
+    g_binary = argv[1];
+    if (redis_proc_start(&g_redis) != 0) {
+        fprintf(stderr, "test_api_cache: could not start redis-server\n");
+        redis_proc_cleanup(&g_redis);
+        return 1;
+    }
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", g_redis.port);
+    setenv("SANTA_REDIS", addr, 1);
+    /* Short pauses so the test sees the reconnection quickly. */
+    setenv("SANTA_REDIS_TIMEOUT_MS", "100", 1);
+    /* Every trace kept, in a file read at the end. */
+    snprintf(g_trace_file, sizeof g_trace_file, "%s/trace.jsonl", g_redis.dir);
+    setenv("SANTA_TRACE_FILE", g_trace_file, 1);
+    setenv("SANTA_TRACE_SAMPLE", "1", 1);
+    if (e2e_start(&g_srv, g_binary) != 0) {
+        fprintf(stderr, "test_api_cache: %s did not start; see %s\n", g_binary, g_srv.log_path);
+        e2e_cleanup(&g_srv);
+        redis_proc_cleanup(&g_redis);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_write_then_read_never_stale),
+        cmocka_unit_test(test_redis_killed_mid_stream_fails_nothing),
+    };
+    int failed = cmocka_run_group_tests_name("api_cache", tests, NULL, NULL);
+    e2e_stop(&g_srv, 15); /* flushes the spans */
+    failed += check_trace_file();
+    e2e_cleanup(&g_srv);
+    redis_proc_cleanup(&g_redis);
+    return failed;
+}

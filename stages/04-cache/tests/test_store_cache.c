@@ -1,0 +1,601 @@
+/*
+ * test_store_cache.c - stage 04's cache store against a real redis-server.
+ *
+ * First the shared store contract, run through the cache over the
+ * in-memory store and over SQLite (so the cache is held to exactly what
+ * store.h promises, durability included). Then what only a cache has:
+ * hits after a fill, invalidation by every write, the fill race closed by
+ * generations, no raw token in any key, and fail-open with Redis killed or
+ * hanging, including recovery and the flush after a lost invalidation.
+ *
+ * One redis-server serves the whole run, on a free loopback port; the
+ * fault tests kill, pause and restart it.
+ */
+#include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "redis_proc.h"
+#include "santa/token.h"
+#include "store_cache.h"
+#include "store_contract.h"
+#include "store_mem.h"
+#include "store_sqlite.h"
+
+#define RETRY_MS 200u
+
+static struct redis_proc g_redis;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static struct santa_store *wrap(struct santa_store *inner)
+{
+    if (inner == NULL)
+        return NULL;
+    struct cache_store_options o = {
+        .inner = inner,
+        .redis_host = "127.0.0.1",
+        .redis_port = (uint16_t)g_redis.port,
+        .ttl_ms = 60000,
+        /* Long enough that a sanitizer build on a busy machine never times
+         * out by accident (tests count exact hits and misses), short enough
+         * for the hung-Redis test. */
+        .connect_timeout_ms = 500,
+        .command_timeout_ms = 500,
+        .retry_ms = RETRY_MS,
+    };
+    struct santa_store *s = NULL;
+    char err[256] = "";
+    if (cache_store_open(&o, &s, err, sizeof err) != SANTA_OK)
+        fprintf(stderr, "cache_store_open: %s\n", err);
+    return s;
+}
+
+/* ---- the contract, through the cache ---------------------------------- */
+
+static struct santa_store *open_mem_cached(void *ctx)
+{
+    (void)ctx;
+    struct santa_store *inner = NULL;
+    return wrap(mem_store_open(&inner) == SANTA_OK ? inner : NULL);
+}
+
+static void cleanup_nothing(void *ctx)
+{
+    (void)ctx;
+}
+
+struct sqlite_ctx {
+    char root[64];
+};
+
+static struct santa_store *reopen_sqlite_cached(void *ctx)
+{
+    struct sqlite_ctx *t = ctx;
+    struct sqlite_store_options o = {.data_dir = t->root};
+    struct santa_store *inner = NULL;
+    char err[256] = "";
+    if (sqlite_store_open(&o, &inner, err, sizeof err) != SANTA_OK) {
+        fprintf(stderr, "sqlite_store_open: %s\n", err);
+        return NULL;
+    }
+    return wrap(inner);
+}
+
+static struct santa_store *open_sqlite_cached(void *ctx)
+{
+    struct sqlite_ctx *t = ctx;
+    snprintf(t->root, sizeof t->root, "/tmp/santa-cache-XXXXXX");
+    if (mkdtemp(t->root) == NULL)
+        return NULL;
+    return reopen_sqlite_cached(ctx);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+static void cleanup_sqlite(void *ctx)
+{
+    struct sqlite_ctx *t = ctx;
+    if (t->root[0])
+        nftw(t->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    t->root[0] = '\0';
+}
+
+/* ---- helpers for the cache's own tests -------------------------------- */
+
+struct fx {
+    struct santa_store *s;
+    struct santa_arena a;
+    struct santa_rng rng;
+    struct santa_exchange ex;
+    struct santa_participant p[4];
+    char tokens[4][SANTA_TOKEN_LEN + 1];
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    santa_arena_init(&f->a, 1u << 20);
+    f->rng = santa_rng_csprng();
+    f->s = open_mem_cached(NULL);
+    if (f->s == NULL) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    santa_store_close(f->s);
+    santa_arena_release(&f->a);
+    free(f);
+    return 0;
+}
+
+static struct cache_stats stats(struct fx *f)
+{
+    struct cache_stats st;
+    cache_store_stats(f->s, &st);
+    return st;
+}
+
+static void make_exchange(struct fx *f)
+{
+    memset(&f->ex, 0, sizeof f->ex);
+    assert_int_equal(santa_id_new(f->ex.id), SANTA_OK);
+    f->ex.name = "Office party";
+    f->ex.budget = "20 EUR";
+    santa_secret_hash("admin", 5, &f->ex.admin_hash);
+    santa_secret_hash("invite", 6, &f->ex.invite_hash);
+    assert_int_equal(f->s->ops->exchange_create(f->s, &f->ex), SANTA_OK);
+}
+
+static void join(struct fx *f, unsigned i)
+{
+    struct santa_participant *p = &f->p[i];
+    memset(p, 0, sizeof *p);
+    assert_int_equal(santa_id_new(p->id), SANTA_OK);
+    memcpy(p->exchange_id, f->ex.id, sizeof p->exchange_id);
+    char *name = santa_arena_alloc(&f->a, 32), *email = santa_arena_alloc(&f->a, 48);
+    assert_non_null(name);
+    assert_non_null(email);
+    snprintf(name, 32, "Person %u", i);
+    snprintf(email, 48, "person%u@example.org", i);
+    p->name = name;
+    p->email = email;
+    p->email_key = email;
+    p->wishlist = "";
+    assert_int_equal(santa_token_new(f->tokens[i]), SANTA_OK);
+    santa_secret_hash(f->tokens[i], SANTA_TOKEN_LEN, &p->token_hash);
+    assert_int_equal(f->s->ops->participant_add(f->s, p, 100), SANTA_OK);
+}
+
+static void draw(struct fx *f)
+{
+    struct santa_draw_plan *plan = santa_draw_plan_new(&f->rng);
+    assert_non_null(plan);
+    assert_int_equal(f->s->ops->draw(f->s, f->ex.id, plan), SANTA_OK);
+    santa_draw_plan_free(plan);
+}
+
+static uint32_t count_now(struct fx *f)
+{
+    struct santa_exchange got;
+    assert_int_equal(f->s->ops->exchange_get(f->s, f->ex.id, &f->a, &got), SANTA_OK);
+    assert_string_equal(got.name, "Office party");
+    assert_string_equal(got.budget, "20 EUR");
+    return got.participant_count;
+}
+
+/* Index of the participant giver i gives to. */
+static unsigned recipient_of(struct fx *f, unsigned i, struct santa_assignment *as)
+{
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[i].id, &f->a, as), SANTA_OK);
+    for (unsigned k = 0; k < 4; k++)
+        if (strcmp(as->recipient_id, f->p[k].id) == 0)
+            return k;
+    fail_msg("recipient %s is not a participant", as->recipient_id);
+    return 0;
+}
+
+/* ---- hits, misses and invalidation ------------------------------------ */
+
+static void test_exchange_hit_then_invalidated(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    struct cache_stats before = stats(f);
+    assert_int_equal(count_now(f), 0);
+    assert_int_equal(count_now(f), 0);
+    struct cache_stats after = stats(f);
+    assert_int_equal(after.misses - before.misses, 1);
+    assert_int_equal(after.hits - before.hits, 1);
+    assert_int_equal(after.fills - before.fills, 1);
+
+    join(f, 0); /* changes participant_count: must invalidate */
+    assert_int_equal(count_now(f), 1);
+    assert_int_equal(count_now(f), 1);
+    join(f, 1);
+    assert_int_equal(count_now(f), 2);
+    assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[1].id), SANTA_OK);
+    assert_int_equal(count_now(f), 1);
+    struct cache_stats end = stats(f);
+    assert_true(end.hits - after.hits >= 1);
+    assert_int_equal(end.errors, before.errors);
+
+    /* drawn status follows draw and undraw */
+    join(f, 1);
+    join(f, 2);
+    struct santa_exchange got;
+    assert_int_equal(f->s->ops->exchange_get(f->s, f->ex.id, &f->a, &got), SANTA_OK);
+    assert_false(got.drawn);
+    draw(f);
+    assert_int_equal(f->s->ops->exchange_get(f->s, f->ex.id, &f->a, &got), SANTA_OK);
+    assert_true(got.drawn);
+    assert_true(santa_hash_equal(&got.invite_hash, &f->ex.invite_hash));
+    assert_true(santa_hash_equal(&got.admin_hash, &f->ex.admin_hash));
+    assert_int_equal(f->s->ops->undraw(f->s, f->ex.id), SANTA_OK);
+    assert_int_equal(f->s->ops->exchange_get(f->s, f->ex.id, &f->a, &got), SANTA_OK);
+    assert_false(got.drawn);
+}
+
+static void test_principal_cached_then_removed(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    join(f, 0);
+    struct santa_principal who;
+    struct cache_stats before = stats(f);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+        assert_int_equal(who.role, SANTA_ROLE_PARTICIPANT);
+        assert_string_equal(who.participant_id, f->p[0].id);
+        assert_string_equal(who.exchange_id, f->ex.id);
+    }
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->ex.admin_hash, &who), SANTA_OK);
+    assert_int_equal(who.role, SANTA_ROLE_ADMIN);
+    assert_string_equal(who.participant_id, "");
+    assert_int_equal(stats(f).hits - before.hits, 2);
+
+    /* A removed participant's token stops working at once. */
+    assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[0].id), SANTA_OK);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_NOT_FOUND);
+}
+
+static void test_assignment_follows_wishlist_and_undraw(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    struct santa_assignment as;
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[0].id, &f->a, &as),
+                     SANTA_NOT_DRAWN);
+    draw(f);
+    unsigned r = recipient_of(f, 0, &as);
+    struct cache_stats before = stats(f);
+    r = recipient_of(f, 0, &as);
+    assert_int_equal(stats(f).hits - before.hits, 1);
+    assert_string_equal(as.recipient_wishlist, "");
+    assert_string_equal(as.giver_name, "Person 0");
+
+    /* The recipient edits their wishlist: the giver sees it on the next read. */
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a red scarf"), SANTA_OK);
+    assert_int_equal(recipient_of(f, 0, &as), r);
+    assert_string_equal(as.recipient_wishlist, "a red scarf");
+    assert_int_equal(recipient_of(f, 0, &as), r);
+    assert_string_equal(as.recipient_wishlist, "a red scarf");
+
+    assert_int_equal(f->s->ops->undraw(f->s, f->ex.id), SANTA_OK);
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[0].id, &f->a, &as),
+                     SANTA_NOT_DRAWN);
+}
+
+/* Keys are ids and SHA-256 hashes; no raw token may reach Redis. */
+static void test_no_raw_token_in_redis(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 3; i++)
+        join(f, i);
+    draw(f);
+    struct santa_principal who;
+    struct santa_assignment as;
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(f->s->ops->principal_find(f->s, &f->p[i].token_hash, &who), SANTA_OK);
+        recipient_of(f, i, &as);
+    }
+    static char keys[1 << 20];
+    assert_true(redis_proc_command(&g_redis, "KEYS *", keys, sizeof keys) > 0);
+    char hex[2 * SANTA_HASH_LEN + 1], dump[4096];
+    for (unsigned i = 0; i < 3; i++) {
+        assert_null(strstr(keys, f->tokens[i]));
+        santa_hash_to_hex(&f->p[i].token_hash, hex);
+        char want[128];
+        snprintf(want, sizeof want, "santa:p:%s", hex);
+        assert_non_null(strstr(keys, want));
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "GET %s", want);
+        assert_true(redis_proc_command(&g_redis, cmd, dump, sizeof dump) > 0);
+        assert_null(strstr(dump, f->tokens[i]));
+        assert_non_null(strstr(dump, f->p[i].id));
+    }
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "HGETALL santa:x:%s", f->ex.id);
+    assert_true(redis_proc_command(&g_redis, cmd, dump, sizeof dump) > 0);
+    for (unsigned i = 0; i < 3; i++)
+        assert_null(strstr(dump, f->tokens[i]));
+}
+
+/* The epoch key gone (a FLUSHALL by hand, say): fills are refused until
+ * the cache sets a new one, and then the cache works again. */
+static void test_lost_epoch_is_recreated(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    count_now(f);
+    char reply[64];
+    assert_true(redis_proc_command(&g_redis, "FLUSHALL", reply, sizeof reply) > 0);
+    uint64_t hits = stats(f).hits;
+    for (int i = 0; i < 50 && stats(f).hits <= hits; i++)
+        assert_int_equal(count_now(f), 0);
+    assert_true(stats(f).hits > hits);
+    assert_true(redis_proc_command(&g_redis, "EXISTS santa:epoch", reply, sizeof reply) > 0);
+    assert_string_equal(reply, ":1\r\n");
+}
+
+/* ---- the fill race, step by step --------------------------------------- */
+
+/* A reader misses and reads old data; a write commits and invalidates; the
+ * reader's fill must then be refused, or the old data would outlive the
+ * write's delete. */
+static void test_fill_after_invalidate_is_refused(void **state)
+{
+    (void)state;
+    struct cache_redis_options o = {.host = "127.0.0.1", .port = (uint16_t)g_redis.port};
+    struct cache_redis *r = NULL;
+    char err[128];
+    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    struct santa_arena a;
+    santa_arena_init(&a, 1 << 16);
+    char *val;
+    size_t len;
+    struct cache_ticket t;
+    const char *key = "santa:test:race", *gen = "santa:test:race:gen";
+    const char *keys[] = {key};
+    assert_true(cache_redis_invalidate(r, gen, keys, 1)); /* a clean start */
+
+    assert_int_equal(cache_redis_get(r, key, "f", gen, &a, &val, &len, &t), CACHE_MISS);
+    assert_true(t.valid);
+    assert_true(cache_redis_invalidate(r, gen, keys, 1)); /* the write lands here */
+    cache_redis_fill(r, &t, gen, key, "f", "old", 3, 60000);
+    assert_int_equal(cache_redis_get(r, key, "f", gen, &a, &val, &len, &t), CACHE_MISS);
+
+    /* Without a write in between, the fill is kept. */
+    cache_redis_fill(r, &t, gen, key, "f", "new", 3, 60000);
+    assert_int_equal(cache_redis_get(r, key, "f", gen, &a, &val, &len, &t), CACHE_HIT);
+    assert_string_equal(val, "new");
+    struct cache_stats st;
+    cache_redis_stats(r, &st);
+    assert_int_equal(st.fills_refused, 1);
+    assert_int_equal(st.fills, 1);
+    santa_arena_release(&a);
+    cache_redis_close(r);
+}
+
+/* ---- fail open ---------------------------------------------------------- */
+
+/* Reads every cached path once and checks the answers are right. */
+static void read_all(struct fx *f, unsigned expect_count)
+{
+    struct santa_principal who;
+    struct santa_assignment as;
+    assert_int_equal(count_now(f), expect_count);
+    for (unsigned i = 0; i < expect_count; i++) {
+        assert_int_equal(f->s->ops->principal_find(f->s, &f->p[i].token_hash, &who), SANTA_OK);
+        assert_string_equal(who.participant_id, f->p[i].id);
+        recipient_of(f, i, &as);
+        assert_string_equal(as.giver_id, f->p[i].id);
+    }
+}
+
+static void test_fail_open_when_redis_dies(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    read_all(f, 4);
+    struct cache_stats before = stats(f);
+
+    redis_proc_kill(&g_redis);
+    for (int round = 0; round < 50; round++)
+        read_all(f, 4); /* every answer right, none an error */
+    struct cache_stats down = stats(f);
+    assert_true(down.errors > before.errors);
+    assert_int_equal(down.hits, before.hits);
+
+    assert_int_equal(redis_proc_restart(&g_redis), 0);
+    /* After the retry pause one probe reconnects and hits resume (the
+     * restarted Redis is empty, so first a miss fills). Bounded: 5 s. */
+    bool resumed = false;
+    for (int i = 0; i < 100 && !resumed; i++) {
+        sleep_ms(50);
+        read_all(f, 4);
+        resumed = stats(f).hits > down.hits;
+    }
+    assert_true(resumed);
+}
+
+/* An invalidation that never reached Redis: when Redis is used again, its
+ * old entries must not be served (the cache flushes first). */
+static void test_lost_invalidation_is_never_served(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_assignment as;
+    unsigned r = recipient_of(f, 0, &as);
+    recipient_of(f, 0, &as); /* now cached */
+
+    /* Redis hangs for one read: the read times out, is answered by the
+     * store, and closes the gate for RETRY_MS. A write inside that pause
+     * never sends its invalidation, though Redis is back and still holds
+     * the old entry. (A write sent to the hung Redis itself would only be
+     * late, not lost: Redis runs what sits in its socket when it resumes.) */
+    redis_proc_pause(&g_redis, true);
+    recipient_of(f, 0, &as);
+    assert_string_equal(as.recipient_wishlist, "");
+    redis_proc_pause(&g_redis, false);
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a blue hat"), SANTA_OK);
+
+    /* Before and after the retry pause: never the old wishlist. */
+    uint64_t flushes = stats(f).flushes;
+    for (int i = 0; i < 20; i++) {
+        recipient_of(f, 0, &as);
+        assert_string_equal(as.recipient_wishlist, "a blue hat");
+        sleep_ms(25);
+    }
+    assert_true(stats(f).flushes > flushes);
+    /* And the cache is used again (bounded wait: a slow sanitizer build may
+     * time out a command and pause the cache once more). */
+    uint64_t hits = stats(f).hits;
+    for (int i = 0; i < 100 && stats(f).hits <= hits; i++) {
+        recipient_of(f, 0, &as);
+        assert_string_equal(as.recipient_wishlist, "a blue hat");
+        sleep_ms(30);
+    }
+    assert_true(stats(f).hits > hits);
+}
+
+/* ---- write-then-read hammer --------------------------------------------- */
+
+#define HAMMER_THREADS 4u
+#define HAMMER_ROUNDS 300u
+
+struct hammer {
+    struct fx *f;
+    unsigned giver;     /* reads this giver's assignment */
+    unsigned recipient; /* writes this participant's wishlist */
+    unsigned stale;     /* reads that did not show the write just made */
+    unsigned errors;
+};
+
+static void *hammer_thread(void *arg)
+{
+    struct hammer *h = arg;
+    struct santa_store *s = h->f->s;
+    struct santa_arena a;
+    santa_arena_init(&a, 1 << 16);
+    for (unsigned k = 0; k < HAMMER_ROUNDS; k++) {
+        char wish[64];
+        snprintf(wish, sizeof wish, "wish %u of %u", k, h->recipient);
+        if (s->ops->wishlist_set(s, h->f->ex.id, h->f->p[h->recipient].id, wish) != SANTA_OK) {
+            h->errors++;
+            continue;
+        }
+        struct santa_assignment as;
+        if (s->ops->assignment_get(s, h->f->ex.id, h->f->p[h->giver].id, &a, &as) != SANTA_OK)
+            h->errors++;
+        else if (strcmp(as.recipient_wishlist, wish) != 0)
+            h->stale++;
+        santa_arena_release(&a);
+    }
+    if (s->ops->thread_stop)
+        s->ops->thread_stop(s);
+    return NULL;
+}
+
+static void test_write_then_read_hammer(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct hammer h[HAMMER_THREADS];
+    pthread_t th[HAMMER_THREADS];
+    for (unsigned i = 0; i < HAMMER_THREADS; i++) {
+        struct santa_assignment as;
+        h[i] = (struct hammer){.f = f, .giver = i};
+        h[i].recipient = recipient_of(f, i, &as);
+    }
+    for (unsigned i = 0; i < HAMMER_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, hammer_thread, &h[i]), 0);
+    unsigned stale = 0, errors = 0;
+    for (unsigned i = 0; i < HAMMER_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        stale += h[i].stale;
+        errors += h[i].errors;
+    }
+    assert_int_equal(errors, 0);
+    assert_int_equal(stale, 0);
+    assert_true(stats(f).hits > 0 || stats(f).misses > 0);
+}
+
+int main(void)
+{
+    if (santa_token_init() != SANTA_OK || redis_proc_start(&g_redis) != 0) {
+        fprintf(stderr, "test_store_cache: could not start redis-server (is it installed? "
+                        "deploy/install-deps)\n");
+        redis_proc_cleanup(&g_redis);
+        return 1;
+    }
+    int failed = 0;
+    const struct santa_store_factory mem = {
+        .name = "cache(mem)", .open = open_mem_cached, .cleanup = cleanup_nothing};
+    failed += santa_store_contract_run(&mem);
+    struct sqlite_ctx sctx = {{0}};
+    const struct santa_store_factory sqlite = {.name = "cache(sqlite)",
+                                               .open = open_sqlite_cached,
+                                               .reopen = reopen_sqlite_cached,
+                                               .cleanup = cleanup_sqlite,
+                                               .ctx = &sctx};
+    failed += santa_store_contract_run(&sqlite);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_exchange_hit_then_invalidated, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_principal_cached_then_removed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_assignment_follows_wishlist_and_undraw, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_raw_token_in_redis, fx_setup, fx_teardown),
+        cmocka_unit_test(test_fill_after_invalidate_is_refused),
+        cmocka_unit_test_setup_teardown(test_lost_epoch_is_recreated, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_write_then_read_hammer, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lost_invalidation_is_never_served, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fail_open_when_redis_dies, fx_setup, fx_teardown),
+    };
+    failed += cmocka_run_group_tests_name("cache", tests, NULL, NULL);
+    redis_proc_cleanup(&g_redis);
+    return failed;
+}
