@@ -16,6 +16,9 @@
 #
 # As root the server runs as the unprivileged `postgres` system user (made by
 # Debian's postgresql package; PG_USER overrides), which then owns DIR/pg.
+# That user must reach the folder through every parent; when it cannot (a
+# clone under /root, mode 700), DIR/pg becomes a link to a folder of its own
+# under /var/tmp/santa-pg/ (see pg_home), so the same commands work anywhere.
 # Authentication is `trust` for the superuser `postgres` on loopback and the
 # socket only: a private development server that listens on 127.0.0.1 alone.
 # Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_USER,
@@ -84,28 +87,55 @@ pg_clear_stale_pid() {
   rm -f "$data/postmaster.pid" "$(dirname "$data")"/.s.PGSQL.*.lock
 }
 
+# pg_home DIR: prints the real folder that holds PostgreSQL's files for DIR
+# (its data/ and its socket): DIR/pg itself, or - as root, when the server's
+# user cannot search some parent of DIR - the folder DIR/pg links to under
+# /var/tmp/santa-pg/, named after DIR so each run folder keeps its own data
+# between runs. The server is always given this real path: it could not
+# follow the link through the parent it cannot search.
+pg_home() {
+  local dir=$1 ext
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ] && [ ! -L "$dir/pg" ] && ! as_pg test -x "$dir" 2>/dev/null; then
+    ext=/var/tmp/santa-pg/$(realpath "$dir" | sha256sum | cut -c1-16)
+    mkdir -p /var/tmp/santa-pg
+    chmod 711 /var/tmp/santa-pg
+    if [ -d "$dir/pg" ] && [ ! -e "$ext" ]; then
+      mv "$dir/pg" "$ext" # an earlier run's data, kept
+    elif [ -d "$dir/pg" ]; then
+      mv "$dir/pg" "$dir/pg.unreachable.$$"
+      note "$dir/pg was not reachable by ${PG_USER:-postgres}: kept as $dir/pg.unreachable.$$"
+    fi
+    mkdir -p "$ext"
+    ln -sfn "$ext" "$dir/pg"
+  fi
+  readlink -f "$dir/pg"
+}
+
 pg_initdb() {
-  local dir=$1 log=$2
+  local dir=$1 log=$2 home
   if [ ! -x "$PG_BIN/initdb" ]; then
     note "$PG_BIN/initdb is missing: install the postgresql package (deploy/install-deps)"
     return 1
   fi
-  mkdir -p "$dir/pg"
   if [ "$(id -u)" -eq 0 ]; then
     id -u "${PG_USER:-postgres}" >/dev/null 2>&1 ||
       { note "no user ${PG_USER:-postgres} to run PostgreSQL as (postgresql package?)"; return 1; }
-    chown "${PG_USER:-postgres}:" "$dir/pg"
-    # The server must reach its folder through every parent directory.
-    if ! as_pg test -w "$dir/pg"; then
-      note "user ${PG_USER:-postgres} cannot reach $dir/pg (a parent is not searchable)"
+  fi
+  home=$(pg_home "$dir")
+  mkdir -p "$home"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown "${PG_USER:-postgres}:" "$home"
+    if ! as_pg test -w "$home"; then
+      note "user ${PG_USER:-postgres} cannot write $home"
       return 1
     fi
   fi
-  chmod 700 "$dir/pg"
-  [ -f "$dir/pg/data/PG_VERSION" ] && return 0
-  rm -rf "$dir/pg/data"
-  note "initdb into $dir/pg/data"
-  as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -E UTF8 --locale=C.UTF-8 \
+  chmod 700 "$home"
+  [ -f "$home/data/PG_VERSION" ] && return 0
+  rm -rf "$home/data"
+  note "initdb into $home/data"
+  as_pg "$PG_BIN/initdb" -D "$home/data" -U postgres -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=trust >>"$log" 2>&1 ||
     { note "initdb failed; see $log"; return 1; }
 }
@@ -114,19 +144,21 @@ pg_initdb() {
 # waits until it answers (start_server: PG_PORT/PG_PID/PG_STARTTIME). Also
 # what a test uses to start a stopped server again on the same port.
 pg_launch() {
-  local dir=$1 port=$2 log=$3
+  local dir=$1 port=$2 log=$3 home
+  home=$(pg_home "$dir")
   start_server PG "$port" "$log" pg_ready 60 -- \
-    "${pg_as[@]}" "$PG_BIN/postgres" -D "$dir/pg/data" -p "$port" \
-    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir/pg" \
+    "${pg_as[@]}" "$PG_BIN/postgres" -D "$home/data" -p "$port" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$home" \
     -c max_connections="${PG_MAX_CONNECTIONS:-300}" -c logging_collector=off \
     -c log_min_messages=warning -c log_connections=off
 }
 
 pg_start() {
-  local dir=$1 log=$2 db=${3:-santa} port next attempt
+  local dir=$1 log=$2 db=${3:-santa} port next attempt home
   pg_initdb "$dir" "$log" || return 1
-  pg_clear_stale_pid "$dir/pg/data" ||
-    { note "a PostgreSQL still serves $dir/pg/data: stop it first"; return 1; }
+  home=$(pg_home "$dir")
+  pg_clear_stale_pid "$home/data" ||
+    { note "a PostgreSQL still serves $home/data: stop it first"; return 1; }
   touch "$log"
   # From PG_FIRST_PORT upward when set (deploy/local: a port people can
   # remember), else from a random port in 20000-59999: test runs of several
@@ -140,7 +172,7 @@ pg_start() {
     if pg_launch "$dir" "$port" "$log"; then
       break
     fi
-    pg_clear_stale_pid "$dir/pg/data" || true
+    pg_clear_stale_pid "$home/data" || true
     [ "$attempt" -lt 6 ] || { note "PostgreSQL did not start; see $log"; return 1; }
     note "PostgreSQL did not start on port $port (taken meanwhile?); trying another port"
     if [ -n "${PG_FIRST_PORT:-}" ]; then
@@ -161,7 +193,8 @@ pg_start() {
 # pg_ctl's fast shutdown of whatever still runs on DIR/pg/data; immediate if
 # that does not finish in 10 s (crash recovery at the next start is safe).
 pg_after_stop() {
-  local data=$1/pg/data
+  local data
+  data=$(pg_home "$1")/data
   [ -f "$data/postmaster.pid" ] || return 0
   pg_clear_stale_pid "$data" && return 0
   as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -t 10 -w stop >/dev/null 2>&1 ||
