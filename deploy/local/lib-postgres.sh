@@ -161,10 +161,12 @@ pg_start() {
     { note "a PostgreSQL still serves $home/data: stop it first"; return 1; }
   touch "$log"
   # From PG_FIRST_PORT upward when set (deploy/local: a port people can
-  # remember), else from a random port in 20000-59999: test runs of several
+  # remember), else from a random port in 20000-31999: test runs of several
   # build trees and several people start servers at the same moment, and
-  # probing the same sequence they would pick the same port.
-  next=${PG_FIRST_PORT:-$((20000 + RANDOM % 40000))}
+  # probing the same sequence they would pick the same port. Below Linux's
+  # ephemeral range (32768-60999), where a port nobody listens on may still
+  # be the local end of some client's connection, and bind() then fails.
+  next=${PG_FIRST_PORT:-$((20000 + RANDOM % 12000))}
   # Between the free-port probe and the bind another program may take the
   # port: postgres then exits at once, and we try another one.
   for attempt in 1 2 3 4 5 6; do
@@ -178,7 +180,7 @@ pg_start() {
     if [ -n "${PG_FIRST_PORT:-}" ]; then
       next=$((port + 1))
     else
-      next=$((20000 + RANDOM % 40000))
+      next=$((20000 + RANDOM % 12000))
     fi
   done
   PG_CONNINFO="host=127.0.0.1 port=$port user=postgres dbname=$db"

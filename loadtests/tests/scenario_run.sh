@@ -28,7 +28,7 @@ command -v jq >/dev/null || fail "jq is missing (deploy/install-deps)"
 # the stage fail to start, and the test says so).
 port=
 for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 20000))
+  p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999)
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
 done
 [ -n "$port" ] || fail "no free port found"
