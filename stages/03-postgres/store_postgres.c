@@ -284,6 +284,20 @@ enum santa_status postgres_store_migrate(const struct postgres_store_options *o,
     return postgres_store_schema_migrate(o && o->conninfo ? o->conninfo : "", applied, err, errlen);
 }
 
+int postgres_store_migrate_only(const char *program, const char *conninfo)
+{
+    struct postgres_store_options opts = {.conninfo = conninfo};
+    char err[512] = "";
+    int applied = 0;
+    if (postgres_store_migrate(&opts, &applied, err, sizeof err) != SANTA_OK) {
+        santa_log(SANTA_LOG_ERROR, "%s: migration failed: %s", program, err);
+        return 1;
+    }
+    santa_log(SANTA_LOG_INFO, "%s: schema is up to date (%d migration%s applied now)", program,
+              applied, applied == 1 ? "" : "s");
+    return 0;
+}
+
 enum santa_status postgres_store_open(const struct postgres_store_options *o,
                                       struct santa_store **out, char *err, size_t errlen)
 {

@@ -50,4 +50,10 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
 enum santa_status postgres_store_migrate(const struct postgres_store_options *o, int *applied,
                                          char *err, size_t errlen);
 
+/* What a stage's --migrate does (stages 03 and 04): applies pending
+ * migrations, logs the outcome under program's name, and returns the exit
+ * code (0 up to date, 1 failed), so a deployment can migrate once before
+ * starting (or replacing) the servers. */
+int postgres_store_migrate_only(const char *program, const char *conninfo);
+
 #endif /* SANTA_STORE_POSTGRES_H */
