@@ -125,17 +125,19 @@ bool cache_codec_principal_decode(const char *s, size_t len, struct santa_arena 
 }
 
 /* ---- assignment: the giver and whom they give to ---- */
+/* Version 2: without the recipient's wishlist, which has its own entry (a
+ * version-1 value that still carries one decodes as a miss). */
+#define ASSIGNMENT_VERSION "2"
 
 char *cache_codec_assignment_encode(const struct santa_assignment *as, size_t *len)
 {
     struct santa_jb jb;
     santa_jb_init(&jb);
-    santa_jb_str(&jb, "v", CODEC_VERSION);
+    santa_jb_str(&jb, "v", ASSIGNMENT_VERSION);
     santa_jb_str(&jb, "g", as->giver_id);
     santa_jb_str(&jb, "gn", as->giver_name);
     santa_jb_str(&jb, "r", as->recipient_id);
     santa_jb_str(&jb, "rn", as->recipient_name);
-    santa_jb_str(&jb, "rw", as->recipient_wishlist);
     return santa_jb_finish(&jb, len);
 }
 
@@ -151,11 +153,37 @@ bool cache_codec_assignment_decode(const char *s, size_t len, struct santa_arena
         {"gn", SANTA_FIELD_STRING, true, &out->giver_name, NULL, NULL, false},
         {"r", SANTA_FIELD_STRING, true, &r, &r_len, NULL, false},
         {"rn", SANTA_FIELD_STRING, true, &out->recipient_name, NULL, NULL, false},
-        {"rw", SANTA_FIELD_STRING, false, &out->recipient_wishlist, NULL, NULL, false},
     };
     struct santa_json_error err;
     if (santa_json_read_object(s, len, false, f, sizeof f / sizeof f[0], a, &err) != SANTA_OK)
         return false;
-    return strcmp(v, CODEC_VERSION) == 0 && take_id(out->giver_id, g, g_len, false) &&
+    return strcmp(v, ASSIGNMENT_VERSION) == 0 && take_id(out->giver_id, g, g_len, false) &&
            take_id(out->recipient_id, r, r_len, false);
+}
+
+/* ---- wishlist: one participant's, as the reveal shows it to their giver ---- */
+
+char *cache_codec_wishlist_encode(const char *wishlist, size_t *len)
+{
+    struct santa_jb jb;
+    santa_jb_init(&jb);
+    santa_jb_str(&jb, "v", CODEC_VERSION);
+    if (wishlist)
+        santa_jb_str(&jb, "w", wishlist);
+    return santa_jb_finish(&jb, len);
+}
+
+bool cache_codec_wishlist_decode(const char *s, size_t len, struct santa_arena *a,
+                                 const char **out)
+{
+    const char *v = NULL;
+    *out = NULL;
+    struct santa_field f[] = {
+        {"v", SANTA_FIELD_STRING, true, &v, NULL, NULL, false},
+        {"w", SANTA_FIELD_STRING, false, out, NULL, NULL, false},
+    };
+    struct santa_json_error err;
+    if (santa_json_read_object(s, len, false, f, sizeof f / sizeof f[0], a, &err) != SANTA_OK)
+        return false;
+    return strcmp(v, CODEC_VERSION) == 0;
 }

@@ -28,8 +28,14 @@ char *cache_codec_principal_encode(const struct santa_principal *p, size_t *len)
 bool cache_codec_principal_decode(const char *s, size_t len, struct santa_arena *a,
                                   struct santa_principal *out);
 
+/* Without recipient_wishlist (decoded as NULL): that is a separate entry. */
 char *cache_codec_assignment_encode(const struct santa_assignment *as, size_t *len);
 bool cache_codec_assignment_decode(const char *s, size_t len, struct santa_arena *a,
                                    struct santa_assignment *out);
+
+/* A participant's wishlist; NULL (no wishlist) round-trips as NULL. */
+char *cache_codec_wishlist_encode(const char *wishlist, size_t *len);
+bool cache_codec_wishlist_decode(const char *s, size_t len, struct santa_arena *a,
+                                 const char **out);
 
 #endif /* SANTA_CACHE_CODEC_H */

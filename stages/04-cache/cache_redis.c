@@ -50,10 +50,30 @@ static const char fill_script[] =
     "  redis.call('PEXPIRE', KEYS[3], ARGV[5], 'NX') end\n"
     "return 1\n";
 
-static const char invalidate_script[] = "redis.call('INCR', KEYS[1])\n"
-                                        "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-                                        "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end\n"
-                                        "return 1\n";
+/* ARGV[2] empty: delete the keys; otherwise delete that field of each. */
+static const char invalidate_script[] =
+    "redis.call('INCR', KEYS[1])\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+    "for i = 2, #KEYS do\n"
+    "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
+    "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
+    "end\n"
+    "return 1\n";
+
+/* The reveal's lookup: a field, then the field its JSON member ARGV[2]
+ * names (prefixed by ARGV[3]) in the same hash, plus the generation and the
+ * epoch for the ticket. Lua false becomes a nil reply (nil would cut the
+ * table short). A value that is not JSON yields no second field: a miss. */
+static const char get_ref_script[] =
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "local w = false\n"
+    "if v then\n"
+    "  local ok, d = pcall(cjson.decode, v)\n"
+    "  if ok and type(d) == 'table' and type(d[ARGV[2]]) == 'string' then\n"
+    "    w = redis.call('HGET', KEYS[1], ARGV[3] .. d[ARGV[2]])\n"
+    "  end\n"
+    "end\n"
+    "return {v, w, redis.call('GET', KEYS[2]) or false, redis.call('GET', KEYS[3]) or false}\n";
 
 static const char flush_script[] = "redis.call('FLUSHDB')\n"
                                    "redis.call('SET', KEYS[1], ARGV[1])\n"
@@ -411,6 +431,72 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     return res;
 }
 
+/* Copies a string element of an array reply into the arena. */
+static bool take_elem(const redisReply *e, struct santa_arena *a, char **val, size_t *len)
+{
+    if (e->type != REDIS_REPLY_STRING)
+        return false;
+    *val = santa_arena_strndup(a, e->str, e->len);
+    *len = e->len;
+    return *val != NULL;
+}
+
+static enum cache_result read_ref(const redisReply *rep, struct santa_arena *a, char **val,
+                                  size_t *len, char **val2, size_t *len2, struct cache_ticket *t)
+{
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
+        return CACHE_ERROR;
+    for (size_t i = 0; i < 4; i++)
+        if (rep->element[i]->type != REDIS_REPLY_STRING && rep->element[i]->type != REDIS_REPLY_NIL)
+            return CACHE_ERROR;
+    if (take_elem(rep->element[0], a, val, len) && take_elem(rep->element[1], a, val2, len2))
+        return CACHE_HIT;
+    *val = *val2 = NULL;
+    *len = *len2 = 0;
+    copy_reply_str(rep->element[2], t->gen, sizeof t->gen);
+    copy_reply_str(rep->element[3], t->epoch, sizeof t->epoch);
+    t->valid = t->epoch[0] != '\0';
+    return CACHE_MISS;
+}
+
+enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, const char *field,
+                                      const char *ref_member, const char *ref_prefix,
+                                      const char *gen_key, struct santa_arena *a, char **val,
+                                      size_t *len, char **val2, size_t *len2,
+                                      struct cache_ticket *t)
+{
+    t->valid = false;
+    *val = *val2 = NULL;
+    *len = *len2 = 0;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
+        count_result(r, CACHE_ERROR);
+        return CACHE_ERROR;
+    }
+    enum { REF_ARGS = 9 };
+    const char *argv[REF_ARGS] = {"EVAL", get_ref_script, "3",        key,       gen_key,
+                                  EPOCH_KEY, field,       ref_member, ref_prefix};
+    size_t lens[REF_ARGS];
+    for (int i = 0; i < REF_ARGS; i++)
+        lens[i] = strlen(argv[i]);
+    struct rt rt = rt_begin(RT_GET);
+    redisReply *rep = redisCommandArgv(cn->c, REF_ARGS, argv, lens);
+    enum cache_result res = read_ref(rep, a, val, len, val2, len2, t);
+    if (rep)
+        freeReplyObject(rep);
+    inst_span_attr(rt.span, "cache.result",
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
+    rt_end(r, &rt, res == CACHE_ERROR);
+    if (res == CACHE_ERROR)
+        conn_failed(r, cn, "lookup");
+    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
+        conn_failed(r, cn, "SET epoch");
+    count_result(r, res);
+    return res;
+}
+
 void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const char *gen_key,
                       const char *key, const char *field, const char *val, size_t len,
                       uint32_t ttl_ms)
@@ -445,15 +531,15 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
 #define INVALIDATE_MAX_KEYS 8
 
 bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
-                            size_t n)
+                            size_t n, const char *field)
 {
     bool ok = false;
     struct cache_conn *cn = n <= INVALIDATE_MAX_KEYS ? conn_get(r) : NULL;
     if (cn) {
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 1] = {"EVAL", invalidate_script, nkeys, gen_key};
-        size_t lens[4 + INVALIDATE_MAX_KEYS + 1] = {4, strlen(invalidate_script), strlen(nkeys),
+        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", invalidate_script, nkeys, gen_key};
+        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(invalidate_script), strlen(nkeys),
                                                     strlen(gen_key)};
         for (size_t i = 0; i < n; i++) {
             argv[4 + i] = keys[i];
@@ -461,7 +547,9 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
         }
         argv[4 + n] = GEN_TTL_MS;
         lens[4 + n] = strlen(GEN_TTL_MS);
-        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(5 + n), argv, lens);
+        argv[5 + n] = field ? field : "";
+        lens[5 + n] = strlen(argv[5 + n]);
+        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(6 + n), argv, lens);
         ok = rep && rep->type == REDIS_REPLY_INTEGER;
         if (rep)
             freeReplyObject(rep);

@@ -11,7 +11,8 @@
  * one thread probes; when that works, every thread reconnects.
  *
  * Staleness guard: writers invalidate through cache_redis_invalidate(),
- * which bumps a generation key and deletes data keys in one atomic script.
+ * which bumps a generation key and deletes data keys (or one field of them)
+ * in one atomic script.
  * A reader that missed gets a ticket (the generation and the epoch it saw
  * before reading the database) and cache_redis_fill() only stores its value
  * when both are unchanged, so a read that raced with a write cannot put old
@@ -81,6 +82,18 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
                                   const char *gen_key, struct santa_arena *a, char **val,
                                   size_t *len, struct cache_ticket *t);
 
+/* Looks up two fields of the hash at key in one round trip: `field`, and
+ * then the field named ref_prefix + the string member `ref_member` of the
+ * first value's JSON (e.g. an assignment's recipient id -> "w:RECIPIENT").
+ * CACHE_HIT only when both are present (val and len the first, val2 and len2
+ * the second, copies in `a`); anything else is a CACHE_MISS with a ticket
+ * that guards fills of both fields. Counted as one lookup. */
+enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, const char *field,
+                                      const char *ref_member, const char *ref_prefix,
+                                      const char *gen_key, struct santa_arena *a, char **val,
+                                      size_t *len, char **val2, size_t *len2,
+                                      struct cache_ticket *t);
+
 /* Stores val (len bytes) under key/field with a TTL of ttl_ms, unless gen_key
  * or the epoch changed since the ticket was taken. For a hash the TTL is set
  * on its first field only: all fields of one hash expire together. */
@@ -89,10 +102,11 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
                       uint32_t ttl_ms);
 
 /* After a write committed: increments gen_key and deletes keys[0..n), in
- * one atomic step. When Redis cannot be reached, marks the whole cache as
+ * one atomic step; when field is not NULL, deletes only that field of each
+ * key (HDEL) instead of the whole key. When Redis cannot be reached, marks the whole cache as
  * untrusted until it has been flushed; returns false then. */
 bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
-                            size_t n);
+                            size_t n, const char *field);
 
 /* PING over the calling thread's connection: true when Redis answers. */
 bool cache_redis_ping(struct cache_redis *r);

@@ -3,13 +3,17 @@
  *
  * Keys (all derived from ids and SHA-256 hashes, never from raw tokens):
  *   santa:x:EXCHANGE_ID   hash: "view" -> the exchange, "a:GIVER_ID" -> an assignment
+ *                         (without the wishlist), "w:PARTICIPANT_ID" -> a wishlist
  *   santa:g:EXCHANGE_ID   the exchange's generation (bumped by each write to it)
  *   santa:p:TOKEN_HASH    string: the principal a token hash stands for
  *   santa:pg              the generation guarding principals (bumped by removals)
- * Keeping everything of one exchange in one hash lets a write invalidate it
- * with one DEL, whatever assignments were cached: a wishlist change alters
- * the assignment of whoever gives to that participant, which the cache
- * could not name without asking the database.
+ * Keeping everything of one exchange in one hash lets most writes
+ * invalidate it with one DEL, and lets one generation guard every fill. A
+ * wishlist change needs less: the recipient's wishlist is its own field, so
+ * it deletes only "w:PARTICIPANT_ID" (HDEL) and bumps the generation, which
+ * refuses any fill that read the database before the change. The reveal
+ * reads "a:GIVER_ID" and the "w:" field it names in one round trip (a script
+ * follows the assignment's recipient id inside Redis).
  *
  * Reads: one Redis round trip on a hit; on a miss, the inner store, then a
  * fill guarded by the generation seen before the database read. Writes: the
@@ -68,7 +72,23 @@ static void invalidate_exchange(struct cache_store *c, const char *exchange_id)
         return;
     exchange_keys(exchange_id, key, gen);
     const char *keys[] = {key};
-    cache_redis_invalidate(c->redis, gen, keys, 1);
+    cache_redis_invalidate(c->redis, gen, keys, 1, NULL);
+}
+
+/* Drops one participant's cached wishlist: only its field, but with the
+ * exchange's generation bumped so a fill racing with the write is refused. */
+static void invalidate_wishlist(struct cache_store *c, const char *exchange_id,
+                                const char *participant_id)
+{
+    char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX];
+    if (!id_ok(exchange_id) || !id_ok(participant_id)) {
+        invalidate_exchange(c, exchange_id);
+        return;
+    }
+    exchange_keys(exchange_id, key, gen);
+    snprintf(field, sizeof field, "w:%s", participant_id);
+    const char *keys[] = {key};
+    cache_redis_invalidate(c->redis, gen, keys, 1, field);
 }
 
 /* ---- the operations, in the order of struct santa_store_ops ---- */
@@ -201,7 +221,7 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
         santa_hash_to_hex(&p.token_hash, hex);
         snprintf(key, sizeof key, "santa:p:%s", hex);
         const char *keys[] = {key};
-        cache_redis_invalidate(c->redis, PRINCIPAL_GEN_KEY, keys, 1);
+        cache_redis_invalidate(c->redis, PRINCIPAL_GEN_KEY, keys, 1, NULL);
     }
     return st;
 }
@@ -212,7 +232,7 @@ static enum santa_status store_wishlist_set(struct santa_store *s, const char *e
     struct cache_store *c = cache_cast(s);
     enum santa_status st =
         c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id, wishlist);
-    invalidate_exchange(c, exchange_id); /* the giver's assignment shows it */
+    invalidate_wishlist(c, exchange_id, participant_id); /* the giver's reveal shows it */
     return st;
 }
 
@@ -242,6 +262,25 @@ static enum santa_status store_undraw(struct santa_store *s, const char *exchang
     return st;
 }
 
+/* Fills the assignment and the recipient's wishlist, under one ticket. */
+static void fill_assignment(struct cache_store *c, const struct cache_ticket *t, const char *key,
+                            const char *gen, const char *field, const struct santa_assignment *as)
+{
+    size_t len;
+    char *enc = cache_codec_assignment_encode(as, &len);
+    if (enc)
+        cache_redis_fill(c->redis, t, gen, key, field, enc, len, c->ttl_ms);
+    santa_free(enc);
+    if (!id_ok(as->recipient_id))
+        return;
+    char wfield[KEY_MAX];
+    snprintf(wfield, sizeof wfield, "w:%s", as->recipient_id);
+    enc = cache_codec_wishlist_encode(as->recipient_wishlist, &len);
+    if (enc)
+        cache_redis_fill(c->redis, t, gen, key, wfield, enc, len, c->ttl_ms);
+    santa_free(enc);
+}
+
 static enum santa_status store_assignment_get(struct santa_store *s, const char *exchange_id,
                                               const char *giver_id, struct santa_arena *a,
                                               struct santa_assignment *out)
@@ -249,21 +288,22 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
     struct cache_store *c = cache_cast(s);
     if (!id_ok(exchange_id) || !id_ok(giver_id))
         return c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
-    char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX], *val;
-    size_t len;
+    char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX], *val, *wval;
+    size_t len, wlen;
     struct cache_ticket t;
+    const char *wish;
     exchange_keys(exchange_id, key, gen);
     snprintf(field, sizeof field, "a:%s", giver_id);
-    enum cache_result res = cache_redis_get(c->redis, key, field, gen, a, &val, &len, &t);
-    if (res == CACHE_HIT && cache_codec_assignment_decode(val, len, a, out))
+    enum cache_result res =
+        cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval, &wlen, &t);
+    if (res == CACHE_HIT && cache_codec_assignment_decode(val, len, a, out) &&
+        cache_codec_wishlist_decode(wval, wlen, a, &wish)) {
+        out->recipient_wishlist = wish;
         return SANTA_OK;
-    enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
-    if (st == SANTA_OK && res == CACHE_MISS) {
-        char *enc = cache_codec_assignment_encode(out, &len);
-        if (enc)
-            cache_redis_fill(c->redis, &t, gen, key, field, enc, len, c->ttl_ms);
-        santa_free(enc);
     }
+    enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+    if (st == SANTA_OK && res == CACHE_MISS)
+        fill_assignment(c, &t, key, gen, field, out);
     return st;
 }
 

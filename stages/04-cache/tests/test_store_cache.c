@@ -317,6 +317,76 @@ static void test_assignment_follows_wishlist_and_undraw(void **state)
                      SANTA_NOT_DRAWN);
 }
 
+/* The reveal of every giver, cached twice over, then a run of wishlist
+ * changes: after each, the giver of that person sees the new wishlist both
+ * on the refilling miss and on the following hit, never an old one. */
+static void test_wishlist_change_never_leaves_old_visible(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_assignment as;
+    unsigned r[4];
+    for (unsigned i = 0; i < 4; i++)
+        r[i] = recipient_of(f, i, &as);
+    static const char *const wishes[] = {"socks", "a book", "", "tea, green"};
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < 4; i++) {
+            char wish[48];
+            snprintf(wish, sizeof wish, "%s %u", wishes[i], round);
+            assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r[i]].id, wish),
+                             SANTA_OK);
+            struct cache_stats before = stats(f);
+            assert_int_equal(recipient_of(f, i, &as), r[i]);
+            assert_string_equal(as.recipient_wishlist, wish); /* the refilling miss */
+            assert_int_equal(recipient_of(f, i, &as), r[i]);
+            assert_string_equal(as.recipient_wishlist, wish); /* the hit */
+            struct cache_stats after = stats(f);
+            assert_int_equal(after.misses - before.misses, 1);
+            assert_int_equal(after.hits - before.hits, 1);
+        }
+    }
+}
+
+/* A wishlist change drops only that wishlist: every other giver's reveal and
+ * the exchange's view stay cached (hits, no miss), and the one giver who
+ * gives to the changed person misses once and sees the change. */
+static void test_wishlist_change_keeps_other_entries(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_assignment as;
+    unsigned r[4];
+    for (unsigned i = 0; i < 4; i++)
+        r[i] = recipient_of(f, i, &as); /* fills */
+    (void)count_now(f);                 /* fills the view */
+    struct cache_stats before = stats(f);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(recipient_of(f, i, &as), r[i]);
+    assert_int_equal(count_now(f), 4);
+    assert_int_equal(stats(f).hits - before.hits, 5);
+
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r[0]].id, "a kite"), SANTA_OK);
+    before = stats(f);
+    for (unsigned i = 1; i < 4; i++) {
+        assert_int_equal(recipient_of(f, i, &as), r[i]);
+        assert_string_equal(as.recipient_wishlist, "");
+    }
+    assert_int_equal(count_now(f), 4);
+    struct cache_stats after = stats(f);
+    assert_int_equal(after.hits - before.hits, 4);
+    assert_int_equal(after.misses - before.misses, 0);
+
+    assert_int_equal(recipient_of(f, 0, &as), r[0]);
+    assert_string_equal(as.recipient_wishlist, "a kite");
+    assert_int_equal(stats(f).misses - after.misses, 1);
+}
+
 /* Keys are ids and SHA-256 hashes; no raw token may reach Redis. */
 static void test_no_raw_token_in_redis(void **state)
 {
@@ -389,11 +459,11 @@ static void test_fill_after_invalidate_is_refused(void **state)
     struct cache_ticket t;
     const char *key = "santa:test:race", *gen = "santa:test:race:gen";
     const char *keys[] = {key};
-    assert_true(cache_redis_invalidate(r, gen, keys, 1)); /* a clean start */
+    assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* a clean start */
 
     assert_int_equal(cache_redis_get(r, key, "f", gen, &a, &val, &len, &t), CACHE_MISS);
     assert_true(t.valid);
-    assert_true(cache_redis_invalidate(r, gen, keys, 1)); /* the write lands here */
+    assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* the write lands here */
     cache_redis_fill(r, &t, gen, key, "f", "old", 3, 60000);
     assert_int_equal(cache_redis_get(r, key, "f", gen, &a, &val, &len, &t), CACHE_MISS);
 
@@ -405,6 +475,56 @@ static void test_fill_after_invalidate_is_refused(void **state)
     cache_redis_stats(r, &st);
     assert_int_equal(st.fills_refused, 1);
     assert_int_equal(st.fills, 1);
+    santa_arena_release(&a);
+    cache_redis_close(r);
+}
+
+/* The same race for a wishlist field: a reveal missed and read the old
+ * wishlist from the database, the wishlist change deleted only its field
+ * (HDEL) and bumped the generation, then the late fill comes: refused, while
+ * the assignment field the change did not touch stays. */
+static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
+{
+    (void)state;
+    struct cache_redis_options o = {.host = "127.0.0.1", .port = (uint16_t)g_redis.port};
+    struct cache_redis *r = NULL;
+    char err[128];
+    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    struct santa_arena a;
+    santa_arena_init(&a, 1 << 16);
+    char *val, *wval;
+    size_t len, wlen;
+    struct cache_ticket t;
+    const char *key = "santa:test:wrace", *gen = "santa:test:wrace:gen";
+    const char *keys[] = {key};
+    const char *as = "{\"r\":\"R1\"}";
+    assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* a clean start */
+
+    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
+                                         &wlen, &t),
+                     CACHE_MISS);
+    cache_redis_fill(r, &t, gen, key, "a:G", as, strlen(as), 60000);
+    assert_true(cache_redis_invalidate(r, gen, keys, 1, "w:R1")); /* the change lands here */
+    cache_redis_fill(r, &t, gen, key, "w:R1", "old", 3, 60000);
+    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
+                                         &wlen, &t),
+                     CACHE_MISS);
+    assert_int_equal(cache_redis_get(r, key, "a:G", gen, &a, &val, &len, &t), CACHE_HIT);
+
+    /* A fill under a ticket taken after the change is kept: both hit. */
+    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
+                                         &wlen, &t),
+                     CACHE_MISS);
+    cache_redis_fill(r, &t, gen, key, "w:R1", "new", 3, 60000);
+    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
+                                         &wlen, &t),
+                     CACHE_HIT);
+    assert_string_equal(val, as);
+    assert_string_equal(wval, "new");
+    struct cache_stats st;
+    cache_redis_stats(r, &st);
+    assert_int_equal(st.fills_refused, 1);
+    assert_int_equal(st.fills, 2);
     santa_arena_release(&a);
     cache_redis_close(r);
 }
@@ -587,8 +707,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_principal_cached_then_removed, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_assignment_follows_wishlist_and_undraw, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_wishlist_change_never_leaves_old_visible, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_wishlist_change_keeps_other_entries, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_no_raw_token_in_redis, fx_setup, fx_teardown),
         cmocka_unit_test(test_fill_after_invalidate_is_refused),
+        cmocka_unit_test(test_wishlist_fill_after_field_invalidate_is_refused),
         cmocka_unit_test_setup_teardown(test_lost_epoch_is_recreated, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_write_then_read_hammer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lost_invalidation_is_never_served, fx_setup,
