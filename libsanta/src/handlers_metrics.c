@@ -1,6 +1,6 @@
 /*
  * handlers_metrics.c - GET /metrics: the registry in Prometheus text format
- * 0.0.4 (../shared/API.md). The body is not JSON, so the handler sets it
+ * 0.0.4 (docs/API.md). The body is not JSON, so the handler sets it
  * itself and tells the dispatcher there is no JSON document (has_out).
  */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * observe.h - libsanta's instrumentation: the metrics of ../shared/API.md's
+ * observe.h - libsanta's instrumentation: the metrics of docs/API.md's
  * GET /metrics (interfaces.md section B), the request span and
  * Server-Timing, on top of libinstrument.
  *

@@ -1,5 +1,5 @@
 /*
- * validate.h - the content rules of ../shared/API.md, one function each.
+ * validate.h - the content rules of docs/API.md, one function each.
  *
  * Inputs are byte strings that jansson has already checked to be valid UTF-8
  * without NUL. Lengths in the contract are in characters (code points), so

@@ -1,5 +1,5 @@
 # Unit tests of the API layer (no sockets) and the end-to-end HTTP suite.
-set(JSON_SUITE_DIR ${CMAKE_SOURCE_DIR}/../shared/testdata/JSONTestSuite/test_parsing)
+set(JSON_SUITE_DIR ${CMAKE_CURRENT_SOURCE_DIR}/data/JSONTestSuite/test_parsing)
 santa_add_test(test_json SOURCES test_json.c LIBS santa PkgConfig::JANSSON
                ARGS ${JSON_SUITE_DIR})
 target_include_directories(test_json PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)

@@ -1,5 +1,5 @@
 /*
- * api.h - the HTTP API of ../shared/API.md, independent of any web server.
+ * api.h - the HTTP API of docs/API.md, independent of any web server.
  *
  * The CivetWeb adapter (http_civetweb.c) turns a connection into a
  * struct santa_request, calls santa_api_handle(), and writes the

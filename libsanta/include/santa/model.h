@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Limits from ../shared/API.md. Lengths of text are in Unicode code points. */
+/* Limits from docs/API.md. Lengths of text are in Unicode code points. */
 #define SANTA_NAME_MAX_CHARS 100
 #define SANTA_BUDGET_MAX_CHARS 100
 #define SANTA_EMAIL_MAX_CHARS 254

@@ -3,7 +3,7 @@
  *
  * Every function that can fail returns an enum santa_status. The list below is
  * the single source of truth: the enum, its stable machine word (the `code` of
- * a problem+json answer, see ../shared/API.md), its HTTP status and its title
+ * a problem+json answer, see docs/API.md), its HTTP status and its title
  * all come from this one X-macro, so they can never drift apart.
  *
  * Back ends translate their native errors (errno, SQLITE_*, SQLSTATE ...) into

@@ -1,5 +1,5 @@
 /*
- * e2e_api.c - the whole HTTP contract of ../shared/API.md, against a real
+ * e2e_api.c - the whole HTTP contract of docs/API.md, against a real
  * stage binary (argv[1]) on a loopback port. Every stage runs this same file.
  *
  * Besides every route, status and error code it checks the things users
