@@ -137,6 +137,23 @@ enum santa_status santa_json_read_object(const char *body, size_t len, bool allo
         set_detail(err, NULL, "%s", "the request needs a JSON body");
         return SANTA_INVALID_JSON;
     }
+    /* The grammar first, without recursion: only a well-formed document of
+     * bounded depth reaches jansson (json_syntax.c says why). */
+    size_t depth = 0, at = 0;
+    enum santa_status syn = santa_json_syntax_check(body, len, &depth, &at);
+    if (syn == SANTA_UNAVAILABLE) {
+        set_detail(err, NULL, "%s", "out of memory while parsing");
+        return syn;
+    }
+    if (syn != SANTA_OK) {
+        set_detail(err, NULL, "not JSON: the grammar breaks at byte %zu", at);
+        return SANTA_INVALID_JSON;
+    }
+    if (depth > SANTA_JSON_MAX_DEPTH) {
+        set_detail(err, NULL, "the document is nested %zu levels deep; at most %d are allowed",
+                   depth, SANTA_JSON_MAX_DEPTH);
+        return SANTA_VALIDATION_FAILED;
+    }
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL)

@@ -43,9 +43,10 @@ struct santa_json_error {
 
 /*
  * Parses body[0..len) as one JSON object and fills fields[].
- * Returns SANTA_OK, SANTA_INVALID_JSON (not JSON), SANTA_VALIDATION_FAILED
- * (not an object, wrong type, missing member, duplicate member, a number out
- * of range, a NUL in a string), SANTA_UNKNOWN_FIELD, or SANTA_UNAVAILABLE
+ * Returns SANTA_OK, SANTA_INVALID_JSON (not JSON, by RFC 8259's grammar),
+ * SANTA_VALIDATION_FAILED (JSON, but nested deeper than SANTA_JSON_MAX_DEPTH,
+ * not an object, wrong type, missing member, duplicate member, a number out
+ * of range, a \u0000 in a string), SANTA_UNKNOWN_FIELD, or SANTA_UNAVAILABLE
  * (out of memory). An empty body with allow_empty counts as {}.
  */
 enum santa_status santa_json_read_object(const char *body, size_t len, bool allow_empty,
@@ -76,6 +77,19 @@ void santa_jb_end(struct santa_jb *jb);
 char *santa_jb_finish(struct santa_jb *jb, size_t *len);
 /* Frees the tree without rendering (on an error path). */
 void santa_jb_discard(struct santa_jb *jb);
+
+/* Deepest nesting a request body may have. Our bodies are flat objects
+ * (depth 1); 32 leaves room and keeps any parser's recursion small. */
+#define SANTA_JSON_MAX_DEPTH 32
+
+/*
+ * The RFC 8259 grammar check santa_json_read_object() runs before jansson
+ * (json_syntax.c): no recursion, any depth. Returns SANTA_OK with *depth the
+ * deepest nesting (0 for a scalar), SANTA_INVALID_JSON with *error_at the
+ * byte offset where the grammar broke, or SANTA_UNAVAILABLE (out of memory).
+ */
+enum santa_status santa_json_syntax_check(const char *body, size_t len, size_t *depth,
+                                          size_t *error_at);
 
 /* Routes jansson's allocations through santa_malloc (call once at start). */
 void santa_json_init(void);

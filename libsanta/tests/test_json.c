@@ -40,6 +40,26 @@ static enum santa_status read_join(const char *body, const char **name, bool *fl
     return santa_json_read_object(body, strlen(body), false, fields, 2, a, err);
 }
 
+static enum santa_status read_join_n(const char *body, size_t len,
+                                     struct santa_json_error *err, struct santa_arena *a)
+{
+    const char *name = NULL;
+    struct santa_field fields[] = {
+        {.name = "name", .type = SANTA_FIELD_STRING, .required = true, .str_out = &name},
+    };
+    return santa_json_read_object(body, len, false, fields, 1, a, err);
+}
+
+/* {"name": + levels x [ + levels x ] + } into buf; returns the length. */
+static size_t nest(char *buf, size_t levels)
+{
+    memcpy(buf, "{\"name\":", 8);
+    memset(buf + 8, '[', levels);
+    memset(buf + 8 + levels, ']', levels);
+    buf[8 + 2 * levels] = '}';
+    return 8 + 2 * levels + 1;
+}
+
 static void test_reader_cases(void **state)
 {
     (void)state;
@@ -88,6 +108,27 @@ static void test_reader_cases(void **state)
     assert_int_equal(read_join("{\"name\":null}", &name, &flag, &err, &a),
                      SANTA_VALIDATION_FAILED);
     assert_int_equal(santa_json_read_object("", 0, true, NULL, 0, &a, &err), SANTA_OK);
+
+    /* Issue 10's cases: not JSON, whatever jansson would have said. */
+    assert_int_equal(read_none("[\"\\\xf0\x9f\x8c\x80\"]", 9, &err), SANTA_INVALID_JSON);
+    assert_int_equal(read_none("123\0", 4, &err), SANTA_INVALID_JSON);
+    assert_int_equal(read_none("{9999E9999:1}", 13, &err), SANTA_INVALID_JSON);
+    /* Valid JSON nested deeper than 32: refused before any parser recurses. */
+    char deep[2 * 850 + 16];
+    size_t n = nest(deep, 850);
+    assert_int_equal(read_none(deep, n, &err), SANTA_VALIDATION_FAILED);
+    assert_non_null(strstr(err.detail, "nested 851 levels"));
+    /* 32 levels are fine (then the member has the wrong type), 33 are not. */
+    n = nest(deep, 31);
+    assert_int_equal(read_join_n(deep, n, &err, &a), SANTA_VALIDATION_FAILED);
+    assert_string_equal(err.field, "name");
+    n = nest(deep, 32);
+    assert_int_equal(read_join_n(deep, n, &err, &a), SANTA_VALIDATION_FAILED);
+    assert_null(err.field);
+    /* A deep document that is not JSON is invalid_json, however deep. */
+    n = nest(deep, 850);
+    deep[n - 2] = ',';
+    assert_int_equal(read_none(deep, n, &err), SANTA_INVALID_JSON);
     assert_int_equal(santa_json_read_object("", 0, false, NULL, 0, &a, &err), SANTA_INVALID_JSON);
     santa_arena_release(&a);
 }
@@ -163,8 +204,9 @@ static void test_json_test_suite(void **state)
                          santa_status_code(st), err.detail);
         } else if (kind == 'n') {
             n++;
-            if (st != SANTA_INVALID_JSON && st != SANTA_VALIDATION_FAILED)
-                fail_msg("%s is not JSON but got %s", e->d_name, santa_status_code(st));
+            if (st != SANTA_INVALID_JSON)
+                fail_msg("%s is not JSON but got %s: %s", e->d_name, santa_status_code(st),
+                         err.detail);
         } else {
             i++;
             assert_true(st == SANTA_INVALID_JSON || st == SANTA_VALIDATION_FAILED ||
