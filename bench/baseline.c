@@ -38,6 +38,9 @@ int main(int argc, char **argv)
         .port = cfg.listen_port,
         .threads = cfg.threads,
         .request_timeout_ms = cfg.request_timeout_ms,
+        .body_timeout_ms = cfg.body_timeout_ms,
+        .rate_limit = cfg.rate_limit,
+        .rate_limit_loopback = cfg.rate_limit_loopback != 0,
         .handler = fixed_answer,
     };
     return santa_http_serve(&opts, cfg.program, "fixed answer (baseline)");

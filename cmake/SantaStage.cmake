@@ -29,8 +29,13 @@ function(santa_add_e2e name)
   cmake_parse_arguments(E "" "" "SERVER_FIXTURE;LAUNCHER" ${ARGN})
   add_test(NAME e2e_${name} COMMAND ${E_LAUNCHER} $<TARGET_FILE:e2e_api> $<TARGET_FILE:santa-${name}>)
   set_tests_properties(e2e_${name} PROPERTIES TIMEOUT 600 LABELS e2e)
+  # Issue 10's hostile inputs (framing, slow bodies, nesting, JSONTestSuite, rate limit).
+  add_test(NAME e2e_hostile_${name}
+           COMMAND ${E_LAUNCHER} $<TARGET_FILE:e2e_hostile> $<TARGET_FILE:santa-${name}>
+                   ${CMAKE_SOURCE_DIR}/libsanta/tests/data/JSONTestSuite/test_parsing)
+  set_tests_properties(e2e_hostile_${name} PROPERTIES TIMEOUT 300 LABELS e2e)
   if(E_SERVER_FIXTURE)
-    set_tests_properties(e2e_${name} PROPERTIES FIXTURES_REQUIRED "${E_SERVER_FIXTURE}"
-                         ENVIRONMENT SANTA_E2E_NO_DATA=1)
+    set_tests_properties(e2e_${name} e2e_hostile_${name} PROPERTIES
+                         FIXTURES_REQUIRED "${E_SERVER_FIXTURE}" ENVIRONMENT SANTA_E2E_NO_DATA=1)
   endif()
 endfunction()

@@ -38,7 +38,9 @@ static void new_trace(struct inst_tstate *t, struct inst_span *root, const char 
         memcpy(root->trace_id, c.trace_id, 16);
         memcpy(root->parent, c.parent_id, 8);
         root->has_parent = true;
-        t->flags = c.flags & 1;
+        /* The caller's sampled flag is a client's wish: honouring it by
+         * default would let anyone make us export every request they send. */
+        t->flags = inst_g.opts.trace_trust_parent ? (c.flags & 1) : 0;
     } else {
         uint64_t a = inst_rand64(t), b = inst_rand64(t) | 1;
         memcpy(root->trace_id, &a, 8);

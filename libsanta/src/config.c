@@ -49,7 +49,18 @@ static const struct option_def options[] = {
      "connection count"},
     {"request-timeout-ms", "SANTA_REQUEST_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, ALL_STAGES,
      offsetof(struct santa_config, request_timeout_ms), "MS",
-     "per read/write timeout, so slow clients cannot hold workers forever"},
+     "all of a request's headers, and each read or write, must arrive within this time"},
+    {"body-timeout-ms", "SANTA_BODY_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, ALL_STAGES,
+     offsetof(struct santa_config, body_timeout_ms), "MS",
+     "the whole body must arrive within this time of the headers, or 408 and the connection "
+     "closes (a slow client cannot hold a worker)"},
+    {"rate-limit", "SANTA_RATE_LIMIT", OPT_UINT, "120", 0, 1000000, ALL_STAGES,
+     offsetof(struct santa_config, rate_limit), "N",
+     "writes a minute per client address, in bursts of up to N; over it: 429 rate_limited "
+     "with Retry-After (0: no limit)"},
+    {"rate-limit-loopback", "SANTA_RATE_LIMIT_LOOPBACK", OPT_BOOL, "0", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, rate_limit_loopback), "",
+     "apply --rate-limit to loopback clients too (exempt by default, for local load tests)"},
     /* Empty by default: libpq then reads PGHOST, PGPORT, PGDATABASE, ... */
     {"pg", "SANTA_PG", OPT_OPTIONAL, "", 0, 0, PG_STAGES,
      offsetof(struct santa_config, pg_conninfo), "CONNINFO",
@@ -82,6 +93,10 @@ static const struct option_def options[] = {
     {"trace-sample", "SANTA_TRACE_SAMPLE", OPT_RATIO, "1", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, trace_sample), "RATIO",
      "share of traces exported, 0 to 1; errors and slow requests are always kept"},
+    {"trace-trust-parent", "SANTA_TRACE_TRUST_PARENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,
+     offsetof(struct santa_config, trace_trust_parent), "",
+     "export a trace whenever the caller's traceparent says sampled (off: only --trace-sample "
+     "decides, so clients cannot force tracing)"},
     {"slow-ms", "SANTA_SLOW_MS", OPT_UINT, "0", 0, 3600000, ALL_STAGES,
      offsetof(struct santa_config, slow_ms), "MS",
      "log one JSON line to stderr for each request at least this slow (0: off)"},

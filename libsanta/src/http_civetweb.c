@@ -8,6 +8,14 @@
  * headers). The request is observed (observe.h) from before the body is
  * read until the answer is ready; sending it is not counted, as the client's
  * reading speed is not the server's latency.
+ *
+ * Framing is ours to police, because CivetWeb 1.15 is lenient: it takes the
+ * first of two Content-Length headers (and "12abc" as 12), keeps a
+ * connection open after an answer that says "Connection: close" (it obeys
+ * only the client's header), and reads a body until it is complete however
+ * slowly it trickles. So: exactly one well-formed Content-Length, no
+ * Transfer-Encoding, the whole body within its deadline, and after any
+ * framing error the connection really closes (force_close()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,39 +29,71 @@
 #include "santa/log.h"
 #include "santa/model.h"
 #include "observe.h"
+#include "ratelimit.h"
 
 struct santa_http {
     struct mg_context *ctx;
     struct santa_http_options opts;
+    struct santa_ratelimit *limit; /* NULL: no rate limit */
 };
 
-/* Reads the request body into a heap buffer of at most SANTA_BODY_MAX bytes.
- * Returns SANTA_OK, SANTA_BODY_TOO_LARGE, or SANTA_UNAVAILABLE. */
-static enum santa_status read_body(struct mg_connection *conn, long long declared, char **out,
-                                   size_t *out_len)
+/* Why a request could not be read: a status and a sentence. */
+struct read_error {
+    enum santa_status st;
+    char detail[128];
+};
+
+/*
+ * Reads the declared body into a heap buffer, all of it or nothing, by its
+ * deadline. One byte per mg_read(): CivetWeb's mg_read() returns only when
+ * everything asked for has arrived or the line was silent for a whole
+ * request timeout, so a larger request would let a client that sends a byte
+ * every few seconds hold the worker for as long as it likes. Bytes that came
+ * with the headers are already buffered and cost no system call; only a
+ * body that arrives separately pays a poll and a recv per byte (measured in
+ * libsanta/README.md).
+ */
+static enum santa_status read_body(struct mg_connection *conn, long long declared,
+                                   uint64_t deadline_ns, char **out, size_t *out_len,
+                                   struct read_error *e)
 {
     *out = NULL;
     *out_len = 0;
-    if (declared > (long long)SANTA_BODY_MAX)
+    if (declared > (long long)SANTA_BODY_MAX) {
+        snprintf(e->detail, sizeof e->detail, "the body may be at most %u bytes",
+                 (unsigned)SANTA_BODY_MAX);
         return SANTA_BODY_TOO_LARGE; /* refused before reading a byte */
-    /* Declared length, or chunked: then room for the limit plus one byte,
-     * which tells "exactly the limit" from "over it". */
-    size_t cap = declared >= 0 ? (size_t)declared : SANTA_BODY_MAX + 1;
-    if (cap == 0)
+    }
+    if (declared <= 0)
         return SANTA_OK;
-    char *buf = santa_malloc(cap);
-    if (buf == NULL)
+    size_t want = (size_t)declared, len = 0;
+    char *buf = santa_malloc(want);
+    if (buf == NULL) {
+        snprintf(e->detail, sizeof e->detail, "out of memory reading the body");
         return SANTA_UNAVAILABLE;
-    size_t len = 0;
-    while (len < cap) {
-        int n = mg_read(conn, buf + len, cap - len);
-        if (n <= 0)
+    }
+    enum santa_status st = SANTA_OK;
+    while (len < want) {
+        if (santa_now_ns() >= deadline_ns) {
+            snprintf(e->detail, sizeof e->detail,
+                     "the body did not arrive in time: %zu of %zu bytes", len, want);
+            st = SANTA_REQUEST_TIMEOUT;
             break;
+        }
+        int n = mg_read(conn, buf + len, 1);
+        if (n <= 0) {
+            /* End of stream or a silent line: never a complete body. */
+            snprintf(e->detail, sizeof e->detail,
+                     "the body ended after %zu of the %zu bytes Content-Length declares", len,
+                     want);
+            st = SANTA_VALIDATION_FAILED;
+            break;
+        }
         len += (size_t)n;
     }
-    if (len > SANTA_BODY_MAX) {
+    if (st != SANTA_OK) {
         santa_free(buf);
-        return SANTA_BODY_TOO_LARGE;
+        return st;
     }
     *out = buf;
     *out_len = len;
@@ -89,6 +129,8 @@ static void put_headers(char *out, size_t cap, size_t *len, const struct santa_r
         PUT("Location: %s\r\n", resp->location);
     if (resp->www_authenticate)
         PUT("WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
+    if (resp->retry_after)
+        PUT("Retry-After: %u\r\n", (unsigned)resp->retry_after);
 #undef PUT
     *len = n;
 }
@@ -163,15 +205,69 @@ static void send_response(struct mg_connection *conn, const struct mg_request_in
         mg_write(conn, resp->body, resp->body_len);
 }
 
-/* Request smuggling defence: a body framed two ways is refused. */
-static int ambiguous_framing(struct mg_connection *conn)
+/*
+ * Request smuggling defence: the body's length must be beyond doubt. Every
+ * Content-Length header must be the same run of digits (CivetWeb would take
+ * the first and read "12, 13" or "12abc" as 12), and Transfer-Encoding is
+ * refused: together with Content-Length it is the classic desync, and alone
+ * (chunked) its size lines are read by CivetWeb in one blocking call that no
+ * deadline can interrupt.
+ */
+static enum santa_status check_framing(const struct mg_request_info *ri, struct read_error *e)
 {
-    return mg_get_header(conn, "Transfer-Encoding") != NULL &&
-           mg_get_header(conn, "Content-Length") != NULL;
+    const char *length = NULL;
+    bool chunked = false;
+    for (int i = 0; i < ri->num_headers; i++) {
+        const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
+        if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            chunked = true;
+        } else if (strcasecmp(name, "Content-Length") == 0) {
+            if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value)) {
+                snprintf(e->detail, sizeof e->detail, "Content-Length must be digits only");
+                return SANTA_VALIDATION_FAILED;
+            }
+            if (length && strcmp(length, value) != 0) {
+                snprintf(e->detail, sizeof e->detail, "two different Content-Length headers");
+                return SANTA_VALIDATION_FAILED;
+            }
+            length = value;
+        }
+    }
+    if (chunked && length) {
+        snprintf(e->detail, sizeof e->detail,
+                 "send either Content-Length or Transfer-Encoding, not both");
+        return SANTA_VALIDATION_FAILED;
+    }
+    if (chunked) {
+        snprintf(e->detail, sizeof e->detail,
+                 "send the body with a Content-Length (Transfer-Encoding is not accepted)");
+        return SANTA_LENGTH_REQUIRED;
+    }
+    return SANTA_OK;
+}
+
+/*
+ * Makes CivetWeb close the connection after this answer. CivetWeb 1.15 keeps
+ * a connection open unless the client asked to close or its own flag is set,
+ * and the only public call that sets the flag is mg_send_http_error(). Once
+ * our answer is out that call can no longer send anything: its header calls
+ * fail (the response has started) and status 304 has no body. What remains
+ * is the flag, so CivetWeb neither reads the rest of the body nor serves
+ * whatever follows it. tests/e2e/e2e_hostile.c checks the connection closes.
+ */
+static void force_close(struct mg_connection *conn)
+{
+    mg_send_http_error(conn, 304, "%s", "");
+}
+
+static bool is_write(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 }
 
 static int on_request(struct mg_connection *conn)
 {
+    uint64_t t0 = santa_now_ns();
     const struct mg_request_info *ri = mg_get_request_info(conn);
     santa_observe_begin(mg_get_header(conn, "traceparent"));
     struct santa_http *h = mg_get_user_data(mg_get_context(conn));
@@ -180,17 +276,22 @@ static int on_request(struct mg_connection *conn)
     int close_after = 0;
     char *body = NULL;
     size_t body_len = 0;
+    uint64_t body_ms = h->opts.body_timeout_ms ? h->opts.body_timeout_ms : 10000;
 
-    enum santa_status st = SANTA_OK;
-    if (ambiguous_framing(conn)) {
-        santa_api_problem(&resp, SANTA_VALIDATION_FAILED,
-                          "send either Content-Length or Transfer-Encoding, not both");
-        close_after = 1;
-    } else if ((st = read_body(conn, ri->content_length, &body, &body_len)) != SANTA_OK) {
-        santa_api_problem(&resp, st,
-                          st == SANTA_BODY_TOO_LARGE ? "the body may be at most 65536 bytes"
-                                                     : "out of memory reading the body");
-        close_after = 1; /* the rest of the body is unread: do not reuse */
+    struct read_error e = {.st = SANTA_OK, .detail = ""};
+    uint32_t wait_s = 0;
+    if ((e.st = check_framing(ri, &e)) != SANTA_OK ||
+        (e.st = read_body(conn, ri->content_length, t0 + body_ms * 1000000u, &body, &body_len,
+                          &e)) != SANTA_OK) {
+        santa_api_problem(&resp, e.st, e.detail);
+        close_after = 1; /* the rest of the request is unread or unframed: do not reuse */
+    } else if (is_write(ri->request_method) &&
+               (wait_s = santa_ratelimit_take(h->limit, ri->remote_addr, santa_now_ns())) != 0) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "too many writes from %.46s; retry in %u s",
+                 ri->remote_addr, (unsigned)wait_s);
+        santa_api_problem(&resp, SANTA_RATE_LIMITED, detail);
+        resp.retry_after = wait_s;
     } else {
         struct santa_request req = {
             .method = ri->request_method,
@@ -205,6 +306,8 @@ static int on_request(struct mg_connection *conn)
     struct santa_observed obs;
     santa_observe_end(ri->request_method, &resp, &obs);
     send_response(conn, ri, &resp, &obs, close_after);
+    if (close_after)
+        force_close(conn);
     int status = resp.status;
     santa_response_release(&resp);
     santa_free(body);
@@ -238,6 +341,14 @@ struct santa_http *santa_http_start(const struct santa_http_options *opts, char 
         return NULL;
     }
     h->opts = *opts;
+    if (opts->rate_limit) {
+        h->limit = santa_ratelimit_new(opts->rate_limit, opts->rate_limit_loopback);
+        if (h->limit == NULL) {
+            snprintf(err, errlen, "out of memory");
+            santa_free(h);
+            return NULL;
+        }
+    }
     char ports[300], threads[16], timeout[16];
     snprintf(ports, sizeof ports, "%s:%u", opts->host, (unsigned)opts->port);
     snprintf(threads, sizeof threads, "%u", opts->threads);
@@ -265,6 +376,7 @@ struct santa_http *santa_http_start(const struct santa_http_options *opts, char 
     struct mg_error_data error = {.text = err, .text_buffer_size = errlen};
     h->ctx = mg_start2(&init, &error);
     if (h->ctx == NULL) {
+        santa_ratelimit_free(h->limit);
         santa_free(h);
         return NULL;
     }
@@ -276,5 +388,6 @@ void santa_http_stop(struct santa_http *h)
     if (h == NULL)
         return;
     mg_stop(h->ctx); /* blocks until every worker has finished its request */
+    santa_ratelimit_free(h->limit);
     santa_free(h);
 }

@@ -100,6 +100,7 @@ int santa_observe_start(const struct santa_config *cfg, const char *service, cha
         .trace_file = cfg->trace_file[0] ? cfg->trace_file : NULL,
         .zipkin_url = cfg->zipkin_url[0] ? cfg->zipkin_url : NULL,
         .trace_sample = cfg->trace_sample,
+        .trace_trust_parent = cfg->trace_trust_parent != 0,
         .slow_ms = cfg->slow_ms,
     };
     register_all();

@@ -14,6 +14,11 @@ target_link_libraries(e2e_api PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL PkgCo
                       Threads::Threads)
 set_target_properties(e2e_api PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
+add_executable(e2e_hostile e2e/e2e_hostile.c e2e/e2e_harness.c)
+target_link_libraries(e2e_hostile PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL PkgConfig::JANSSON
+                      Threads::Threads)
+set_target_properties(e2e_hostile PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+
 # Handlers without sockets, over the in-memory and the failing store.
 if(TARGET santa_testkit)
   santa_add_test(test_api SOURCES test_api.c LIBS santa santa_testkit)

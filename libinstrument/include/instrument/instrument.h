@@ -29,6 +29,8 @@ struct inst_options {
     const char *trace_file;      /* append Zipkin v2 spans, one JSON object per line, or NULL */
     const char *zipkin_url;      /* POST batches (JSON arrays) here, or NULL */
     double trace_sample;         /* share of traces kept, 0..1 (errors and slow ones always) */
+    bool trace_trust_parent;     /* keep a trace whose incoming traceparent says sampled; off:
+                                    callers continue the trace id but cannot force export */
     uint32_t slow_ms;            /* log requests at least this slow; 0: off */
     int slow_fd;                 /* where slow-request lines go (0 means stderr) */
     uint32_t export_interval_ms; /* exporter wake-up period; 0 means 100 */

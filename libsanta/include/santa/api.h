@@ -51,6 +51,7 @@ struct santa_response {
     uint16_t route_id;         /* 1 + the route's index in the table, 0 when none matched */
     const char *code;          /* the problem code on errors, else NULL */
     bool www_authenticate;     /* a 401 that needs WWW-Authenticate: Bearer */
+    uint32_t retry_after;      /* seconds for a Retry-After header (429); 0: none */
     struct santa_timing timing;
 };
 

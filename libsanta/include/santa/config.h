@@ -40,7 +40,10 @@ struct santa_config {
     uint16_t listen_port;
     char data_dir[SANTA_CONFIG_STR];
     uint32_t threads;                    /* CivetWeb worker threads */
-    uint32_t request_timeout_ms;         /* CivetWeb per read/write timeout */
+    uint32_t request_timeout_ms;         /* CivetWeb: all the headers, and each read/write */
+    uint32_t body_timeout_ms;            /* the whole body, from the end of the headers */
+    uint32_t rate_limit;                 /* writes a minute per client address; 0: off */
+    uint32_t rate_limit_loopback;        /* 1: loopback clients are limited too */
     char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
     uint32_t migrate;                    /* 1: apply schema migrations and exit */
     struct santa_addr redis;             /* stage 04: the Redis cache */
@@ -52,6 +55,7 @@ struct santa_config {
     char trace_file[SANTA_CONFIG_STR];   /* "" for none */
     char zipkin_url[SANTA_CONFIG_STR];   /* "" for none */
     double trace_sample;                 /* 0..1 */
+    uint32_t trace_trust_parent;         /* 1: a sampled incoming traceparent is exported */
     uint32_t slow_ms;                    /* 0: no slow-request log */
     uint32_t no_instrument;              /* 1: metrics, tracing and statsd off */
 };

@@ -8,11 +8,15 @@
  * civetweb.h is included only by http_civetweb.c (STYLE.md rule 4). The
  * adapter never serves files (no document_root: CivetWeb 1.15's file code has
  * known holes), never parses forms, and enforces the 64 KiB body limit itself
- * because CivetWeb's max_request_size bounds only the headers.
+ * because CivetWeb's max_request_size bounds only the headers. It also owns
+ * request framing (one Content-Length, no Transfer-Encoding, a body that
+ * arrives whole and in time), closes the connection after every framing
+ * error, and applies the per-address rate limit to writes.
  */
 #ifndef SANTA_HTTP_H
 #define SANTA_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +35,10 @@ struct santa_http_options {
     const char *host;
     uint16_t port;
     uint32_t threads;
-    uint32_t request_timeout_ms;
+    uint32_t request_timeout_ms; /* CivetWeb's: all the headers, and each read */
+    uint32_t body_timeout_ms;    /* the whole body, from the end of the headers; 0: 10 s */
+    uint32_t rate_limit;         /* writes a minute per client address (burst too); 0: off */
+    bool rate_limit_loopback;    /* limit loopback addresses too (tests); else exempt */
     santa_http_handler_fn handler;
     santa_http_thread_exit_fn thread_exit; /* may be NULL */
     void *ctx;                             /* borrowed; must outlive the server */

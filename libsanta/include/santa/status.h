@@ -20,6 +20,9 @@
     X(VALIDATION_FAILED, 400, "validation_failed", "Request failed validation")                    \
     X(UNKNOWN_FIELD, 400, "unknown_field", "Request has an unknown field")                         \
     X(BODY_TOO_LARGE, 413, "body_too_large", "Request body is too large")                          \
+    X(LENGTH_REQUIRED, 411, "length_required", "Request body needs a Content-Length")             \
+    X(REQUEST_TIMEOUT, 408, "request_timeout", "Request did not arrive in time")                   \
+    X(RATE_LIMITED, 429, "rate_limited", "Too many requests from this address")                    \
     X(NOT_FOUND, 404, "not_found", "Not found")                                                    \
     X(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid credentials")                         \
     X(FORBIDDEN, 403, "forbidden", "These credentials do not grant this")                          \

@@ -21,6 +21,7 @@ struct e2e_server {
     char base[64]; /* http://127.0.0.1:PORT */
     int port;
     pid_t pid;
+    const char *const *extra; /* more options for the binary (NULL-terminated), or NULL */
 };
 
 struct e2e_resp {
@@ -33,6 +34,9 @@ struct e2e_resp {
 
 /* Starts binary on a fresh port and data dir; returns 0 when ready. */
 int e2e_start(struct e2e_server *s, const char *binary);
+/* The same with more options (a NULL-terminated list; they follow and so
+ * override the defaults, e.g. "--threads", "4"). The list must outlive s. */
+int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *extra);
 /* Starts again on the same port and data (after a crash or a stop). */
 int e2e_restart(struct e2e_server *s);
 /* Sends sig and waits; returns the exit status (or 128+signal). */
@@ -53,6 +57,15 @@ void e2e_resp_free(struct e2e_resp *r);
  * the server closes or 2 s pass. Returns the HTTP status of the first answer,
  * or -1 when none arrived; the first bytes of the answer go to out. */
 int e2e_raw(const struct e2e_server *s, const char *bytes, size_t len, char *out, size_t cap);
+
+/* Raw bytes as above; half_close shuts the sending side after them (a
+ * client that stops short). Reads for up to wait_ms; *closed says whether
+ * the server closed the connection (end of stream or reset) in that time.
+ * Returns the status of the first answer or -1. */
+int e2e_raw_ex(const struct e2e_server *s, const char *bytes, size_t len, bool half_close,
+               int wait_ms, char *out, size_t cap, bool *closed);
+/* How many HTTP answers (status lines) the raw bytes hold. */
+int e2e_count_answers(const char *raw);
 
 /* Shorthands on the parsed JSON: a string member or "" */
 const char *e2e_str(json_t *obj, const char *key);

@@ -59,11 +59,21 @@ static pid_t spawn(struct e2e_server *s)
         }
         /* A stage whose data lives in a server (03-postgres: SANTA_PG) takes
          * no --data; the test's launcher says so. */
-        if (getenv("SANTA_E2E_NO_DATA"))
-            execl(s->binary, s->binary, "--listen", listen, "--threads", "48", (char *)NULL);
-        else
-            execl(s->binary, s->binary, "--listen", listen, "--data", s->data_dir, "--threads",
-                  "48", (char *)NULL);
+        const char *argv[64];
+        int n = 0;
+        argv[n++] = s->binary;
+        argv[n++] = "--listen";
+        argv[n++] = listen;
+        if (!getenv("SANTA_E2E_NO_DATA")) {
+            argv[n++] = "--data";
+            argv[n++] = s->data_dir;
+        }
+        argv[n++] = "--threads";
+        argv[n++] = "48";
+        for (int i = 0; s->extra && s->extra[i] && n < 63; i++)
+            argv[n++] = s->extra[i];
+        argv[n] = NULL;
+        execv(s->binary, (char *const *)argv);
         _exit(127);
     }
     return pid;
@@ -92,8 +102,14 @@ static int wait_ready(struct e2e_server *s)
 
 int e2e_start(struct e2e_server *s, const char *binary)
 {
+    return e2e_start_with(s, binary, NULL);
+}
+
+int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *extra)
+{
     memset(s, 0, sizeof *s);
     s->binary = binary;
+    s->extra = extra;
     snprintf(s->data_dir, sizeof s->data_dir, "/tmp/santa-e2e-XXXXXX");
     if (mkdtemp(s->data_dir) == NULL)
         return -1;
@@ -238,19 +254,43 @@ void e2e_resp_free(struct e2e_resp *r)
 
 int e2e_raw(const struct e2e_server *s, const char *bytes, size_t len, char *out, size_t cap)
 {
+    bool closed;
+    return e2e_raw_ex(s, bytes, len, false, 2000, out, cap, &closed);
+}
+
+int e2e_raw_ex(const struct e2e_server *s, const char *bytes, size_t len, bool half_close,
+               int wait_ms, char *out, size_t cap, bool *closed)
+{
+    *closed = false;
+    if (cap == 0)
+        return -1;
+    out[0] = '\0';
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || cap == 0)
+    if (fd < 0)
         return -1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {2, 0};
+    struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     size_t got = 0;
     if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
         send(fd, bytes, len, MSG_NOSIGNAL) == (ssize_t)len) {
-        ssize_t n;
-        while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
-            got += (size_t)n;
+        if (half_close)
+            shutdown(fd, SHUT_WR);
+        for (;;) {
+            char sink[4096];
+            /* keep reading past cap, so "closed" means the server closed */
+            char *dst = got + 1 < cap ? out + got : sink;
+            size_t room = got + 1 < cap ? cap - 1 - got : sizeof sink;
+            ssize_t n = recv(fd, dst, room, 0);
+            if (n > 0) {
+                if (dst != sink)
+                    got += (size_t)n;
+                continue;
+            }
+            *closed = n == 0 || errno == ECONNRESET;
+            break;
+        }
     }
     close(fd);
     out[got] = '\0';
@@ -258,6 +298,15 @@ int e2e_raw(const struct e2e_server *s, const char *bytes, size_t len, char *out
     if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
         status = -1;
     return status;
+}
+
+int e2e_count_answers(const char *raw)
+{
+    int n = 0;
+    for (const char *p = raw; (p = strstr(p, "HTTP/1.")) != NULL; p++)
+        if (p == raw || p[-1] == '\n')
+            n++;
+    return n;
 }
 
 const char *e2e_str(json_t *obj, const char *key)
