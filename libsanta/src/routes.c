@@ -87,8 +87,53 @@ static bool match(const char *pattern, const char *path, struct santa_ctx *ctx)
     return *p == '\0' && *u == '\0';
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+        hi = s[0] == 0xed ? 0x9f : 0xbf;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80;
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* A detail can quote the client's bytes (a decoded path, a parser message
+ * about a broken escape, a member name cut at 100 bytes). JSON text must be
+ * UTF-8, and jansson refuses anything else; so instead of failing the whole
+ * answer (which read as "503 out of memory"), each invalid byte becomes '?'. */
+static void utf8_scrub(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
 static void render_problem(struct santa_ctx *ctx, enum santa_status st)
 {
+    utf8_scrub(ctx->err.detail);
     const char *detail = ctx->err.detail[0] ? ctx->err.detail : santa_status_title(st);
     struct santa_response *resp = ctx->resp;
     struct santa_jb jb;
