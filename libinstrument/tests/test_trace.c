@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -164,8 +165,10 @@ static void test_spans_to_trace_file(void **state)
     close(fd);
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
+    /* trace_trust_parent: case 1 is exported on the caller's flag alone */
     struct inst_options o = {.service = "svc", .trace_file = path, .trace_sample = 0.0,
-                             .slow_ms = 20, .slow_fd = pipefd[1], .export_interval_ms = 10};
+                             .trace_trust_parent = true, .slow_ms = 20, .slow_fd = pipefd[1],
+                             .export_interval_ms = 10};
     char err[256];
     assert_int_equal(inst_start(&o, err, sizeof err), 0);
 
@@ -272,6 +275,53 @@ static void test_spans_to_trace_file(void **state)
     json_decref(spans);
 }
 
+/* Without trace_trust_parent (the default) a caller's sampled flag forces
+ * nothing: the trace id is continued, but only the ratio, errors and slow
+ * requests decide what is exported. */
+static void test_caller_cannot_force_export(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/inst-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    int devnull = open("/dev/null", O_WRONLY);
+    struct inst_options o = {.service = "svc", .trace_file = path, .trace_sample = 0.0,
+                             .slow_ms = 20, .slow_fd = devnull, .export_interval_ms = 10};
+    char err[256];
+    assert_int_equal(inst_start(&o, err, sizeof err), 0);
+    struct inst_request_result r;
+
+    inst_request_begin("GET", valid); /* flags 01: the caller sampled it */
+    inst_request_rename("GET /forced");
+    char tp[56];
+    assert_true(inst_trace_current_traceparent(tp));
+    assert_memory_equal(tp + 53, "00", 2); /* and we pass on that we did not */
+    inst_request_end(200, &r);
+    assert_string_equal(r.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_false(r.sampled);
+
+    inst_request_begin("POST", valid); /* an error is kept all the same */
+    inst_request_rename("POST /fails");
+    inst_request_end(500, &r);
+    assert_true(r.sampled);
+
+    inst_request_begin("GET", valid); /* and so is a slow request */
+    inst_request_rename("GET /slow");
+    usleep(25000);
+    inst_request_end(200, &r);
+    assert_true(r.sampled);
+
+    inst_stop();
+    close(devnull);
+    json_t *spans = read_spans(path);
+    unlink(path);
+    assert_null(find_span(spans, "GET /forced"));
+    assert_non_null(find_span(spans, "POST /fails"));
+    assert_non_null(find_span(spans, "GET /slow"));
+    json_decref(spans);
+}
+
 /* A one-request HTTP listener standing in for a Zipkin collector. */
 struct collector {
     int fd;
@@ -367,8 +417,9 @@ static void test_zipkin_post(void **state)
 static void test_no_exporter_still_propagates(void **state)
 {
     (void)state;
-    /* no trace file, no Zipkin: spans still exist for traceparent and X-Trace-Id */
-    struct inst_options o = {.service = "svc", .trace_sample = 0.0};
+    /* no trace file, no Zipkin: spans still exist for traceparent and X-Trace-Id
+     * (trusting the caller's flag, which then travels on) */
+    struct inst_options o = {.service = "svc", .trace_sample = 0.0, .trace_trust_parent = true};
     char err[256];
     assert_int_equal(inst_start(&o, err, sizeof err), 0);
     inst_request_begin("GET", valid);
@@ -407,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_traceparent_malformed),
         cmocka_unit_test(test_off_is_noop),
         cmocka_unit_test(test_spans_to_trace_file),
+        cmocka_unit_test(test_caller_cannot_force_export),
         cmocka_unit_test(test_zipkin_post),
         cmocka_unit_test(test_no_exporter_still_propagates),
         cmocka_unit_test(test_bad_options),

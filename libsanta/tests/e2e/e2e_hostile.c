@@ -322,8 +322,8 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Declares 60000 bytes and sends one every 200 ms, for at most 30 s or until
- * the server answers or closes. */
+/* Declares 60000 bytes and sends one every 200 ms, for at most 50 s (longer
+ * than the /healthz request's 30 s) or until the server answers or closes. */
 static void *slow_worker(void *arg)
 {
     struct slow_client *c = arg;
@@ -336,7 +336,7 @@ static void *slow_worker(void *arg)
     struct timeval tv = {0, 200 * 1000};
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     size_t got = 0;
-    for (int i = 0; i < 150; i++) {
+    for (int i = 0; i < 250; i++) {
         ssize_t n = recv(c->fd, c->answer + got, sizeof c->answer - 1 - got, 0);
         if (n > 0) {
             got += (size_t)n;
@@ -388,7 +388,7 @@ static void test_slow_bodies_do_not_starve_workers(void **state)
             break;
         sleep_ms(50);
     }
-    /* They keep trickling for up to 30 s; /healthz must answer well before:
+    /* They keep trickling for up to 50 s; /healthz must answer well before:
      * the body deadline (1 s) frees their workers. */
     struct e2e_resp r;
     int rc = e2e_request(&server, "GET", "/healthz", NULL, NULL, 0, NULL, &r);
