@@ -10,6 +10,8 @@
  * route; every response has Server-Timing and X-Trace-Id; the trace file
  * holds the request span and its store child span under the caller's trace
  * id; a UDP listener of this test receives well-formed statsd lines.
+ * Then, with --trace-sample 0: a client's sampled traceparent exports
+ * nothing unless --trace-trust-parent, and a slow request is kept anyway.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -287,6 +290,104 @@ static void test_trace_file(void **state)
     json_decref(children);
 }
 
+/* ---- clients cannot force tracing ---- */
+
+#define FORCED_ID "0af7651916cd43dd8448eb211c80319c"
+#define SLOW_ID "1bf7651916cd43dd8448eb211c80319d"
+
+/* A POST whose body follows its headers 400 ms later: slower than --slow-ms
+ * 200 on any machine, since the request is timed from its arrival. Its
+ * traceparent says "not sampled", so only slowness can keep it. */
+static void slow_post(const struct e2e_server *s)
+{
+    static const char head[] = "POST /api/exchanges HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Type: application/json\r\nConnection: close\r\n"
+                               "traceparent: 00-" SLOW_ID "-" PARENT_ID "-00\r\n"
+                               "Content-Length: 15\r\n\r\n";
+    static const char body[] = "{\"name\":\"slow\"}";
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(send(fd, head, sizeof head - 1, MSG_NOSIGNAL), (ssize_t)(sizeof head - 1));
+    struct timespec ts = {0, 400 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(send(fd, body, sizeof body - 1, MSG_NOSIGNAL), (ssize_t)(sizeof body - 1));
+    char answer[64] = "";
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 30000), 1);
+    assert_true(recv(fd, answer, sizeof answer - 1, 0) > 12);
+    close(fd);
+    assert_memory_equal(answer, "HTTP/1.1 201", 12);
+}
+
+/* Counts the spans of one trace id in a trace file. */
+static int spans_of(const char *path, const char *trace_id)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int n = 0;
+    char line[8192];
+    while (fgets(line, sizeof line, f)) {
+        json_error_t e;
+        json_t *span = json_loads(line, 0, &e);
+        n += span && strcmp(jstr(span, "traceId"), trace_id) == 0;
+        json_decref(span);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Runs a stage with --trace-sample 0 (plus trust or not), sends three
+ * requests whose traceparent says sampled and one slow one, stops it and
+ * counts what reached the trace file. */
+static void run_sampled_by_client(bool trust, int *forced, int *slow)
+{
+    char dir[] = "/tmp/santa-e2e-inst-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/trace.json", dir);
+    setenv("SANTA_TRACE_FILE", path, 1);
+    setenv("SANTA_TRACE_SAMPLE", "0", 1);
+    unsetenv("SANTA_STATSD");
+    static const char *const trusting[] = {"--trace-trust-parent", "--slow-ms", "200", NULL};
+    static const char *const plain[] = {"--slow-ms", "200", NULL};
+    struct e2e_server s;
+    assert_int_equal(e2e_start_with(&s, binary, trust ? trusting : plain), 0);
+    for (int i = 0; i < 3; i++) {
+        struct e2e_resp r;
+        assert_int_equal(e2e_request(&s, "GET", "/healthz", NULL, NULL, 0,
+                                     "traceparent: 00-" FORCED_ID "-" PARENT_ID "-01", &r),
+                         0);
+        assert_int_equal(r.status, 200);
+        e2e_resp_free(&r);
+    }
+    slow_post(&s);
+    assert_int_equal(e2e_stop(&s, SIGTERM), 0); /* drains the exporter */
+    *forced = spans_of(path, FORCED_ID);
+    *slow = spans_of(path, SLOW_ID);
+    e2e_cleanup(&s);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_clients_cannot_force_tracing(void **state)
+{
+    (void)state;
+    int forced, slow;
+    run_sampled_by_client(false, &forced, &slow);
+    print_message("--trace-sample 0: %d spans of the client-sampled trace, %d of the slow one\n",
+                  forced, slow);
+    assert_int_equal(forced, 0);
+    assert_true(slow >= 1);
+    run_sampled_by_client(true, &forced, &slow);
+    print_message("--trace-sample 0 --trace-trust-parent: %d spans of the client-sampled trace, "
+                  "%d of the slow one\n",
+                  forced, slow);
+    assert_int_equal(forced, 3);
+    assert_true(slow >= 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -300,5 +401,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_statsd_lines),
         cmocka_unit_test(test_trace_file),
     };
-    return cmocka_run_group_tests_name(binary, tests, setup, teardown);
+    const struct CMUnitTest trust[] = {
+        cmocka_unit_test(test_clients_cannot_force_tracing),
+    };
+    int failed = cmocka_run_group_tests_name(binary, tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("trace trust", trust, NULL, NULL);
 }
