@@ -30,6 +30,7 @@
 #include "santa/model.h"
 #include "observe.h"
 #include "ratelimit.h"
+#include "read_deadline.h"
 
 struct santa_http {
     struct mg_context *ctx;
@@ -45,13 +46,10 @@ struct read_error {
 
 /*
  * Reads the declared body into a heap buffer, all of it or nothing, by its
- * deadline. One byte per mg_read(): CivetWeb's mg_read() returns only when
- * everything asked for has arrived or the line was silent for a whole
- * request timeout, so a larger request would let a client that sends a byte
- * every few seconds hold the worker for as long as it likes. Bytes that came
- * with the headers are already buffered and cost no system call; only a
- * body that arrives separately pays a poll and a recv per byte (measured in
- * libsanta/README.md).
+ * deadline. mg_read() would wait for every byte asked for however slowly
+ * they trickle, so this thread's deadline timer (read_deadline.h) interrupts
+ * it once the deadline has passed. Without a timer (timer_create failed) the
+ * body is read a byte per call, so the deadline is checked between bytes.
  */
 static enum santa_status read_body(struct mg_connection *conn, long long declared,
                                    uint64_t deadline_ns, char **out, size_t *out_len,
@@ -72,25 +70,30 @@ static enum santa_status read_body(struct mg_connection *conn, long long declare
         snprintf(e->detail, sizeof e->detail, "out of memory reading the body");
         return SANTA_UNAVAILABLE;
     }
+    bool armed = santa_read_deadline_arm(deadline_ns);
     enum santa_status st = SANTA_OK;
     while (len < want) {
+        int n = santa_now_ns() < deadline_ns ? mg_read(conn, buf + len, armed ? want - len : 1)
+                                             : 0;
+        if (n > 0) {
+            len += (size_t)n;
+            continue;
+        }
         if (santa_now_ns() >= deadline_ns) {
             snprintf(e->detail, sizeof e->detail,
                      "the body did not arrive in time: %zu of %zu bytes", len, want);
             st = SANTA_REQUEST_TIMEOUT;
-            break;
-        }
-        int n = mg_read(conn, buf + len, 1);
-        if (n <= 0) {
+        } else {
             /* End of stream or a silent line: never a complete body. */
             snprintf(e->detail, sizeof e->detail,
                      "the body ended after %zu of the %zu bytes Content-Length declares", len,
                      want);
             st = SANTA_VALIDATION_FAILED;
-            break;
         }
-        len += (size_t)n;
+        break;
     }
+    if (armed)
+        santa_read_deadline_disarm();
     if (st != SANTA_OK) {
         santa_free(buf);
         return st;
@@ -321,6 +324,8 @@ static void on_thread_exit(const struct mg_context *ctx, int thread_type, void *
 {
     (void)thread_pointer;
     struct santa_http *h = mg_get_user_data(ctx);
+    if (thread_type == 1)
+        santa_read_deadline_thread_exit();
     if (thread_type == 1 && h->opts.thread_exit)
         h->opts.thread_exit(h->opts.ctx);
 }
@@ -341,6 +346,11 @@ struct santa_http *santa_http_start(const struct santa_http_options *opts, char 
         return NULL;
     }
     h->opts = *opts;
+    if (santa_read_deadline_init() != 0) {
+        snprintf(err, errlen, "cannot install the body deadline signal");
+        santa_free(h);
+        return NULL;
+    }
     if (opts->rate_limit) {
         h->limit = santa_ratelimit_new(opts->rate_limit, opts->rate_limit_loopback);
         if (h->limit == NULL) {
