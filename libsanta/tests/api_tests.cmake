@@ -6,6 +6,8 @@ target_include_directories(test_json PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)
 santa_add_test(test_validate SOURCES test_validate.c LIBS santa)
 target_include_directories(test_validate PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)
 santa_add_test(test_config SOURCES test_config.c LIBS santa)
+santa_add_test(test_ratelimit SOURCES test_ratelimit.c LIBS santa)
+target_include_directories(test_ratelimit PRIVATE ${CMAKE_SOURCE_DIR}/libsanta/src)
 
 # End-to-end: the same suite against every stage binary (real processes,
 # loopback only). Stages register their run with santa_add_e2e(STAGE).
