@@ -31,21 +31,6 @@ struct santa_ctx {
 
 typedef enum santa_status (*santa_handler_fn)(struct santa_ctx *ctx);
 
-/* Times one store call: the response's store total, the request's store phase
- * (Server-Timing), the per-operation histogram and a child span (observe.h).
- * The operation's name is read once per call site from the call's own text
- * ("...->ops->exchange_get(...)"), cached in a static per call site, so call
- * sites stay one line and name nothing twice. */
-#define SANTA_STORE_CALL(ctx, st, call)                                                            \
-    do {                                                                                           \
-        static _Atomic int santa_site_;                                                            \
-        struct santa_store_probe santa_p_;                                                         \
-        santa_store_probe_begin(&santa_p_, &santa_site_, #call);                                   \
-        (st) = (call);                                                                             \
-        (ctx)->resp->timing.store_ns += santa_store_probe_end(&santa_p_, (st));                    \
-        (ctx)->resp->timing.store_calls++;                                                         \
-    } while (0)
-
 /* Shorthand: the store of this request. */
 #define SANTA_STORE(ctx) ((ctx)->app->store)
 

@@ -48,7 +48,7 @@ enum santa_status santa_ctx_auth(struct santa_ctx *ctx, bool admin_only,
     struct santa_hash h;
     santa_secret_hash(tok, len, &h);
     enum santa_status st;
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->principal_find(SANTA_STORE(ctx), &h, who));
+    st = SANTA_STORE(ctx)->ops->principal_find(SANTA_STORE(ctx), &h, who);
     if (st == SANTA_NOT_FOUND) {
         ctx->resp->www_authenticate = true;
         snprintf(ctx->err.detail, sizeof ctx->err.detail, "%s", "this token is not valid");

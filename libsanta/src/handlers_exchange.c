@@ -27,9 +27,7 @@ static enum santa_status answer_exchange(struct santa_ctx *ctx)
 {
     struct santa_exchange ex;
     enum santa_status st;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ctx->id, &ctx->arena,
-                                                         &ex));
+    st = SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ctx->id, &ctx->arena, &ex);
     if (st == SANTA_OK)
         santa_ctx_put_exchange(ctx, &ex);
     return st;
@@ -102,7 +100,7 @@ enum santa_status santa_h_exchange_create(struct santa_ctx *ctx)
     st = santa_ctx_render_before_write(ctx);
     if (st != SANTA_OK)
         return st;
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->exchange_create(SANTA_STORE(ctx), &ex));
+    st = SANTA_STORE(ctx)->ops->exchange_create(SANTA_STORE(ctx), &ex);
     if (st != SANTA_OK)
         return st;
     snprintf(ctx->resp->location, sizeof ctx->resp->location, "/api/exchanges/%s", ex.id);
@@ -127,7 +125,7 @@ enum santa_status santa_h_draw(struct santa_ctx *ctx)
     struct santa_draw_plan *plan = santa_draw_plan_new(&rng);
     if (plan == NULL)
         return SANTA_UNAVAILABLE;
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->draw(SANTA_STORE(ctx), ctx->id, plan));
+    st = SANTA_STORE(ctx)->ops->draw(SANTA_STORE(ctx), ctx->id, plan);
     if (st == SANTA_DRAW_INFEASIBLE || st == SANTA_TOO_FEW_PARTICIPANTS) {
         const char *detail = santa_draw_plan_detail(plan);
         if (detail && detail[0])
@@ -145,7 +143,7 @@ enum santa_status santa_h_undraw(struct santa_ctx *ctx)
     enum santa_status st = santa_ctx_auth(ctx, true, &who);
     if (st != SANTA_OK)
         return st;
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->undraw(SANTA_STORE(ctx), ctx->id));
+    st = SANTA_STORE(ctx)->ops->undraw(SANTA_STORE(ctx), ctx->id);
     if (st != SANTA_OK)
         return st;
     return answer_exchange(ctx);
@@ -160,8 +158,7 @@ enum santa_status santa_h_reminders(struct santa_ctx *ctx)
     if (st != SANTA_OK)
         return st;
     uint32_t queued = 0;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->reminders_queue(SANTA_STORE(ctx), ctx->id, &queued));
+    st = SANTA_STORE(ctx)->ops->reminders_queue(SANTA_STORE(ctx), ctx->id, &queued);
     if (st != SANTA_OK)
         return st;
     santa_jb_uint(&ctx->out, "queued", queued);
@@ -178,7 +175,7 @@ enum santa_status santa_h_healthz(struct santa_ctx *ctx)
 enum santa_status santa_h_readyz(struct santa_ctx *ctx)
 {
     enum santa_status st;
-    SANTA_STORE_CALL(ctx, st, SANTA_STORE(ctx)->ops->ping(SANTA_STORE(ctx)));
+    st = SANTA_STORE(ctx)->ops->ping(SANTA_STORE(ctx));
     if (st != SANTA_OK) {
         snprintf(ctx->err.detail, sizeof ctx->err.detail, "%s", "the store does not answer");
         return SANTA_UNAVAILABLE;

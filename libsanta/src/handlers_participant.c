@@ -51,9 +51,7 @@ enum santa_status santa_h_participant_join(struct santa_ctx *ctx)
         return st;
 
     struct santa_exchange ex;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ctx->id, &ctx->arena,
-                                                         &ex));
+    st = SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ctx->id, &ctx->arena, &ex);
     if (st != SANTA_OK)
         return st;
     struct santa_hash given;
@@ -83,9 +81,7 @@ enum santa_status santa_h_participant_join(struct santa_ctx *ctx)
     st = santa_ctx_render_before_write(ctx);
     if (st != SANTA_OK)
         return st;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->participant_add(SANTA_STORE(ctx), &p,
-                                                            SANTA_MAX_PARTICIPANTS));
+    st = SANTA_STORE(ctx)->ops->participant_add(SANTA_STORE(ctx), &p, SANTA_MAX_PARTICIPANTS);
     if (st != SANTA_OK)
         return st;
     snprintf(ctx->resp->location, sizeof ctx->resp->location,
@@ -138,9 +134,8 @@ enum santa_status santa_h_participant_list(struct santa_ctx *ctx)
     if (st != SANTA_OK)
         return st;
     struct santa_participant_page page;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->participant_list(SANTA_STORE(ctx), ctx->id, after,
-                                                             limit, &ctx->arena, &page));
+    st = SANTA_STORE(ctx)->ops->participant_list(SANTA_STORE(ctx), ctx->id, after, limit,
+                                                 &ctx->arena, &page);
     if (st != SANTA_OK)
         return st;
     struct santa_jb *jb = &ctx->out;
@@ -171,9 +166,7 @@ enum santa_status santa_h_participant_delete(struct santa_ctx *ctx)
     enum santa_status st = santa_ctx_auth(ctx, true, &who);
     if (st != SANTA_OK)
         return st;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->participant_remove(SANTA_STORE(ctx), ctx->id,
-                                                               ctx->pid));
+    st = SANTA_STORE(ctx)->ops->participant_remove(SANTA_STORE(ctx), ctx->id, ctx->pid);
     if (st != SANTA_OK)
         return st;
     ctx->ok_status = 204;
@@ -204,15 +197,12 @@ enum santa_status santa_h_wishlist_put(struct santa_ctx *ctx)
         return st;
     if (!santa_valid_text(wishlist, len, SANTA_WISHLIST_MAX_CHARS))
         return santa_ctx_invalid(ctx, "wishlist", "wishlist must be at most 2000 characters");
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->wishlist_set(SANTA_STORE(ctx), ctx->id, ctx->pid,
-                                                         wishlist));
+    st = SANTA_STORE(ctx)->ops->wishlist_set(SANTA_STORE(ctx), ctx->id, ctx->pid, wishlist);
     if (st != SANTA_OK)
         return st;
     struct santa_participant p;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->participant_get(SANTA_STORE(ctx), ctx->id, ctx->pid,
-                                                            &ctx->arena, &p));
+    st = SANTA_STORE(ctx)->ops->participant_get(SANTA_STORE(ctx), ctx->id, ctx->pid, &ctx->arena,
+                                                &p);
     if (st != SANTA_OK)
         return st;
     santa_jb_str(&ctx->out, "id", p.id);
@@ -250,9 +240,7 @@ enum santa_status santa_h_exclusion_add(struct santa_ctx *ctx)
     }
     if (strcmp(giver, receiver) == 0)
         return santa_ctx_invalid(ctx, "receiver", "nobody gives to themselves anyway");
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->exclusion_add(SANTA_STORE(ctx), ctx->id, giver,
-                                                          receiver, mutual));
+    st = SANTA_STORE(ctx)->ops->exclusion_add(SANTA_STORE(ctx), ctx->id, giver, receiver, mutual);
     if (st != SANTA_OK)
         return st;
     santa_jb_str(&ctx->out, "giver", giver);
@@ -274,9 +262,8 @@ enum santa_status santa_h_assignment_get(struct santa_ctx *ctx)
         return SANTA_FORBIDDEN;
     }
     struct santa_assignment a;
-    SANTA_STORE_CALL(ctx, st,
-                     SANTA_STORE(ctx)->ops->assignment_get(SANTA_STORE(ctx), ctx->id,
-                                                           who.participant_id, &ctx->arena, &a));
+    st = SANTA_STORE(ctx)->ops->assignment_get(SANTA_STORE(ctx), ctx->id, who.participant_id,
+                                               &ctx->arena, &a);
     if (st != SANTA_OK)
         return st;
     struct santa_jb *jb = &ctx->out;

@@ -7,7 +7,6 @@
  * names only - never a raw path, an id or a client-chosen method (unknown
  * methods count as "other") - so the number of series is fixed.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "api_internal.h"
 #include "observe.h"
 #include "santa/alloc.h"
+#include "store_observed.h"
 
 #include "instrument/instrument.h"
 #include "instrument/metrics.h"
@@ -23,7 +23,6 @@
 #include "instrument/trace.h"
 
 #define ROUTES_MAX 64
-#define OPS_MAX 48
 #define CLASSES 5
 
 /* Requests that matched no route, by method. */
@@ -38,14 +37,11 @@ static struct {
     struct inst_metric *duration[ROUTES_MAX + OTHER_METHODS];
     struct inst_metric *in_flight;
     struct inst_metric *phase[3]; /* app, store, cache */
-    pthread_mutex_t ops_lock;
-    _Atomic int nops;
     struct {
-        char name[40];
-        char span[48];
+        char span[48]; /* "store.exchange_get" */
         struct inst_metric *hist;
-    } ops[OPS_MAX];
-} ob = {.ops_lock = PTHREAD_MUTEX_INITIALIZER};
+    } ops[SANTA_OP_COUNT]; /* store_observed.h's operations, in ops-table order */
+} ob;
 
 static void register_route(size_t slot, const char *method, const char *route)
 {
@@ -77,6 +73,14 @@ static void register_all(void)
         register_route(ROUTES_MAX + i, other_methods[i], "unmatched");
     ob.in_flight = inst_metric_register(INST_GAUGE, "santa_http_requests_in_flight",
                                         "Requests being served right now.", NULL, 0);
+    for (int op = 0; op < SANTA_OP_COUNT; op++) {
+        const char *name = santa_observed_op_name((enum santa_observed_op)op);
+        snprintf(ob.ops[op].span, sizeof ob.ops[op].span, "store.%s", name);
+        struct inst_label l[] = {{"op", name}};
+        ob.ops[op].hist = inst_metric_register(
+            INST_HISTOGRAM, "santa_store_operation_duration_seconds",
+            "Time of each store operation, by operation (the store.h ops member).", l, 1);
+    }
     static const char *const phases[] = {"app", "store", "cache"};
     for (int i = 0; i < 3; i++) {
         struct inst_label l[] = {{"phase", phases[i]}};
@@ -164,68 +168,24 @@ void santa_observe_end(const char *method, const struct santa_response *resp,
     inst_gauge_add(ob.in_flight, -1);
 }
 
-/* "SANTA_STORE(ctx)->ops->exchange_get(SANTA_STORE(ctx), ...)" -> "exchange_get" */
-static void op_name(const char *call_text, char *out, size_t cap)
-{
-    const char *p = strstr(call_text, "ops->");
-    p = p ? p + 5 : "other";
-    size_t n = 0;
-    while (n + 1 < cap && (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
-                           (p[n] >= '0' && p[n] <= '9')))
-        n++;
-    memcpy(out, n ? p : "other", n ? n : 5);
-    out[n ? n : 5] = '\0';
-}
-
-/* First call at a call site: find or add the operation (under a lock, once per site). */
-static int op_resolve(_Atomic int *site, const char *call_text)
-{
-    char name[40];
-    op_name(call_text, name, sizeof name);
-    pthread_mutex_lock(&ob.ops_lock);
-    int n = atomic_load_explicit(&ob.nops, memory_order_relaxed), i;
-    for (i = 0; i < n; i++)
-        if (strcmp(ob.ops[i].name, name) == 0)
-            break;
-    if (i == n && n < OPS_MAX) {
-        memcpy(ob.ops[i].name, name, sizeof name);
-        snprintf(ob.ops[i].span, sizeof ob.ops[i].span, "store.%s", name);
-        struct inst_label l[] = {{"op", name}};
-        ob.ops[i].hist = inst_metric_register(
-            INST_HISTOGRAM, "santa_store_operation_duration_seconds",
-            "Time of each store operation, by operation (the store.h ops member).", l, 1);
-        atomic_store_explicit(&ob.nops, n + 1, memory_order_release);
-    }
-    pthread_mutex_unlock(&ob.ops_lock);
-    if (i >= OPS_MAX)
-        i = -2; /* table full: time the call, record nothing per op */
-    atomic_store_explicit(site, i + 1, memory_order_release);
-    return i;
-}
-
-void santa_store_probe_begin(struct santa_store_probe *p, _Atomic int *site,
-                             const char *call_text)
+void santa_store_probe_begin(struct santa_store_probe *p, enum santa_observed_op op)
 {
     p->span = NULL;
-    p->op = -1;
-    if (ob.on) {
-        int s = atomic_load_explicit(site, memory_order_acquire);
-        p->op = s ? s - 1 : op_resolve(site, call_text);
-        if (p->op >= 0)
-            p->span = inst_span_start(ob.ops[p->op].span);
-    }
+    p->op = op;
+    if (ob.on)
+        p->span = inst_span_start(ob.ops[op].span);
     p->t0 = santa_now_ns();
 }
 
-uint64_t santa_store_probe_end(struct santa_store_probe *p, enum santa_status st)
+enum santa_status santa_store_probe_end(struct santa_store_probe *p, enum santa_status st)
 {
     uint64_t dt = santa_now_ns() - p->t0;
     inst_phase_add(INST_PHASE_STORE, dt);
-    if (p->op >= 0) {
+    if (ob.on) {
         inst_observe_ns(ob.ops[p->op].hist, dt);
         inst_span_end(p->span, santa_status_http(st) >= 500);
     }
-    return dt;
+    return st;
 }
 
 char *santa_observe_metrics(size_t *len)

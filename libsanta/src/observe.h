@@ -4,10 +4,10 @@
  * Server-Timing, on top of libinstrument.
  *
  * The HTTP adapter calls santa_observe_begin() / santa_observe_end() around
- * each request; SANTA_STORE_CALL (api_internal.h) wraps each store call in
- * a probe. Every handle is registered by santa_observe_start(), so the hot
- * path only indexes arrays. Without santa_observe_start() (--no-instrument,
- * unit tests) nothing is recorded but Server-Timing is still measured.
+ * each request; the observed store (store_observed.c), which wraps the
+ * stage's store, puts each store call in a probe. Every handle is registered by
+ * santa_observe_start(), so the hot path only indexes arrays. Without santa_observe_start()
+ * (--no-instrument, unit tests) nothing is recorded but Server-Timing is still measured.
  */
 #ifndef SANTA_OBSERVE_H
 #define SANTA_OBSERVE_H
@@ -19,6 +19,7 @@
 
 #include "santa/api.h"
 #include "santa/config.h"
+#include "store_observed.h"
 
 struct inst_span;
 
@@ -38,17 +39,16 @@ struct santa_observed {
 void santa_observe_end(const char *method, const struct santa_response *resp,
                        struct santa_observed *out);
 
-/* One store call: the per-operation histogram, the store phase and a child span. site is a
-   per-call-site cache of the operation's index, resolved from the call's text once. */
+/* One store call (store_observed.c): the per-operation histogram, the store phase and a
+   child span named "store.<op>". */
 struct santa_store_probe {
     uint64_t t0;
-    int op;
+    enum santa_observed_op op;
     struct inst_span *span;
 };
-void santa_store_probe_begin(struct santa_store_probe *p, _Atomic int *site,
-                             const char *call_text);
-/* Returns the call's duration in ns. */
-uint64_t santa_store_probe_end(struct santa_store_probe *p, enum santa_status st);
+void santa_store_probe_begin(struct santa_store_probe *p, enum santa_observed_op op);
+/* Ends the probe and returns st, the call's own answer, unchanged. */
+enum santa_status santa_store_probe_end(struct santa_store_probe *p, enum santa_status st);
 
 /* The registry in Prometheus text format, santa_malloc'ed (GET /metrics). */
 char *santa_observe_metrics(size_t *len);

@@ -67,7 +67,11 @@ int santa_http_serve(const struct santa_http_options *opts, const char *program,
 
 int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
 {
-    struct santa_app app = {.store = store, .rng = santa_rng_csprng()};
+    /* Handlers call the stage's store through a wrapper that times and
+     * traces every operation (store_observed.h). */
+    struct santa_observed_store observed;
+    struct santa_app app = {.store = santa_store_observed_init(&observed, store),
+                            .rng = santa_rng_csprng()};
     struct santa_http_options opts = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,

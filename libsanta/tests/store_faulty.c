@@ -16,6 +16,7 @@ struct faulty_store {
     struct santa_store *inner;
     atomic_bool fail_all;
     atomic_long budget; /* operations still allowed; < 0: no limit */
+    atomic_long calls;  /* operations asked for, passed or failed */
 };
 
 static struct faulty_store *faulty_cast(struct santa_store *s)
@@ -27,6 +28,7 @@ static struct faulty_store *faulty_cast(struct santa_store *s)
  * of the budget if there is one). */
 static bool faulty_pass(struct faulty_store *f)
 {
+    atomic_fetch_add(&f->calls, 1);
     if (atomic_load(&f->fail_all))
         return false;
     long left = atomic_load(&f->budget);
@@ -183,6 +185,7 @@ enum santa_status faulty_store_open(struct santa_store *inner, struct santa_stor
     f->inner = inner;
     atomic_init(&f->fail_all, false);
     atomic_init(&f->budget, -1);
+    atomic_init(&f->calls, 0);
     *out = &f->base;
     return SANTA_OK;
 }
@@ -198,4 +201,9 @@ void faulty_store_fail_all(struct santa_store *s, bool fail)
     if (!fail)
         atomic_store(&f->budget, -1);
     atomic_store(&f->fail_all, fail);
+}
+
+long faulty_store_calls(struct santa_store *s)
+{
+    return atomic_load(&faulty_cast(s)->calls);
 }

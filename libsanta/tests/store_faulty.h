@@ -30,4 +30,8 @@ void faulty_store_fail_after(struct santa_store *s, long n);
  * which also forgets any fail_after budget. */
 void faulty_store_fail_all(struct santa_store *s, bool fail);
 
+/* How many operations (other than close and thread_stop) were asked of it so
+ * far, passed or failed: tests count the store calls a request makes. */
+long faulty_store_calls(struct santa_store *s);
+
 #endif /* SANTA_TESTS_STORE_FAULTY_H */

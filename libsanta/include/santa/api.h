@@ -34,13 +34,6 @@ struct santa_request {
     size_t body_len;
 };
 
-/* Store time of one request, in nanoseconds (Server-Timing itself comes from
- * libinstrument's request phases, which also see the cache layer). */
-struct santa_timing {
-    uint64_t store_ns;  /* summed over every store call */
-    uint32_t store_calls;
-};
-
 struct santa_response {
     int status;                /* HTTP status */
     const char *content_type;  /* static string */
@@ -52,7 +45,6 @@ struct santa_response {
     const char *code;          /* the problem code on errors, else NULL */
     bool www_authenticate;     /* a 401 that needs WWW-Authenticate: Bearer */
     uint32_t retry_after;      /* seconds for a Retry-After header (429); 0: none */
-    struct santa_timing timing;
 };
 
 /* Answers one request. Never fails: every error, including out of memory,
