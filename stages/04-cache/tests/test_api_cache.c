@@ -408,8 +408,8 @@ int main(int argc, char **argv)
         redis_proc_cleanup(&g_redis);
         return 1;
     }
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", g_redis.port);
+    char addr[128];
+    redis_proc_url(&g_redis, addr, sizeof addr);
     setenv("SANTA_REDIS", addr, 1);
     /* Short pauses so the test sees the reconnection quickly. */
     setenv("SANTA_REDIS_TIMEOUT_MS", "100", 1);
