@@ -403,8 +403,9 @@ static void test_forged_redis_entries_are_refused(void **state)
     char hex[2 * SANTA_HASH_LEN + 1];
     santa_secret_hash(forged_token, strlen(forged_token), &h);
     santa_hash_to_hex(&h, hex);
-    snprintf(cmd, sizeof cmd, "SET santa:p:%s '{\"v\":\"1\",\"r\":\"admin\",\"x\":\"%s\",\"p\":\"\"}'",
-             hex, x.id);
+    snprintf(cmd, sizeof cmd,
+             "SET santa:p:%s '{\"v\":\"1\",\"r\":\"admin\",\"x\":\"%s\",\"p\":\"\"}'", hex,
+             x.id);
     redis_do(cmd);
     struct e2e_resp r;
     snprintf(path, sizeof path, "/api/exchanges/%s/participants", x.id);
