@@ -45,7 +45,7 @@ redis_password_for() {
 # redis_write_conf FILE PORT DIR: the config holds the password, so only
 # its owner reads it (made the redis user's by the caller when it runs Redis).
 redis_write_conf() {
-  (umask 077 && : >"$1")
+  (umask 077 && : >"$1") && chmod 600 "$1"
   cat >"$1" <<CONF
 # written by deploy/local (lib-redis.sh): stage 04's cache, nothing persisted
 bind 127.0.0.1
