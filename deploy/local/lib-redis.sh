@@ -8,22 +8,44 @@
 # no), binds 127.0.0.1 only, and keeps it in the foreground (daemonize no)
 # so start_server knows its PID. As root it runs as the `redis` user that
 # Debian's redis-server package creates.
+#
+# It asks for a password (requirepass): a random one kept in RUNDIR/redis.pass
+# (mode 600; a restart reuses it), in $redis_password for the caller, who
+# hands it to santa through SANTA_REDIS=":PASSWORD@127.0.0.1:PORT" (the
+# environment, not the command line, which `ps` shows to everyone).
+# redis-cli finds it in REDISCLI_AUTH: export REDISCLI_AUTH=$(cat RUNDIR/redis.pass).
 # shellcheck shell=bash
 : "${root:?deploy/local/lib-redis.sh needs \$root set by its caller}"
 
 # redis_ready PORT: true when a Redis on 127.0.0.1:PORT answers PING. Plain
 # bash /dev/tcp, so no redis-cli is needed to start one.
+# It authenticates first with $redis_password.
 redis_ready() {
   local line
   exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'PING\r\n' >&3
+  printf 'AUTH %s\r\nPING\r\n' "$redis_password" >&3
+  IFS= read -r -t 2 line <&3 || { exec 3>&-; return 1; }
+  [[ $line == +OK* ]] || { exec 3>&-; return 1; }
   IFS= read -r -t 2 line <&3 || { exec 3>&-; return 1; }
   exec 3>&-
   [[ $line == +PONG* ]]
 }
 
-# redis_write_conf FILE PORT DIR
+# redis_password_for RUNDIR: sets redis_password from RUNDIR/redis.pass,
+# creating it (32 random hex characters, mode 600) the first time.
+redis_password_for() {
+  local file="$1/redis.pass"
+  if [ ! -s "$file" ]; then
+    (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$file") || return 1
+  fi
+  redis_password=$(cat "$file")
+  [ "${#redis_password}" -ge 32 ]
+}
+
+# redis_write_conf FILE PORT DIR: the config holds the password, so only
+# its owner reads it (made the redis user's by the caller when it runs Redis).
 redis_write_conf() {
+  (umask 077 && : >"$1") && chmod 600 "$1"
   cat >"$1" <<CONF
 # written by deploy/local (lib-redis.sh): stage 04's cache, nothing persisted
 bind 127.0.0.1
@@ -38,6 +60,9 @@ logfile ""
 # cached value) instead of failing writes; santa:epoch, which has none, is never evicted.
 maxmemory 256mb
 maxmemory-policy volatile-lru
+# Anyone who can write to the cache could otherwise plant entries (santa also
+# checks a MAC on each one) or read ids and hashes.
+requirepass $redis_password
 CONF
 }
 
@@ -50,6 +75,7 @@ redis_start() {
   dir="$run/redis"
   conf="$run/redis.conf"
   mkdir -p "$dir"
+  redis_password_for "$run" || { note "cannot make a Redis password in $run"; return 1; }
   if [ "$(id -u)" -eq 0 ] && id redis >/dev/null 2>&1 && command -v setpriv >/dev/null; then
     # Root is not needed to serve a cache; the redis user may not be able to
     # reach the run folder, so its dir is checked before relying on it.
@@ -65,7 +91,7 @@ redis_start() {
       port=$(free_port "$next") || { note "no free port for Redis from $next"; return 1; }
     fi
     redis_write_conf "$conf" "$port" "$dir"
-    chmod 644 "$conf"
+    [ ${#as_user[@]} -eq 0 ] || chown redis: "$conf"
     if start_server REDIS "$port" "$run/redis.log" redis_ready 15 -- \
          "${as_user[@]}" redis-server "$conf"; then
       redis_port=$port

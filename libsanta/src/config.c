@@ -68,9 +68,12 @@ static const struct option_def options[] = {
     {"migrate", "SANTA_MIGRATE", OPT_BOOL, "0", 0, 0, PG_STAGES,
      offsetof(struct santa_config, migrate), "",
      "apply the schema migrations and exit (they are also applied at every start)"},
-    {"redis", "SANTA_REDIS", OPT_ADDR, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
-     offsetof(struct santa_config, redis), "HOST:PORT",
-     "the Redis cache (an IPv4 address); while it is down, requests go to the database"},
+    /* A string here: stage 04 parses it (stages/04-cache/cache_url.h), as it
+     * may carry a password. */
+    {"redis", "SANTA_REDIS", OPT_STRING, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
+     offsetof(struct santa_config, redis), "[:PASSWORD@]HOST:PORT",
+     "the Redis cache (an IPv4 address; a password through SANTA_REDIS, not the command "
+     "line); while it is down, requests go to the database"},
     {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", OPT_UINT, "60000", 100, 86400000, SANTA_STAGE_CACHE,
      offsetof(struct santa_config, cache_ttl_ms), "MS",
      "how long a cached value lives at most (a safety net: writes invalidate at once)"},

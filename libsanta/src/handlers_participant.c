@@ -123,36 +123,82 @@ static enum santa_status parse_page_query(struct santa_ctx *ctx, uint32_t *limit
     return SANTA_OK;
 }
 
+/* What one page may hold, whatever `limit` says: rows are read from the
+ * store in chunks of PAGE_CHUNK into a scratch arena freed after each chunk,
+ * and the page ends early (with a next_cursor) once its text passed
+ * PAGE_TEXT_BUDGET bytes. So one request holds at most about a chunk of
+ * rows plus a budget of answer, not 1000 rows of 8 KB wishlists several
+ * times over (the store's copy, the JSON tree, the rendered text). */
+#define PAGE_CHUNK 100u
+#define PAGE_TEXT_BUDGET (1u << 20)
+#define PAGE_CHUNK_ARENA (4u << 20) /* 100 rows of maximal text fit */
+
+static void page_item(struct santa_jb *jb, const struct santa_participant *p)
+{
+    santa_jb_begin_object(jb, NULL);
+    santa_jb_str(jb, "id", p->id);
+    santa_jb_str(jb, "name", p->name);
+    santa_jb_str(jb, "email", p->email);
+    santa_jb_str(jb, "wishlist", p->wishlist);
+    santa_jb_end(jb);
+}
+
+/* Appends up to `limit` participants after *after to the open array; sets
+ * *next to the last one's seq when more follow (0 when none do). */
+static enum santa_status page_fill(struct santa_ctx *ctx, uint64_t after, uint32_t limit,
+                                   uint64_t *next)
+{
+    size_t text = 0;
+    uint32_t taken = 0;
+    *next = 0;
+    for (;;) {
+        uint32_t want = limit - taken < PAGE_CHUNK ? limit - taken : PAGE_CHUNK;
+        struct santa_arena chunk;
+        struct santa_participant_page page;
+        enum santa_status st;
+        santa_arena_init(&chunk, PAGE_CHUNK_ARENA);
+        st = SANTA_STORE(ctx)->ops->participant_list(SANTA_STORE(ctx), ctx->id, after, want,
+                                                     &chunk, &page);
+        uint32_t i = 0;
+        for (; st == SANTA_OK && i < page.count && text < PAGE_TEXT_BUDGET; i++) {
+            const struct santa_participant *p = &page.items[i];
+            page_item(&ctx->out, p);
+            text += strlen(p->name) + strlen(p->email) + strlen(p->wishlist);
+            after = p->seq;
+            taken++;
+        }
+        bool more = st == SANTA_OK && (i < page.count || page.next_seq != 0);
+        santa_arena_release(&chunk);
+        if (st != SANTA_OK)
+            return st;
+        if (!more)
+            return SANTA_OK;
+        if (taken == limit || text >= PAGE_TEXT_BUDGET) {
+            *next = after;
+            return SANTA_OK;
+        }
+    }
+}
+
 enum santa_status santa_h_participant_list(struct santa_ctx *ctx)
 {
     struct santa_principal who;
     uint32_t limit;
-    uint64_t after;
+    uint64_t after, next;
     enum santa_status st = santa_ctx_auth(ctx, true, &who);
     if (st == SANTA_OK)
         st = parse_page_query(ctx, &limit, &after);
     if (st != SANTA_OK)
         return st;
-    struct santa_participant_page page;
-    st = SANTA_STORE(ctx)->ops->participant_list(SANTA_STORE(ctx), ctx->id, after, limit,
-                                                 &ctx->arena, &page);
-    if (st != SANTA_OK)
-        return st;
     struct santa_jb *jb = &ctx->out;
     santa_jb_begin_array(jb, "participants");
-    for (uint32_t i = 0; i < page.count; i++) {
-        const struct santa_participant *p = &page.items[i];
-        santa_jb_begin_object(jb, NULL);
-        santa_jb_str(jb, "id", p->id);
-        santa_jb_str(jb, "name", p->name);
-        santa_jb_str(jb, "email", p->email);
-        santa_jb_str(jb, "wishlist", p->wishlist);
-        santa_jb_end(jb);
-    }
+    st = page_fill(ctx, after, limit, &next);
+    if (st != SANTA_OK)
+        return st;
     santa_jb_end(jb);
-    if (page.next_seq) {
+    if (next) {
         char cursor[SANTA_CURSOR_LEN + 1];
-        santa_cursor_encode(page.next_seq, cursor);
+        santa_cursor_encode(next, cursor);
         santa_jb_str(jb, "next_cursor", cursor);
     } else {
         santa_jb_null(jb, "next_cursor");

@@ -63,6 +63,27 @@ bool santa_hash_equal(const struct santa_hash *a, const struct santa_hash *b)
     return sodium_memcmp(a->b, b->b, SANTA_HASH_LEN) == 0;
 }
 
+enum santa_status santa_mac_key_new(struct santa_mac_key *k)
+{
+    return santa_random_bytes(k->b, sizeof k->b);
+}
+
+void santa_mac(const struct santa_mac_key *k, const void *const *parts, const size_t *lens,
+               size_t n, struct santa_hash *out)
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, k->b, sizeof k->b);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t len[8];
+        for (int j = 0; j < 8; j++)
+            len[j] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * j));
+        crypto_auth_hmacsha256_update(&st, len, sizeof len);
+        crypto_auth_hmacsha256_update(&st, parts[i], lens[i]);
+    }
+    crypto_auth_hmacsha256_final(&st, out->b);
+    sodium_memzero(&st, sizeof st);
+}
+
 void santa_hash_to_hex(const struct santa_hash *h, char out[2 * SANTA_HASH_LEN + 1])
 {
     sodium_bin2hex(out, 2 * SANTA_HASH_LEN + 1, h->b, SANTA_HASH_LEN);

@@ -228,6 +228,129 @@ static void test_out_of_memory_at_every_step(void **state)
     santa_response_release(&r);
 }
 
+/* ---- memory of the largest page ------------------------------------------ */
+
+/* Counting allocator: every block carries its size in a 16-byte header
+ * (keeping malloc's alignment), so the bytes in use and their peak are
+ * known at every moment. */
+static size_t mem_now, mem_peak;
+
+static void *count_malloc(size_t n)
+{
+    size_t *b = malloc(n + 16);
+    if (!b)
+        return NULL;
+    b[0] = n;
+    mem_now += n;
+    if (mem_now > mem_peak)
+        mem_peak = mem_now;
+    return (char *)b + 16;
+}
+
+static void count_free(void *p)
+{
+    if (!p)
+        return;
+    size_t *b = (size_t *)((char *)p - 16);
+    mem_now -= b[0];
+    free(b);
+}
+
+static void *count_calloc(size_t count, size_t n)
+{
+    if (n && count > (size_t)-1 / n)
+        return NULL;
+    void *p = count_malloc(count * n);
+    if (p)
+        memset(p, 0, count * n);
+    return p;
+}
+
+static void *count_realloc(void *p, size_t n)
+{
+    if (!p)
+        return count_malloc(n);
+    size_t old = ((size_t *)((char *)p - 16))[0];
+    void *q = count_malloc(n);
+    if (q) {
+        memcpy(q, p, old < n ? old : n);
+        count_free(p);
+    }
+    return q;
+}
+
+/* A page of 1000 participants with every text at its maximum (4-byte
+ * characters): what one request may hold at its peak, against the bytes the
+ * answer itself carries. */
+static void test_largest_page_is_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct ids x;
+    make_exchange(f, &x);
+    static char body[40000];
+    char name[401] = "", wish[8001] = "", path[200];
+    for (int i = 0; i < 100; i++)
+        memcpy(name + 4 * i, "\xF0\x9F\x8E\x85", 4);
+    for (int i = 0; i < 2000; i++)
+        memcpy(wish + 4 * i, "\xF0\x9F\x8E\x81", 4);
+    snprintf(path, sizeof path, "%s/participants", x.path);
+    for (int i = 0; i < 1000; i++) {
+        char email[255];
+        snprintf(email, sizeof email, "%04d-%0*d@example.org", i, 64 - 5, 0); /* local part: 64 */
+        snprintf(body, sizeof body,
+                 "{\"invite_code\":\"%s\",\"name\":\"%s\",\"email\":\"%s\",\"wishlist\":\"%s\"}",
+                 x.invite, name, email, wish);
+        struct santa_response r;
+        if (handle(f, "POST", path, NULL, body, &r) != 201)
+            fail_msg("join %d: %d %s", i, r.status, r.body);
+        santa_response_release(&r);
+    }
+    static const struct santa_alloc_hooks counting = {count_malloc, count_calloc, count_realloc,
+                                                       count_free};
+    santa_alloc_set_hooks(&counting);
+    mem_now = mem_peak = 0;
+    struct santa_response r;
+    snprintf(path, sizeof path, "%s/participants", x.path);
+    struct santa_request req = {.method = "GET", .path = path, .query = "limit=1000",
+                                .authorization = x.admin};
+    santa_api_handle(&f->app, &req, &r);
+    int st = r.status;
+    size_t peak = mem_peak, answer = r.body_len;
+    if (st != 200)
+        fail_msg("GET %s: %d %s", path, st, r.body);
+    santa_response_release(&r); /* while the hooks that made it are in place */
+    santa_alloc_set_hooks(NULL);
+    print_message("1000-row page of maximal rows: answer %zu bytes, peak %zu bytes in use\n",
+                  answer, peak);
+    /* Whatever the rows hold: a few MiB, not 1000 x 8 KB several times over
+     * (41.6 MB in use for an 8.5 MB answer before pages had a budget). */
+    assert_true(peak < (8u << 20));
+
+    /* The page ended early with a cursor; following the cursors gives every
+     * participant once, in join order. */
+    char cursor[64] = "", query[96];
+    unsigned total = 0, pages = 0;
+    for (;;) {
+        snprintf(query, sizeof query, "limit=1000%s%s", cursor[0] ? "&cursor=" : "", cursor);
+        struct santa_request page = {.method = "GET", .path = path, .query = query,
+                                     .authorization = x.admin};
+        santa_api_handle(&f->app, &page, &r);
+        assert_int_equal(r.status, 200);
+        for (const char *q = r.body; (q = strstr(q, "\"id\":\"")) != NULL; q++)
+            total++;
+        pages++;
+        const char *next = strstr(r.body, "\"next_cursor\":\"");
+        if (next)
+            field(r.body, "next_cursor", cursor, sizeof cursor);
+        santa_response_release(&r);
+        if (!next)
+            break;
+        assert_true(pages < 1000);
+    }
+    assert_int_equal(total, 1000);
+    assert_true(pages > 1);
+}
+
 static void test_routes_and_timing(void **state)
 {
     struct fixture *f = *state;
@@ -260,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_failing_mid_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory_at_every_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routes_and_timing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_largest_page_is_bounded, setup, teardown),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }

@@ -14,9 +14,11 @@
 #include "store_sqlite.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "santa/alloc.h"
 #include "santa/log.h"
@@ -30,6 +32,7 @@ static const struct santa_store_ops sqlite_store_ops;
 struct sqlite_store {
     struct santa_store base;
     struct sqlite_store_pool *pool;
+    atomic_uint_fast64_t busy; /* BEGINs that found the database locked */
 };
 
 static struct sqlite_store *store_of(struct santa_store *s)
@@ -40,6 +43,11 @@ static struct sqlite_store *store_of(struct santa_store *s)
 struct sqlite_store_pool *sqlite_store_pool_of(struct santa_store *s)
 {
     return store_of(s)->pool;
+}
+
+uint64_t sqlite_store_busy_count(struct santa_store *s)
+{
+    return atomic_load(&store_of(s)->busy);
 }
 
 /* ---- statements -------------------------------------------------------- */
@@ -168,7 +176,23 @@ static enum santa_status read_participant(sqlite3_stmt *q, const char *exchange_
 
 /* ---- transactions ------------------------------------------------------ */
 
-/* The calling thread's connection, inside a new transaction. */
+/* A pause before BEGIN is tried again: 10, 20, 40 ms plus up to as much
+ * again, so writers that met the same lock do not come back together. */
+static void busy_pause(int attempt)
+{
+    long ms = 10L << attempt;
+    unsigned jitter = 0;
+    sqlite3_randomness(sizeof jitter, &jitter); /* jitter only: no security meaning */
+    ms += (long)(jitter % (unsigned)ms);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The calling thread's connection, inside a new transaction. BEGIN that
+ * still finds the database locked after the busy timeout (a long writer
+ * elsewhere: another process, a checkpoint) is tried again up to
+ * SQLITE_STORE_BUSY_RETRIES times before the request gets 503; nothing has
+ * happened yet at that point, so trying again is always safe. */
 static enum santa_status tx_begin(struct santa_store *s, bool write, struct sqlite_store_conn **c)
 {
     *c = NULL;
@@ -180,7 +204,24 @@ static enum santa_status tx_begin(struct santa_store *s, bool write, struct sqli
     sqlite3_stmt *q = use(*c, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ);
     if (!q)
         return SANTA_UNAVAILABLE;
-    st = run(*c, q, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    const char *what = write ? "BEGIN IMMEDIATE" : "BEGIN";
+    for (int attempt = 0;; attempt++) {
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc == SQLITE_DONE) {
+            st = SANTA_OK;
+            break;
+        }
+        if ((rc & 0xff) == SQLITE_BUSY) {
+            atomic_fetch_add(&store_of(s)->busy, 1);
+            if (attempt < SQLITE_STORE_BUSY_RETRIES) {
+                busy_pause(attempt);
+                continue;
+            }
+        }
+        st = sqlite_store_conn_fail(*c, what, rc);
+        break;
+    }
     release(q);
     return st;
 }
@@ -332,7 +373,7 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
         return st;
     struct sqlite_store *ss = santa_calloc(1, sizeof *ss);
     if (ss)
-        ss->pool = sqlite_store_pool_new(path);
+        ss->pool = sqlite_store_pool_new(path, o->busy_timeout_ms);
     if (!ss || !ss->pool) {
         santa_free(ss);
         snprintf(err, errlen, "out of memory (or out of thread keys) opening the store");

@@ -19,12 +19,14 @@
 #define SANTA_STORE_SQLITE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "santa/status.h"
 #include "santa/store.h"
 
 struct sqlite_store_options {
-    const char *data_dir; /* created (with parents) if missing */
+    const char *data_dir;     /* created (with parents) if missing */
+    uint32_t busy_timeout_ms; /* wait for another writer's lock; 0: 5 s */
 };
 
 /* Opens (creating if needed) <o->data_dir>/santa.db, switches it to WAL and

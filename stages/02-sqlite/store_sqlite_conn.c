@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "santa/alloc.h"
 #include "santa/log.h"
@@ -19,6 +20,7 @@ struct sqlite_store_conn {
 
 struct sqlite_store_pool {
     char *path;
+    uint32_t busy_timeout_ms;
     /* Each thread's connection. Keys are reused after pthread_key_delete(),
      * but glibc gives a re-created key a new generation, so a thread never
      * sees a connection left under the same number by an earlier pool. */
@@ -108,11 +110,12 @@ static void conn_close(struct sqlite_store_conn *c)
     santa_free(c);
 }
 
-struct sqlite_store_pool *sqlite_store_pool_new(const char *path)
+struct sqlite_store_pool *sqlite_store_pool_new(const char *path, uint32_t busy_timeout_ms)
 {
     struct sqlite_store_pool *p = santa_calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    p->busy_timeout_ms = busy_timeout_ms ? busy_timeout_ms : SQLITE_STORE_BUSY_TIMEOUT_MS;
     p->path = santa_strdup(path);
     if (!p->path) {
         santa_free(p);
@@ -167,6 +170,7 @@ enum santa_status sqlite_store_pool_conn(struct sqlite_store_pool *p,
         santa_free(c);
         return SANTA_UNAVAILABLE;
     }
+    sqlite3_busy_timeout(c->db, (int)p->busy_timeout_ms);
     if (pthread_setspecific(p->key, c) != 0) {
         santa_log(SANTA_LOG_ERROR, "store sqlite: cannot remember this thread's connection");
         conn_close(c);
@@ -224,10 +228,17 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_st
 enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char *what, int rc)
 {
     int primary = rc & 0xff;
-    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-        santa_log(SANTA_LOG_ERROR, "store sqlite: %s: DATABASE CORRUPT: %s (%s)", what,
-                  sqlite3_errmsg(c->db), sqlite3_errstr(rc));
-    else
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+        /* Fail-stop: a process that goes on reading and writing a damaged
+         * file can only spread the damage (and answer from it). Stop now,
+         * without cleanup that would touch the file again; the supervisor
+         * sees the exit status, and someone restores or repairs the file
+         * before it starts again (stages/02-sqlite/README.md). */
+        santa_log(SANTA_LOG_ERROR,
+                  "store sqlite: %s: DATABASE CORRUPT: %s (%s); stopping (exit %d)", what,
+                  sqlite3_errmsg(c->db), sqlite3_errstr(rc), SQLITE_STORE_EXIT_CORRUPT);
+        _exit(SQLITE_STORE_EXIT_CORRUPT);
+    }
         santa_log(SANTA_LOG_WARN, "store sqlite: %s: %s (%s)", what, sqlite3_errmsg(c->db),
                   sqlite3_errstr(rc));
     return SANTA_UNAVAILABLE;

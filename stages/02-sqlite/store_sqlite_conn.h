@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "santa/status.h"
 #include "store_sqlite_sql.h"
@@ -27,6 +28,11 @@
 /* How long a connection waits for another's write lock before giving up
  * (SQLITE_BUSY, which the store answers as SANTA_UNAVAILABLE). */
 #define SQLITE_STORE_BUSY_TIMEOUT_MS 5000
+/* How often a transaction whose BEGIN still found the database locked after
+ * the busy timeout is tried again (with a growing pause) before 503. */
+#define SQLITE_STORE_BUSY_RETRIES 3
+/* The exit status when SQLite reports the file corrupt (fail-stop). */
+#define SQLITE_STORE_EXIT_CORRUPT 70
 
 struct sqlite_store_pool;
 struct sqlite_store_conn;
@@ -40,7 +46,8 @@ enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **
 
 /* A pool over the database at path (copied). NULL when out of memory or
  * when no thread key is left. */
-struct sqlite_store_pool *sqlite_store_pool_new(const char *path);
+/* busy_timeout_ms: each connection's busy timeout (0: the default above). */
+struct sqlite_store_pool *sqlite_store_pool_new(const char *path, uint32_t busy_timeout_ms);
 /* Closes every connection still open and frees the pool. NULL is a no-op. */
 void sqlite_store_pool_free(struct sqlite_store_pool *p);
 
@@ -59,7 +66,8 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_st
 
 /* Translates a failed SQLite call at the store's boundary: logs what the
  * store was doing and SQLite's message (never shown to clients), and returns
- * SANTA_UNAVAILABLE. */
+ * SANTA_UNAVAILABLE. SQLITE_CORRUPT and SQLITE_NOTADB do not return: the
+ * process logs and exits with SQLITE_STORE_EXIT_CORRUPT (fail-stop). */
 enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char *what, int rc);
 
 #endif /* SANTA_STORE_SQLITE_CONN_H */

@@ -7,10 +7,14 @@
 #ifndef SANTA_STORE_SQLITE_INTERNAL_H
 #define SANTA_STORE_SQLITE_INTERNAL_H
 
+#include <stdint.h>
+
 #include "santa/store.h"
 #include "store_sqlite_conn.h"
 
 /* The pool of a store made by sqlite_store_open(); owned by the store. */
 struct sqlite_store_pool *sqlite_store_pool_of(struct santa_store *s);
+/* How many BEGINs found the database locked after the busy timeout. */
+uint64_t sqlite_store_busy_count(struct santa_store *s);
 
 #endif /* SANTA_STORE_SQLITE_INTERNAL_H */

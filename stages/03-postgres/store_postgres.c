@@ -12,8 +12,12 @@
  *    arrives after the server is back;
  *  - up to three times on serialization failure or deadlock (40001, 40P01),
  *    as the PostgreSQL documentation advises.
- * A lost COMMIT is never retried: its outcome is unknown, so the client
- * gets 503 and may retry itself.
+ * When the connection is lost after COMMIT was sent (or during a
+ * single-statement write), the outcome is unknown. Creating an exchange and
+ * joining look their row up by its id (random, chosen before the write) on
+ * a fresh connection: there, the request answers as if the first try had
+ * worked (the client gets its token, nothing is stored twice); not there,
+ * it runs again. Other writes answer 503 then, and the client may retry.
  *
  * Concurrency control is READ COMMITTED plus one row lock: every write that
  * depends on an exchange's state starts with EXCHANGE_LOCK (SELECT ... FOR
@@ -232,41 +236,81 @@ static void backoff_sleep(int attempt)
     nanosleep(&ts, NULL);
 }
 
-static enum santa_status run_op(struct santa_store *s, bool tx, op_fn fn, void *ctx)
+/* Runs fn on c, inside BEGIN ... COMMIT when tx; rolls back on any refusal
+ * or error. *commit_sent tells whether COMMIT went out. */
+static enum santa_status attempt_once(struct postgres_store_conn *c, bool tx, op_fn fn, void *ctx,
+                                      char sqlstate[6], bool *commit_sent)
 {
+    enum santa_status st = SANTA_OK;
+    *commit_sent = false;
+    if (tx)
+        st = exec_cmd(c, PQ_BEGIN, NULL);
+    if (st == SANTA_OK)
+        st = fn(c, ctx);
+    snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
+    if (tx && st == SANTA_OK) {
+        *commit_sent = true;
+        st = exec_cmd(c, PQ_COMMIT, NULL);
+        snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
+    } else if (postgres_store_conn_in_tx(c)) {
+        /* A refusal or an error: nothing of this transaction stays. */
+        (void)exec_cmd(c, PQ_ROLLBACK, NULL);
+    }
+    return st;
+}
+
+/* run_op with an outcome check. `resolve` (NULL: none) answers, on a fresh
+ * connection, whether a write whose outcome a lost connection hid did
+ * commit: SANTA_OK (it did; ctx holds what the caller needs, e.g. the
+ * join's seq), SANTA_NOT_FOUND (it did not), anything else (cannot tell).
+ * It runs before the write is sent again, so a write is never applied
+ * twice and its client gets the answer the first try earned. */
+static enum santa_status run_op_resolved(struct santa_store *s, bool tx, op_fn fn, op_fn resolve,
+                                         void *ctx)
+{
+    bool unknown = false; /* a write may have committed unseen */
     for (int attempt = 0;; attempt++) {
         struct postgres_store_conn *c;
         enum santa_status st = postgres_store_pool_conn(store_of(s)->pool, &c);
         if (st != SANTA_OK)
             return st;
-        bool commit_sent = false;
-        if (tx)
-            st = exec_cmd(c, PQ_BEGIN, NULL);
-        if (st == SANTA_OK)
-            st = fn(c, ctx);
-        char sqlstate[6];
-        snprintf(sqlstate, sizeof sqlstate, "%s", postgres_store_conn_sqlstate(c));
-        if (tx && st == SANTA_OK) {
-            commit_sent = true;
-            st = exec_cmd(c, PQ_COMMIT, NULL);
-            snprintf(sqlstate, sizeof sqlstate, "%s", postgres_store_conn_sqlstate(c));
-        } else if (postgres_store_conn_in_tx(c)) {
-            /* A refusal or an error: nothing of this transaction stays. */
-            (void)exec_cmd(c, PQ_ROLLBACK, NULL);
+        if (unknown) {
+            bool sent;
+            char state[6];
+            st = attempt_once(c, true, resolve, ctx, state, &sent);
+            santa_log(SANTA_LOG_INFO, "store postgres: outcome after a lost connection: %s",
+                      st == SANTA_OK          ? "committed"
+                      : st == SANTA_NOT_FOUND ? "not committed, running it again"
+                                              : "unknown");
+            if (st != SANTA_NOT_FOUND)
+                return st == SANTA_OK ? SANTA_OK : SANTA_UNAVAILABLE;
+            unknown = false;
         }
+        bool commit_sent;
+        char sqlstate[6];
+        st = attempt_once(c, tx, fn, ctx, sqlstate, &commit_sent);
         if (st != SANTA_UNAVAILABLE || attempt + 1 >= MAX_ATTEMPTS)
             return st;
         if (postgres_store_conn_lost(c)) {
-            /* Safe to run again only if COMMIT was never sent, and only
-             * once: a second loss means the server is really gone. */
-            if (commit_sent || attempt > 0)
+            /* Lost before COMMIT was sent: the server rolled back, so
+             * running it again is safe. Lost after COMMIT (or during a
+             * single-statement write, which commits by itself): look the
+             * row up first if the operation can, else 503. Only once: a
+             * second loss means the server is really gone. */
+            if (attempt > 0 || (commit_sent && !resolve))
                 return st;
+            unknown = resolve && (commit_sent || !tx);
             continue;
         }
         if (strcmp(sqlstate, "40001") != 0 && strcmp(sqlstate, "40P01") != 0)
             return st;
         backoff_sleep(attempt);
     }
+}
+
+static enum santa_status run_op(struct santa_store *s, bool tx, op_fn fn, void *ctx)
+{
+    return run_op_resolved(s, tx, fn, NULL, ctx);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -373,11 +417,29 @@ static enum santa_status exchange_create_op(struct postgres_store_conn *c, void 
     return exec_cmd(c, PQ_EXCHANGE_INSERT, &p); /* drawn: the column default, false */
 }
 
+/* Did exchange_create_op commit? The id is random and chosen before the
+ * write; the admin hash proves the row is this request's. */
+static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void *ctx)
+{
+    const struct santa_exchange *ex = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, ex->id);
+    postgres_store_param_hash(&p, &ex->admin_hash);
+    PGresult *r = NULL;
+    enum santa_status st = postgres_store_conn_exec(c, PQ_EXCHANGE_OUTCOME, &p, &r);
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    else if (st == SANTA_OK && !col_bool(r, 0, 0))
+        st = corrupt("exchange outcome: the id is another exchange's");
+    PQclear(r);
+    return st;
+}
+
 static enum santa_status store_exchange_create(struct santa_store *s,
                                                const struct santa_exchange *ex)
 {
     /* One statement: atomic on its own, no BEGIN round trip. */
-    return run_op(s, false, exchange_create_op, (void *)ex);
+    return run_op_resolved(s, false, exchange_create_op, exchange_outcome_op, (void *)ex);
 }
 
 struct exchange_get_ctx {
@@ -510,11 +572,39 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
     return st;
 }
 
+/* Did participant_add_op commit? The exchange's lock first: it waits until
+ * a transaction the lost connection left behind has ended (committed, or
+ * rolled back by the server), so "not there" is final. */
+static enum santa_status participant_outcome_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_add_ctx *pa = ctx;
+    const struct santa_participant *in = pa->p;
+    enum santa_status st = exchange_state(c, in->exchange_id, true, NULL);
+    if (st != SANTA_OK)
+        return st == SANTA_NOT_FOUND ? SANTA_UNAVAILABLE : st;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, in->id);
+    postgres_store_param_text(&p, in->exchange_id);
+    postgres_store_param_hash(&p, &in->token_hash);
+    PGresult *r = NULL;
+    st = postgres_store_conn_exec(c, PQ_PARTICIPANT_OUTCOME, &p, &r);
+    int64_t seq = 0;
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    else if (st == SANTA_OK && (!col_int(r, 0, 0, &seq) || seq <= 0))
+        st = corrupt("participant outcome");
+    if (st == SANTA_OK)
+        pa->seq = (uint64_t)seq;
+    PQclear(r);
+    return st;
+}
+
 static enum santa_status store_participant_add(struct santa_store *s, struct santa_participant *p,
                                                uint32_t max_participants)
 {
     struct participant_add_ctx pa = {p, max_participants, 0};
-    enum santa_status st = run_op(s, true, participant_add_op, &pa);
+    enum santa_status st =
+        run_op_resolved(s, true, participant_add_op, participant_outcome_op, &pa);
     /* Only an acknowledged (committed) join gets its seq. */
     if (st == SANTA_OK)
         p->seq = pa.seq;

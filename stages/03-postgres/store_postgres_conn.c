@@ -205,6 +205,10 @@ enum santa_status postgres_store_connect(const char *conninfo, uint32_t statemen
         return SANTA_UNAVAILABLE;
     }
     PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    /* Messages without DETAIL, HINT or CONTEXT: DETAIL can quote a row's
+     * values ("Key (email)=(ann@example.org) already exists", "Failing row
+     * contains (...)"), and these messages go to the log. */
+    PQsetErrorVerbosity(pg, PQERRORS_TERSE);
     /* Server-side limits, per session (RELIABILITY.md 2.3): a statement may
      * not run longer than statement_timeout, and a transaction left open by a
      * stuck client is ended by the server after 10 s. Set here rather than
@@ -398,9 +402,10 @@ static enum santa_status check(struct postgres_store_conn *c, const char *what, 
         return SANTA_OK;
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
-    const char *msg = PQresultErrorMessage(r);
+    /* The primary message only, never the DETAIL (see postgres_store_connect). */
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
     if (PQstatus(c->pg) != CONNECTION_OK) {
-        enum santa_status st = lost(c, what, msg);
+        enum santa_status st = lost(c, what, msg ? msg : "error");
         PQclear(r);
         return st;
     }

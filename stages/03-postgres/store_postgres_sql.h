@@ -29,6 +29,11 @@
     X(PRINCIPAL_FIND, 1,                                                                           \
       "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = $1"                                    \
       " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1")      \
+    /* After a lost connection: did our write commit? (ids are random and  \
+     * chosen before the write, so the row's id says whose it is.) */                             \
+    X(EXCHANGE_OUTCOME, 2, "SELECT admin_hash = $2 FROM exchanges WHERE id = $1")                  \
+    X(PARTICIPANT_OUTCOME, 3,                                                                      \
+      "SELECT seq FROM participants WHERE id = $1 AND exchange_id = $2 AND token_hash = $3")      \
     X(EMAIL_TAKEN, 2, "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2")      \
     X(PARTICIPANT_INSERT, 7,                                                                       \
       "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"   \

@@ -87,6 +87,7 @@ struct cache_conn {
 struct cache_redis {
     char host[64];
     uint16_t port;
+    char password[128]; /* never logged; "" when Redis asks for none */
     struct timeval connect_tv, command_tv;
     uint64_t retry_ns;
     pthread_key_t key;
@@ -203,6 +204,7 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
     }
     memcpy(r->host, o->host, strlen(o->host) + 1);
     r->port = o->port;
+    snprintf(r->password, sizeof r->password, "%s", o->password ? o->password : "");
     r->connect_tv = ms_tv(o->connect_timeout_ms ? o->connect_timeout_ms : 100);
     r->command_tv = ms_tv(o->command_timeout_ms ? o->command_timeout_ms : 100);
     r->retry_ns = (uint64_t)(o->retry_ms ? o->retry_ms : 1000) * 1000000u;
@@ -313,6 +315,18 @@ static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
     return true;
 }
 
+/* AUTH with the configured password (requirepass). */
+static bool authenticate(struct cache_redis *r, struct cache_conn *cn)
+{
+    const char *argv[] = {"AUTH", r->password};
+    size_t lens[] = {4, strlen(r->password)};
+    redisReply *rep = command(r, cn, RT_CONNECT, 2, argv, lens);
+    bool ok = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep)
+        freeReplyObject(rep);
+    return ok;
+}
+
 static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
 {
     cn->born_gen = atomic_load(&r->fail_gen);
@@ -324,6 +338,10 @@ static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
         return false;
     if (failed || redisSetTimeout(cn->c, r->command_tv) != REDIS_OK) {
         conn_failed(r, cn, "connect");
+        return false;
+    }
+    if (r->password[0] && !authenticate(r, cn)) {
+        conn_failed(r, cn, "AUTH"); /* logs neither the password nor Redis's reply */
         return false;
     }
     if (!epoch_ensure(r, cn)) {

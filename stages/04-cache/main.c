@@ -5,6 +5,9 @@
  * cache owns it and falls back to it whenever Redis cannot answer. `diff`
  * this file with ../03-postgres/main.c: one wrapping call is the lesson.
  */
+#include <stdio.h>
+
+#include "cache_url.h"
 #include "santa/server.h"
 #include "store_cache.h"
 #include "store_postgres.h"
@@ -12,6 +15,9 @@
 static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
                                     char *err, size_t errlen)
 {
+    struct cache_url redis;
+    if (!cache_url_parse(cfg->redis, &redis, err, errlen))
+        return SANTA_UNAVAILABLE;
     struct postgres_store_options db = {.conninfo = cfg->pg_conninfo};
     struct santa_store *inner = NULL;
     enum santa_status st = postgres_store_open(&db, &inner, err, errlen);
@@ -19,8 +25,9 @@ static enum santa_status open_store(const struct santa_config *cfg, struct santa
         return st;
     struct cache_store_options opts = {
         .inner = inner, /* the cache owns it from here on */
-        .redis_host = cfg->redis.host,
-        .redis_port = cfg->redis.port,
+        .redis_host = redis.host,
+        .redis_port = redis.port,
+        .redis_password = redis.password,
         .ttl_ms = cfg->cache_ttl_ms,
         .connect_timeout_ms = cfg->redis_timeout_ms,
         .command_timeout_ms = cfg->redis_timeout_ms,
@@ -34,6 +41,12 @@ int main(int argc, char **argv)
     enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_CACHE, argc, argv, stderr);
     if (r != SANTA_CONFIG_OK)
         return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
+    struct cache_url redis;
+    char err[256];
+    if (!cfg.migrate && !cache_url_parse(cfg.redis, &redis, err, sizeof err)) {
+        fprintf(stderr, "%s: %s (see --help)\n", cfg.program, err); /* a bad flag: exit 2 */
+        return 2;
+    }
     if (cfg.migrate) /* as stage 03: the cache holds no schema */
         return postgres_store_migrate_only(cfg.program, cfg.pg_conninfo);
     return santa_stage_main(argc, argv, SANTA_STAGE_CACHE, open_store);

@@ -15,16 +15,24 @@
  * reads "a:GIVER_ID" and the "w:" field it names in one round trip (a script
  * follows the assignment's recipient id inside Redis).
  *
+ * Every value is sealed with a MAC under a key Redis never sees
+ * (cache_seal.h): a value that fails the check is dropped and read from the
+ * inner store, so whoever can write to Redis cannot make this store answer
+ * anything it did not put there itself.
+ *
  * Reads: one Redis round trip on a hit; on a miss, the inner store, then a
  * fill guarded by the generation seen before the database read. Writes: the
  * inner store first, then invalidation, whatever the inner store answered
  * (an error may still have committed; invalidating too often costs a miss).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cache_codec.h"
+#include "cache_seal.h"
 #include "santa/alloc.h"
+#include "santa/log.h"
 #include "santa/token.h"
 #include "store_cache.h"
 
@@ -36,6 +44,8 @@ struct cache_store {
     struct santa_store *inner;
     struct cache_redis *redis;
     uint32_t ttl_ms;
+    struct cache_seal seal;     /* the MAC key: only in this process */
+    atomic_uint_fast64_t forged; /* values refused by the MAC check */
 };
 
 static struct cache_store *cache_cast(struct santa_store *s)
@@ -91,6 +101,43 @@ static void invalidate_wishlist(struct cache_store *c, const char *exchange_id,
     cache_redis_invalidate(c->redis, gen, keys, 1, field);
 }
 
+/* Seals enc (the codec's JSON, which this frees) and fills it under the
+ * ticket. */
+static void fill_sealed(struct cache_store *c, const struct cache_ticket *t, const char *gen,
+                        const char *key, const char *field, char *enc, size_t len)
+{
+    if (!enc)
+        return;
+    size_t slen;
+    char *sealed =
+        cache_seal(&c->seal, key, field, enc, len, cache_seal_now_ms() + c->ttl_ms, &slen);
+    if (sealed)
+        cache_redis_fill(c->redis, t, gen, key, field, sealed, slen, c->ttl_ms);
+    santa_free(sealed);
+    santa_free(enc);
+}
+
+/* Checks the MAC of a value read from key/field. A value that fails it was
+ * not written by this process (or has expired, or was moved): it is
+ * dropped from Redis so the next read refills it, and logged on the 1st,
+ * 2nd, 4th, 8th ... time (someone writes to Redis who should not). */
+static bool unseal(struct cache_store *c, const char *gen, const char *key, const char *field,
+                   const char *val, size_t len, struct santa_arena *a, const char **json,
+                   size_t *jlen)
+{
+    if (cache_unseal(&c->seal, key, field, val, len, cache_seal_now_ms(), a, json, jlen))
+        return true;
+    uint64_t n = atomic_fetch_add(&c->forged, 1) + 1;
+    if ((n & (n - 1)) == 0)
+        santa_log(SANTA_LOG_WARN,
+                  "cache: %llu value(s) in Redis failed their MAC check (expired, or not "
+                  "written by this process); each was dropped and read from the database",
+                  (unsigned long long)n);
+    const char *keys[] = {key};
+    cache_redis_invalidate(c->redis, gen, keys, 1, field);
+    return false;
+}
+
 /* ---- the operations, in the order of struct santa_store_ops ---- */
 
 static void store_close(struct santa_store *s)
@@ -135,15 +182,15 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
     size_t len;
     struct cache_ticket t;
     exchange_keys(id, key, gen);
+    const char *json;
     enum cache_result res = cache_redis_get(c->redis, key, "view", gen, a, &val, &len, &t);
-    if (res == CACHE_HIT && cache_codec_exchange_decode(val, len, a, out))
+    if (res == CACHE_HIT && unseal(c, gen, key, "view", val, len, a, &json, &len) &&
+        cache_codec_exchange_decode(json, len, a, out))
         return SANTA_OK;
     enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_exchange_encode(out, &len);
-        if (enc)
-            cache_redis_fill(c->redis, &t, gen, key, "view", enc, len, c->ttl_ms);
-        santa_free(enc);
+        fill_sealed(c, &t, gen, key, "view", enc, len);
     }
     return st;
 }
@@ -160,18 +207,19 @@ static enum santa_status store_principal_find(struct santa_store *s,
     snprintf(key, sizeof key, "santa:p:%s", hex);
     struct santa_arena a; /* the principal has no text: the arena is scratch */
     santa_arena_init(&a, 4096);
+    const char *json;
     enum cache_result res =
         cache_redis_get(c->redis, key, NULL, PRINCIPAL_GEN_KEY, &a, &val, &len, &t);
-    bool hit = res == CACHE_HIT && cache_codec_principal_decode(val, len, &a, out);
+    bool hit = res == CACHE_HIT &&
+               unseal(c, PRINCIPAL_GEN_KEY, key, NULL, val, len, &a, &json, &len) &&
+               cache_codec_principal_decode(json, len, &a, out);
     santa_arena_release(&a);
     if (hit)
         return SANTA_OK;
     enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_principal_encode(out, &len);
-        if (enc)
-            cache_redis_fill(c->redis, &t, PRINCIPAL_GEN_KEY, key, NULL, enc, len, c->ttl_ms);
-        santa_free(enc);
+        fill_sealed(c, &t, PRINCIPAL_GEN_KEY, key, NULL, enc, len);
     }
     return st;
 }
@@ -268,17 +316,13 @@ static void fill_assignment(struct cache_store *c, const struct cache_ticket *t,
 {
     size_t len;
     char *enc = cache_codec_assignment_encode(as, &len);
-    if (enc)
-        cache_redis_fill(c->redis, t, gen, key, field, enc, len, c->ttl_ms);
-    santa_free(enc);
+    fill_sealed(c, t, gen, key, field, enc, len);
     if (!id_ok(as->recipient_id))
         return;
     char wfield[KEY_MAX];
     snprintf(wfield, sizeof wfield, "w:%s", as->recipient_id);
     enc = cache_codec_wishlist_encode(as->recipient_wishlist, &len);
-    if (enc)
-        cache_redis_fill(c->redis, t, gen, key, wfield, enc, len, c->ttl_ms);
-    santa_free(enc);
+    fill_sealed(c, t, gen, key, wfield, enc, len);
 }
 
 static enum santa_status store_assignment_get(struct santa_store *s, const char *exchange_id,
@@ -296,10 +340,17 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
     snprintf(field, sizeof field, "a:%s", giver_id);
     enum cache_result res =
         cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval, &wlen, &t);
-    if (res == CACHE_HIT && cache_codec_assignment_decode(val, len, a, out) &&
-        cache_codec_wishlist_decode(wval, wlen, a, &wish)) {
-        out->recipient_wishlist = wish;
-        return SANTA_OK;
+    /* The wishlist's field is the one the assignment names. */
+    const char *json, *wjson;
+    char wfield[KEY_MAX];
+    if (res == CACHE_HIT && unseal(c, gen, key, field, val, len, a, &json, &len) &&
+        cache_codec_assignment_decode(json, len, a, out) && id_ok(out->recipient_id)) {
+        snprintf(wfield, sizeof wfield, "w:%s", out->recipient_id);
+        if (unseal(c, gen, key, wfield, wval, wlen, a, &wjson, &wlen) &&
+            cache_codec_wishlist_decode(wjson, wlen, a, &wish)) {
+            out->recipient_wishlist = wish;
+            return SANTA_OK;
+        }
     }
     enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS)
@@ -347,6 +398,7 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
     struct cache_redis_options ro = {
         .host = o->redis_host,
         .port = o->redis_port,
+        .password = o->redis_password,
         .connect_timeout_ms = o->connect_timeout_ms,
         .command_timeout_ms = o->command_timeout_ms,
         .retry_ms = o->retry_ms,
@@ -356,6 +408,13 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
         santa_store_close(o->inner);
         santa_free(c);
         return st;
+    }
+    if (cache_seal_init(&c->seal) != SANTA_OK) {
+        snprintf(err, errlen, "no random bytes for the cache's MAC key");
+        cache_redis_close(c->redis);
+        santa_store_close(o->inner);
+        santa_free(c);
+        return SANTA_UNAVAILABLE;
     }
     c->base.ops = &cache_store_ops;
     c->inner = o->inner;

@@ -46,7 +46,7 @@ struct santa_config {
     uint32_t rate_limit_loopback;        /* 1: loopback clients are limited too */
     char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
     uint32_t migrate;                    /* 1: apply schema migrations and exit */
-    struct santa_addr redis;             /* stage 04: the Redis cache */
+    char redis[SANTA_CONFIG_STR];        /* stage 04: [redis://][:PASSWORD@]HOST:PORT */
     uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
     uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
     /* instrumentation (libinstrument; see libinstrument/README.md) */

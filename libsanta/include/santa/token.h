@@ -37,6 +37,19 @@ bool santa_hash_equal(const struct santa_hash *a, const struct santa_hash *b);
 void santa_hash_to_hex(const struct santa_hash *h, char out[2 * SANTA_HASH_LEN + 1]);
 bool santa_hash_from_hex(const char *hex, struct santa_hash *out);
 
+/* A key for santa_mac(): 256 bits from the CSPRNG, never stored or sent. */
+#define SANTA_MAC_KEY_LEN 32
+struct santa_mac_key {
+    uint8_t b[SANTA_MAC_KEY_LEN];
+};
+enum santa_status santa_mac_key_new(struct santa_mac_key *k);
+/* HMAC-SHA256 under k of the n byte strings parts[i] (lens[i] bytes each).
+ * Every part is preceded by its length (8 bytes, big-endian) inside the
+ * MAC, so ("ab","c") and ("a","bc") never share a MAC. Compare two MACs
+ * with santa_hash_equal (constant time). */
+void santa_mac(const struct santa_mac_key *k, const void *const *parts, const size_t *lens,
+               size_t n, struct santa_hash *out);
+
 /* true when s is exactly SANTA_ID_LEN base64url characters. */
 bool santa_id_valid(const char *s, size_t len);
 /* true when s is exactly SANTA_TOKEN_LEN base64url characters. */

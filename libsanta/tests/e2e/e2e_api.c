@@ -5,7 +5,8 @@
  * Besides every route, status and error code it checks the things users
  * care about most: tokens never cross exchanges, the organizer never sees a
  * pair, concurrent joins lose nothing, concurrent draws have one winner,
- * and a kill -9 in the middle of a stream of joins loses no acknowledged one.
+ * and a kill -9 in the middle of a stream of joins (the stream running on
+ * through the outage and the restart) loses no acknowledged one.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -568,36 +570,94 @@ static void test_concurrent_draws(void **state)
     assert_int_equal(lost, THREADS - 1);
 }
 
-/* kill -9 while joins stream in; every acknowledged join must survive. */
+/* kill -9 while joins stream in; every acknowledged join must survive.
+ *
+ * The stream runs until the main thread says stop: before the kill, while
+ * the server is dead (connections refused), and after the restart, so the
+ * crash lands in the middle of the load whatever the machine's speed. Each
+ * worker is bounded by STREAM_CAP requests and each wait of the main thread
+ * by STREAM_PHASE_MAX_MS; a phase not reached in time fails the test and
+ * says which. */
+#define STREAM_CAP 4000
+#define STREAM_PHASE_MAX_MS 30000L
+
+enum kill_phase { K_BEFORE, K_DOWN, K_AFTER, K_STOP, K_PHASES = K_STOP };
+
+struct stream_ctl {
+    _Atomic int phase;
+    atomic_int in_flight;             /* requests sent and not yet answered */
+    atomic_int acked[K_PHASES];       /* 201s of requests started in that phase */
+    atomic_int refused[K_PHASES];     /* no HTTP answer, request started in that phase */
+};
+
 struct stream_job {
     const struct exchange *x;
+    struct stream_ctl *ctl;
     int thread;
     char (*acked)[64];
     atomic_int nacked; /* the main thread watches it while the worker runs */
     int cap;
+    int sent;
 };
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static void *stream_worker(void *arg)
 {
     struct stream_job *job = arg;
+    struct stream_ctl *ctl = job->ctl;
     char path[128], body[256];
     snprintf(path, sizeof path, "/api/exchanges/%s/participants", job->x->id);
     for (int i = 0; i < job->cap; i++) {
+        int phase = atomic_load(&ctl->phase);
+        if (phase == K_STOP)
+            break;
         snprintf(body, sizeof body,
                  "{\"invite_code\":\"%s\",\"name\":\"K%d-%d\",\"email\":\"k%d-%d@example.org\"}",
                  job->x->invite, job->thread, i, job->thread, i);
         struct e2e_resp r;
+        atomic_fetch_add(&ctl->in_flight, 1);
         int rc = e2e_request(&server, "POST", path, NULL, body, strlen(body), NULL, &r);
+        atomic_fetch_sub(&ctl->in_flight, 1);
+        job->sent++;
         if (rc == 0 && r.status == 201) {
             int n = atomic_load(&job->nacked);
             snprintf(job->acked[n], 64, "%s", e2e_str(r.json, "id"));
             atomic_store(&job->nacked, n + 1);
+            atomic_fetch_add(&ctl->acked[phase], 1);
+        } else if (rc != 0) {
+            atomic_fetch_add(&ctl->refused[phase], 1);
         }
         e2e_resp_free(&r);
         if (rc != 0)
-            break; /* the server is gone */
+            sleep_ms(20); /* the server is gone: knock again soon, not in a spin */
     }
     return NULL;
+}
+
+/* Waits until counter >= want; false (with a message) after the bound. */
+static bool wait_count(atomic_int *counter, int want, const char *what)
+{
+    long start = now_ms();
+    while (now_ms() - start < STREAM_PHASE_MAX_MS) {
+        if (atomic_load(counter) >= want)
+            return true;
+        sleep_ms(5);
+    }
+    print_message("kill -9 stream: %s: %d after %ld ms (wanted %d)\n", what, atomic_load(counter),
+                  STREAM_PHASE_MAX_MS, want);
+    return false;
 }
 
 /* Counts the acknowledged ids that the organizer's list shows after the
@@ -644,41 +704,66 @@ static void test_kill9_loses_no_acknowledged_join(void **state)
     (void)state;
     struct exchange x;
     create(&x, "{\"name\":\"crash\"}");
-    enum { THREADS = 4, CAP = 2000 };
+    enum { THREADS = 4 };
     pthread_t t[THREADS];
     struct stream_job jobs[THREADS];
+    struct stream_ctl ctl;
+    memset(&ctl, 0, sizeof ctl);
+    atomic_init(&ctl.phase, K_BEFORE);
     for (int i = 0; i < THREADS; i++) {
-        jobs[i].x = &x;
-        jobs[i].thread = i;
-        jobs[i].acked = calloc(CAP, 64);
+        jobs[i] = (struct stream_job){.x = &x, .ctl = &ctl, .thread = i, .cap = STREAM_CAP};
+        jobs[i].acked = calloc(STREAM_CAP, 64);
+        assert_non_null(jobs[i].acked);
         atomic_init(&jobs[i].nacked, 0);
-        jobs[i].cap = CAP;
         pthread_create(&t[i], NULL, stream_worker, &jobs[i]);
     }
-    /* Let a few hundred joins through, then pull the plug mid-stream. */
-    for (int waited = 0; waited < 200; waited++) {
-        int total = 0;
-        for (int i = 0; i < THREADS; i++)
-            total += atomic_load(&jobs[i].nacked);
-        if (total >= 300)
-            break;
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    /* A few hundred joins through, then pull the plug while requests are in
+     * flight (the workers send back to back; wait until all of them are
+     * inside a request, bounded). */
+    bool before = wait_count(&ctl.acked[K_BEFORE], 200, "joins before the kill");
+    long spin = now_ms();
+    while (atomic_load(&ctl.in_flight) < THREADS && now_ms() - spin < 2000)
+        ;
+    int in_flight = atomic_load(&ctl.in_flight);
+    atomic_store(&ctl.phase, K_DOWN);
     assert_int_equal(e2e_stop(&server, SIGKILL), 128 + SIGKILL);
-    int total = 0;
+    /* The load goes on against the dead server (every thread is refused at
+     * least once), then the server comes back with the same data ... */
+    bool down = before && wait_count(&ctl.refused[K_DOWN], THREADS, "refusals while down");
+    int restarted = e2e_restart(&server);
+    atomic_store(&ctl.phase, K_AFTER);
+    /* ... and joins are acknowledged again. */
+    bool after = down && restarted == 0 && wait_count(&ctl.acked[K_AFTER], 50, "joins after");
+    atomic_store(&ctl.phase, K_STOP);
+    int total = 0, sent = 0;
     for (int i = 0; i < THREADS; i++) {
         pthread_join(t[i], NULL);
-        total += jobs[i].nacked;
+        total += atomic_load(&jobs[i].nacked);
+        sent += jobs[i].sent;
     }
-    assert_true(total > 0);
-    assert_int_equal(e2e_restart(&server), 0);
+    /* Requests that were sent before the kill and never answered: the
+     * crash cut them off in the middle of the stream. */
+    int cut = atomic_load(&ctl.refused[K_BEFORE]);
+    print_message("kill -9 with %d requests in flight: %d acknowledged before, %d cut off, "
+                  "%d refused while down, %d acknowledged as it came back, %d after the restart "
+                  "(%d sent)\n",
+                  in_flight, atomic_load(&ctl.acked[K_BEFORE]), cut,
+                  atomic_load(&ctl.refused[K_DOWN]), atomic_load(&ctl.acked[K_DOWN]),
+                  atomic_load(&ctl.acked[K_AFTER]), sent);
+    assert_true(before);
+    assert_true(down);
+    assert_int_equal(restarted, 0);
+    assert_true(after);
+    assert_true(in_flight >= 1);
+    assert_true(cut >= 1);
+    for (int i = 0; i < THREADS; i++)
+        assert_true(jobs[i].sent < STREAM_CAP); /* stopped by the main thread, not the cap */
     int found = 0;
     for (int i = 0; i < THREADS; i++) {
-        found += count_listed(&x, jobs[i].acked, jobs[i].nacked);
+        found += count_listed(&x, jobs[i].acked, atomic_load(&jobs[i].nacked));
         free(jobs[i].acked);
     }
-    print_message("kill -9 after %d acknowledged joins: %d found after restart\n", total, found);
+    print_message("kill -9: %d acknowledged joins, %d found after restart\n", total, found);
     assert_int_equal(found, total);
 }
 

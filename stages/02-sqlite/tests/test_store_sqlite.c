@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -445,11 +446,15 @@ static void test_read_only_data_dir(void **state)
 
 /* A writer that cannot get the lock within the busy timeout answers
  * UNAVAILABLE (and writes nothing), it does not hang or crash. */
+/* Another writer holds the lock for good: BEGIN is tried 1 + RETRIES
+ * times (each waiting the busy timeout, 50 ms here), then 503. */
 static void test_lock_timeout_is_unavailable(void **state)
 {
     struct tmp *t = *state;
-    struct santa_store *s = open_at(t->data_dir);
-    assert_non_null(s);
+    struct sqlite_store_options o = {.data_dir = t->data_dir, .busy_timeout_ms = 50};
+    struct santa_store *s = NULL;
+    char err[512] = "";
+    assert_int_equal(sqlite_store_open(&o, &s, err, sizeof err), SANTA_OK);
     struct santa_exchange ex;
     make_exchange(&ex, 7);
     assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
@@ -463,7 +468,12 @@ static void test_lock_timeout_is_unavailable(void **state)
     assert_int_equal(santa_id_new(p.id), SANTA_OK);
     memcpy(p.exchange_id, ex.id, sizeof p.exchange_id);
     fill_hash(&p.token_hash, 42);
+    uint64_t busy = sqlite_store_busy_count(s);
     assert_int_equal(s->ops->participant_add(s, &p, 10), SANTA_UNAVAILABLE);
+    /* A bounded retry before the 503: not one attempt, not endless ones. */
+    uint64_t tries = sqlite_store_busy_count(s) - busy;
+    assert_true(tries >= 2); /* at least one retry */
+    assert_int_equal(tries, 1 + SQLITE_STORE_BUSY_RETRIES);
 
     /* Readers are not blocked by the writer (WAL). */
     struct santa_arena a;
@@ -479,6 +489,57 @@ static void test_lock_timeout_is_unavailable(void **state)
     assert_true(p.seq > 0);
     santa_arena_release(&a);
     santa_store_close(s);
+}
+
+/* Overwrites every page after the first (the schema) with garbage. */
+static void damage_tables(const char *db_path)
+{
+    FILE *f = fopen(db_path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    assert_true(size > 4096);
+    char junk[4096];
+    memset(junk, 0xA5, sizeof junk);
+    assert_int_equal(fseek(f, 4096, SEEK_SET), 0); /* the default page size */
+    for (long at = 4096; at < size; at += (long)sizeof junk)
+        assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+}
+
+/* A corrupt database stops the process (fail-stop) at the first operation
+ * that meets the damage, instead of answering 503 and going on. Run in a
+ * child, whose exit status tells. */
+static void test_corrupt_database_stops_the_process(void **state)
+{
+    struct tmp *t = *state;
+    struct santa_store *s = open_at(t->data_dir);
+    assert_non_null(s);
+    struct santa_exchange ex;
+    make_exchange(&ex, 9);
+    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
+    santa_store_close(s); /* the last connection checkpoints: all in santa.db */
+    damage_tables(t->db_path);
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct santa_store *c = open_at(t->data_dir);
+        if (!c)
+            _exit(3); /* refused at open: not the case under test */
+        struct santa_arena a;
+        santa_arena_init(&a, 1 << 16);
+        struct santa_exchange got;
+        enum santa_status st = c->ops->exchange_get(c, ex.id, &a, &got);
+        _exit(st == SANTA_UNAVAILABLE ? 4 : 5); /* went on after the damage */
+    }
+    int wst = 0;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    if (!WIFEXITED(wst) || WEXITSTATUS(wst) != SQLITE_STORE_EXIT_CORRUPT)
+        fail_msg("the child went on after SQLITE_CORRUPT: status %d (want exit %d)",
+                 WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst),
+                 SQLITE_STORE_EXIT_CORRUPT);
 }
 
 int main(void)
@@ -511,6 +572,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_database_is_not_sqlite, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_read_only_data_dir, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_lock_timeout_is_unavailable, setup_tmp,
+                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_corrupt_database_stops_the_process, setup_tmp,
                                         teardown_tmp),
     };
     failed += cmocka_run_group_tests_name("sqlite specifics", sqlite_tests, NULL, NULL);

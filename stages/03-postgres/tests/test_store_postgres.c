@@ -335,6 +335,87 @@ static void test_statements_carry_the_traceparent(void **state)
 
 /* Nothing listens: the first call fails within connect_timeout, and the
  * calls right after it fail at once (backoff), never hanging. */
+/* Runs fn with the process's stderr (where santa_log writes) going to a
+ * temp file; returns that file's contents (malloc'ed). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+    char path[] = "/tmp/santa-pg-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    fn(arg);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    off_t size = lseek(fd, 0, SEEK_END);
+    char *buf = calloc(1, (size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(pread(fd, buf, (size_t)size, 0), size);
+    close(fd);
+    unlink(path);
+    return buf;
+}
+
+struct detail_case {
+    struct santa_store *st;
+    struct santa_participant *p;
+    enum santa_status got;
+};
+
+static void detail_join(void *arg)
+{
+    struct detail_case *d = arg;
+    d->got = d->st->ops->participant_add(d->st, d->p, 100);
+}
+
+/* A server error whose DETAIL holds row values (here a trigger's, as a
+ * CHECK or foreign-key error's "Failing row contains (...)" would): the log
+ * names the error, never the DETAIL. */
+static void test_error_detail_is_not_logged(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+             " RAISE EXCEPTION 'join refused by the test' USING DETAIL = 'row holds ' ||"
+             " NEW.email; END $$",
+             s.name);
+    assert_true(admin_exec(sql, NULL));
+    snprintf(sql, sizeof sql,
+             "CREATE TRIGGER refuse BEFORE INSERT ON %s.participants FOR EACH ROW EXECUTE "
+             "FUNCTION %s.refuse()",
+             s.name, s.name);
+    assert_true(admin_exec(sql, NULL));
+
+    struct santa_exchange ex;
+    make_exchange(&ex, 11, "detail");
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    struct santa_participant p = {.name = "Ann",
+                                  .email = "private-ann@example.org",
+                                  .email_key = "private-ann@example.org",
+                                  .wishlist = ""};
+    assert_int_equal(santa_id_new(p.id), SANTA_OK);
+    memcpy(p.exchange_id, ex.id, sizeof p.exchange_id);
+    fill_hash(&p.token_hash, 12);
+    struct detail_case d = {st, &p, SANTA_OK};
+    char *log = capture_stderr(detail_join, &d);
+    assert_int_equal(d.got, SANTA_UNAVAILABLE);
+    if (!strstr(log, "join refused by the test"))
+        fail_msg("the error was not logged: %s", log);
+    if (strstr(log, "private-ann"))
+        fail_msg("the log holds the DETAIL's row values: %s", log);
+    free(log);
+    santa_store_close(st);
+    schema_drop(&s);
+}
+
 static void test_unreachable_fails_fast(void **state)
 {
     (void)state;
@@ -399,6 +480,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hostile_text_is_only_data),
         cmocka_unit_test(test_reconnects_after_connections_are_killed),
         cmocka_unit_test(test_unreachable_fails_fast),
+        cmocka_unit_test(test_error_detail_is_not_logged),
         cmocka_unit_test(test_statements_carry_the_traceparent),
     };
     failed += cmocka_run_group_tests_name("postgres", tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,38 @@ static int connect_to(int port)
     return fd;
 }
 
+/* AUTH on a fresh connection: true when Redis says +OK. */
+static bool auth(int fd, const char *password)
+{
+    char line[96], reply[64];
+    int n = snprintf(line, sizeof line, "AUTH %s\r\n", password);
+    if (n <= 0 || (size_t)n >= sizeof line || write(fd, line, (size_t)n) != n)
+        return false;
+    size_t got = 0;
+    while (got + 1 < sizeof reply) { /* up to the reply's CRLF, byte by byte */
+        if (read(fd, reply + got, 1) != 1)
+            return false;
+        if (reply[got++] == '\n')
+            break;
+    }
+    reply[got] = '\0';
+    return strncmp(reply, "+OK", 3) == 0;
+}
+
+void redis_proc_url(const struct redis_proc *r, char *out, size_t cap)
+{
+    snprintf(out, cap, ":%s@127.0.0.1:%d", r->password, r->port);
+}
+
 long redis_proc_command(const struct redis_proc *r, const char *cmd, char *out, size_t cap)
 {
     int fd = connect_to(r->port);
     if (fd < 0)
         return -1;
+    if (!auth(fd, r->password)) {
+        close(fd);
+        return -1;
+    }
     char line[512];
     int n = snprintf(line, sizeof line, "%s\r\n", cmd);
     long got = -1;
@@ -94,7 +122,8 @@ static pid_t spawn(struct redis_proc *r)
         if (freopen(log, "a", stdout) == NULL || freopen(log, "a", stderr) == NULL)
             _exit(126);
         execlp(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes", (char *)NULL);
+               "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes", "--requirepass",
+               r->password, (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -130,6 +159,16 @@ int redis_proc_start(struct redis_proc *r)
     snprintf(r->dir, sizeof r->dir, "/tmp/santa-redis-XXXXXX");
     if (mkdtemp(r->dir) == NULL)
         return -1;
+    /* A password nobody could guess, as in deploy/local. */
+    unsigned char raw[16];
+    FILE *u = fopen("/dev/urandom", "rb");
+    size_t got = u ? fread(raw, 1, sizeof raw, u) : 0;
+    if (u)
+        fclose(u);
+    if (got != sizeof raw)
+        return -1;
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(r->password + 2 * i, 3, "%02x", raw[i]);
     /* Another process may take the probed port first: then try another. */
     for (int attempt = 0; attempt < 5; attempt++) {
         r->port = free_port();

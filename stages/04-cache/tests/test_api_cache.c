@@ -11,6 +11,10 @@
  *    Every request must succeed; the server must count the cache errors
  *    (/metrics); and once Redis is back the cache must be used again
  *    (cache hits rise, and Redis holds the entry again).
+ * 3. Redis is not trusted: entries written straight into Redis (a principal
+ *    for a token nobody was given, an assignment naming someone else, a
+ *    genuine entry copied to another giver) are refused, and the Redis
+ *    password never shows in the log, the traces or /metrics.
  * Everything runs on 127.0.0.1, bounded in requests and time.
  */
 #include <pthread.h>
@@ -30,6 +34,7 @@
 
 #include "e2e.h"
 #include "redis_proc.h"
+#include "santa/token.h"
 
 #define PEOPLE 4u
 #define HAMMER_ROUNDS 60u
@@ -374,6 +379,103 @@ static void test_redis_killed_mid_stream_fails_nothing(void **state)
     assert_string_equal(reply, ":1\r\n");
 }
 
+/* ---- 3. Redis is not trusted ---------------------------------------------- */
+
+/* Runs one inline command; asserts Redis took it. */
+static void redis_do(const char *cmd)
+{
+    char reply[512];
+    if (redis_proc_command(&g_redis, cmd, reply, sizeof reply) <= 0 || reply[0] == '-')
+        fail_msg("redis '%s': %s", cmd, reply);
+}
+
+static void test_forged_redis_entries_are_refused(void **state)
+{
+    (void)state;
+    struct exchange x;
+    drawn_exchange(&x); /* every reveal read once: the cache holds them */
+    char cmd[1024], path[160], rid[64], wish[256];
+
+    /* A principal for a token nobody was given: organizer of x. Whoever can
+     * write to Redis could mint it (the value in the codec's own format). */
+    const char *forged_token = "ForgedForgedForgedForgedForgedForgedForged0";
+    struct santa_hash h;
+    char hex[2 * SANTA_HASH_LEN + 1];
+    santa_secret_hash(forged_token, strlen(forged_token), &h);
+    santa_hash_to_hex(&h, hex);
+    snprintf(cmd, sizeof cmd,
+             "SET santa:p:%s '{\"v\":\"1\",\"r\":\"admin\",\"x\":\"%s\",\"p\":\"\"}'", hex,
+             x.id);
+    redis_do(cmd);
+    struct e2e_resp r;
+    snprintf(path, sizeof path, "/api/exchanges/%s/participants", x.id);
+    long st = call("GET", path, forged_token, NULL, &r);
+    e2e_resp_free(&r);
+    if (st != 401)
+        fail_msg("a principal planted in Redis was honoured: GET participants answered %ld", st);
+
+    /* An assignment that sends person 0's gift to someone else, with a
+     * wishlist to match. */
+    unsigned real = x.recipient[0], other = (real + 1) % PEOPLE;
+    if (other == 0)
+        other = (other + 1) % PEOPLE;
+    snprintf(cmd, sizeof cmd,
+             "HSET santa:x:%s a:%s '{\"v\":\"2\",\"g\":\"%s\",\"gn\":\"P0\",\"r\":\"%s\","
+             "\"rn\":\"Mallory\"}' w:%s '{\"v\":\"1\",\"w\":\"send it to Mallory\"}'",
+             x.id, x.pid[0], x.pid[0], x.pid[other], x.pid[other]);
+    redis_do(cmd);
+    assert_int_equal(assignment(&x, 0, rid, wish, sizeof wish), 200);
+    if (strcmp(rid, x.pid[real]) != 0 || strstr(wish, "Mallory"))
+        fail_msg("an assignment planted in Redis was served: recipient %s, wishlist '%s'", rid,
+                 wish);
+
+    /* A genuine (sealed) entry moved to another giver's field: bound to its
+     * place, so refused there too. */
+    assert_int_equal(assignment(&x, 1, rid, wish, sizeof wish), 200); /* cached again */
+    char reply[512];
+    snprintf(cmd, sizeof cmd, "HGET santa:x:%s a:%s", x.id, x.pid[1]);
+    assert_true(redis_proc_command(&g_redis, cmd, reply, sizeof reply) > 0);
+    char *val = strchr(reply, '\n'); /* "$LEN\r\nVALUE\r\n" */
+    assert_non_null(val);
+    val++;
+    char *end = strstr(val, "\r\n");
+    assert_non_null(end);
+    *end = '\0';
+    assert_null(strchr(val, '\''));
+    snprintf(cmd, sizeof cmd, "HSET santa:x:%s a:%s '%s'", x.id, x.pid[2], val);
+    redis_do(cmd);
+    assert_int_equal(assignment(&x, 2, rid, wish, sizeof wish), 200);
+    assert_string_equal(rid, x.pid[x.recipient[2]]);
+    /* The refusals are logged (without values). */
+    assert_true(log_contains("failed their MAC check"));
+}
+
+/* True when the file at path contains needle. */
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    static char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static void test_password_never_shown(void **state)
+{
+    (void)state;
+    struct e2e_resp r;
+    assert_int_equal(call("GET", "/metrics", NULL, NULL, &r), 200);
+    assert_true(strlen(g_redis.password) >= 32);
+    assert_null(strstr(r.body, g_redis.password));
+    assert_true(strstr(r.body, "santa_cache_requests_total") != NULL); /* the cache is in use */
+    e2e_resp_free(&r);
+    assert_false(file_contains(g_srv.log_path, g_redis.password));
+    assert_true(file_contains(g_srv.log_path, "cache")); /* the log is there and talks */
+}
+
 /* After the server stopped: its trace has the cache's Redis round trips as
  * spans, with their result. */
 static int check_trace_file(void)
@@ -408,8 +510,8 @@ int main(int argc, char **argv)
         redis_proc_cleanup(&g_redis);
         return 1;
     }
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", g_redis.port);
+    char addr[128];
+    redis_proc_url(&g_redis, addr, sizeof addr);
     setenv("SANTA_REDIS", addr, 1);
     /* Short pauses so the test sees the reconnection quickly. */
     setenv("SANTA_REDIS_TIMEOUT_MS", "100", 1);
@@ -426,9 +528,19 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_then_read_never_stale),
         cmocka_unit_test(test_redis_killed_mid_stream_fails_nothing),
+        cmocka_unit_test(test_forged_redis_entries_are_refused),
+        cmocka_unit_test(test_password_never_shown),
     };
     int failed = cmocka_run_group_tests_name("api_cache", tests, NULL, NULL);
     e2e_stop(&g_srv, 15); /* flushes the spans */
+    if (file_contains(g_trace_file, g_redis.password)) {
+        fprintf(stderr, "test_api_cache: the Redis password is in the trace file\n");
+        failed++;
+    }
+    if (file_contains(g_srv.log_path, g_redis.password)) {
+        fprintf(stderr, "test_api_cache: the Redis password is in the log\n");
+        failed++;
+    }
     failed += check_trace_file();
     e2e_cleanup(&g_srv);
     redis_proc_cleanup(&g_redis);

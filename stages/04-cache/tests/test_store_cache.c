@@ -51,6 +51,7 @@ static struct santa_store *wrap(struct santa_store *inner)
         .inner = inner,
         .redis_host = "127.0.0.1",
         .redis_port = (uint16_t)g_redis.port,
+        .redis_password = g_redis.password,
         .ttl_ms = 60000,
         /* Long enough that a sanitizer build on a busy machine never times
          * out by accident (tests count exact hits and misses), short enough
@@ -448,7 +449,8 @@ static void test_lost_epoch_is_recreated(void **state)
 static void test_fill_after_invalidate_is_refused(void **state)
 {
     (void)state;
-    struct cache_redis_options o = {.host = "127.0.0.1", .port = (uint16_t)g_redis.port};
+    struct cache_redis_options o = {
+        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
     struct cache_redis *r = NULL;
     char err[128];
     assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
@@ -486,7 +488,8 @@ static void test_fill_after_invalidate_is_refused(void **state)
 static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
 {
     (void)state;
-    struct cache_redis_options o = {.host = "127.0.0.1", .port = (uint16_t)g_redis.port};
+    struct cache_redis_options o = {
+        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
     struct cache_redis *r = NULL;
     char err[128];
     assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);

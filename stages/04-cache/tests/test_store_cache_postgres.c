@@ -63,6 +63,7 @@ static struct santa_store *open_cached(const char *conninfo)
         .inner = inner,
         .redis_host = "127.0.0.1",
         .redis_port = (uint16_t)g_redis.port,
+        .redis_password = g_redis.password,
         .connect_timeout_ms = 500,
         .command_timeout_ms = 500,
     };
