@@ -29,7 +29,8 @@ static void fixed_answer(void *ctx, const struct santa_request *req, struct sant
 int main(int argc, char **argv)
 {
     struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_BASELINE, argc, argv, stderr);
+    enum santa_config_result r =
+        santa_config_load(&cfg, SANTA_CORE_SERVE, NULL, argc, argv, stderr); /* no --data */
     if (r != SANTA_CONFIG_OK)
         return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
     santa_runtime_init();
@@ -40,5 +41,5 @@ int main(int argc, char **argv)
         .request_timeout_ms = cfg.request_timeout_ms,
         .handler = fixed_answer,
     };
-    return santa_http_serve(&opts, cfg.program, "fixed answer (baseline)");
+    return santa_http_serve(&opts, cfg.program, "fixed answer (baseline)", NULL, NULL);
 }

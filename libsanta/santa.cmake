@@ -2,6 +2,6 @@
 add_library(santa STATIC
   src/json.c src/validate.c src/routes.c src/auth.c
   src/handlers_exchange.c src/handlers_participant.c src/handlers_metrics.c src/observe.c
-  src/config.c src/http_civetweb.c src/server.c)
+  src/config.c src/http_civetweb.c src/server.c src/stage.c)
 target_include_directories(santa PUBLIC include PRIVATE src)
 target_link_libraries(santa PUBLIC santa_core instrument PRIVATE PkgConfig::JANSSON civetweb_ext)

@@ -2,39 +2,46 @@
  * santa-04-cache - stage 04: stage 03's PostgreSQL store behind a Redis cache.
  *
  * The store is stage 03's, wrapped by the cache store (store_cache.h): the
- * cache owns it and falls back to it whenever Redis cannot answer. `diff`
- * this file with ../03-postgres/main.c: one wrapping call is the lesson.
+ * cache owns it and falls back to it whenever Redis cannot answer. Compare
+ * with ../03-postgres/main.c: the cache's option rows and one wrapping call
+ * are the lesson.
  */
-#include "santa/server.h"
-#include "store_cache.h"
-#include "store_postgres.h"
+#include "cache_stage.h"
+#include "postgres_stage.h"
+#include "santa/stage.h"
 
-static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
-                                    char *err, size_t errlen)
+struct stage04 {
+    struct postgres_config pg;
+    struct cache_config cache;
+};
+
+static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
+                                    struct santa_store **out, char *err, size_t errlen)
 {
-    struct postgres_store_options db = {.conninfo = cfg->pg_conninfo};
+    (void)cfg;
+    struct stage04 *s = ctx;
     struct santa_store *inner = NULL;
-    enum santa_status st = postgres_store_open(&db, &inner, err, errlen);
+    enum santa_status st = postgres_stage_open(&s->pg, &inner, err, errlen);
     if (st != SANTA_OK)
         return st;
-    struct cache_store_options opts = {
-        .inner = inner, /* the cache owns it from here on */
-        .redis_host = cfg->redis.host,
-        .redis_port = cfg->redis.port,
-        .ttl_ms = cfg->cache_ttl_ms,
-        .connect_timeout_ms = cfg->redis_timeout_ms,
-        .command_timeout_ms = cfg->redis_timeout_ms,
-    };
-    return cache_store_open(&opts, out, err, errlen);
+    return cache_stage_open(&s->cache, inner, out, err, errlen);
+}
+
+static int migrate(void *ctx, const struct santa_config *cfg)
+{
+    struct stage04 *s = ctx;
+    return postgres_stage_migrate(&s->pg, cfg); /* as stage 03: the cache holds no schema */
 }
 
 int main(int argc, char **argv)
 {
-    struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_CACHE, argc, argv, stderr);
-    if (r != SANTA_CONFIG_OK)
-        return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
-    if (cfg.migrate) /* as stage 03: the cache holds no schema */
-        return postgres_store_migrate_only(cfg.program, cfg.pg_conninfo);
-    return santa_stage_main(argc, argv, SANTA_STAGE_CACHE, open_store);
+    struct stage04 s = {0};
+    const struct santa_stage stage = {
+        .core = SANTA_CORE_SERVE,
+        .options = {{postgres_options, &s.pg}, {cache_options, &s.cache}},
+        .ctx = &s,
+        .open_store = open_store,
+        .run_instead = migrate,
+    };
+    return santa_stage_main(&stage, argc, argv);
 }
