@@ -26,6 +26,11 @@ main_server=HAPROXY
 # two threads stay free for health checks and a straggler connection.
 REPLICA_THREADS=${REPLICA_THREADS:-32}
 PG_BUDGET=${PG_MAX_CONNECTIONS:-300}
+# The cross-replica freshness bound: a replica that loses an invalidation
+# (Redis unreachable from it alone) makes Redis flush at its next cache
+# access, but another replica may serve the old value until the entry's TTL
+# runs out. Stage 04 runs alone and keeps 60 s; here the TTL is the bound.
+REPLICA_CACHE_TTL_MS=${REPLICA_CACHE_TTL_MS:-5000}
 
 stage_up() {
   if ((replicas * REPLICA_THREADS > PG_BUDGET - 13)); then
@@ -73,7 +78,7 @@ start_replica() {
   start_server "REPLICA$i" "$port" "$run/replica$i.log" "http://127.0.0.1:$port/readyz" 30 -- \
     "${wrap[@]}" "$binary" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
     --replica-name "r$i" --threads "$REPLICA_THREADS" --pg "$PG_CONNINFO" \
-    --redis "127.0.0.1:$redis_port" "${santa_args[@]}"
+    --redis "127.0.0.1:$redis_port" --cache-ttl-ms "$REPLICA_CACHE_TTL_MS" "${santa_args[@]}"
 }
 
 # free_port_from N: a free port from N upward, none of those already taken
