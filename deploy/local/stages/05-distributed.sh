@@ -23,7 +23,8 @@
 # The server whose PID and URL say "this stage runs" (up's stale-run check).
 main_server=HAPROXY
 # Worker threads per replica, and HAProxy's per-replica maxconn below them:
-# two threads stay free for health checks and a straggler connection.
+# 8 threads for HAProxy's idle kept-alive connections (pool-max-conn) and two
+# for health checks and a straggler connection stay free.
 REPLICA_THREADS=${REPLICA_THREADS:-32}
 PG_BUDGET=${PG_MAX_CONNECTIONS:-300}
 # The cross-replica freshness bound: a replica that loses an invalidation
@@ -31,6 +32,10 @@ PG_BUDGET=${PG_MAX_CONNECTIONS:-300}
 # access, but another replica may serve the old value until the entry's TTL
 # runs out. Stage 04 runs alone and keeps 60 s; here the TTL is the bound.
 REPLICA_CACHE_TTL_MS=${REPLICA_CACHE_TTL_MS:-5000}
+# --request-timeout-ms 60000 for the replicas: it is also CivetWeb's
+# keep-alive timeout, which must outlast HAProxy's idle connections (they are
+# purged within seconds, pool-purge-delay) so a replica never closes one as
+# HAProxy sends on it. Slow clients are cut at the edge (timeout http-request).
 
 stage_up() {
   if ((replicas * REPLICA_THREADS > PG_BUDGET - 13)); then
@@ -78,7 +83,8 @@ start_replica() {
   start_server "REPLICA$i" "$port" "$run/replica$i.log" "http://127.0.0.1:$port/readyz" 30 -- \
     "${wrap[@]}" "$binary" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
     --replica-name "r$i" --threads "$REPLICA_THREADS" --pg "$PG_CONNINFO" \
-    --redis "127.0.0.1:$redis_port" --cache-ttl-ms "$REPLICA_CACHE_TTL_MS" "${santa_args[@]}"
+    --redis "127.0.0.1:$redis_port" --cache-ttl-ms "$REPLICA_CACHE_TTL_MS" \
+    --request-timeout-ms 60000 "${santa_args[@]}"
 }
 
 # free_port_from N: a free port from N upward, none of those already taken
@@ -118,7 +124,7 @@ stage_serve() {
   haproxy_env=(HAPROXY_PORT="$hport" HAPROXY_STATS_PORT="$sport" HAPROXY_RUN="$run"
     HAPROXY_RATE_LIMIT="${HAPROXY_RATE_LIMIT:-100000}"
     HAPROXY_RATE_EXEMPT="${HAPROXY_RATE_EXEMPT:-127.0.0.0/8}"
-    HAPROXY_MAXCONN="$((REPLICA_THREADS - 2))")
+    HAPROXY_MAXCONN="$((REPLICA_THREADS - 10))")
   env "${haproxy_env[@]}" haproxy -c -q -f "$cfg" >>"$run/haproxy.log" 2>&1 ||
     { note "haproxy -c refused $cfg; see $run/haproxy.log"; return 1; }
   # Keep what a reload needs: the same environment (HAProxy re-reads the
