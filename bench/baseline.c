@@ -29,7 +29,8 @@ static void fixed_answer(void *ctx, const struct santa_request *req, struct sant
 int main(int argc, char **argv)
 {
     struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_BASELINE, argc, argv, stderr);
+    enum santa_config_result r =
+        santa_config_load(&cfg, SANTA_CORE_SERVE, NULL, argc, argv, stderr); /* no --data */
     if (r != SANTA_CONFIG_OK)
         return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
     santa_runtime_init();
@@ -43,5 +44,5 @@ int main(int argc, char **argv)
         .rate_limit_loopback = cfg.rate_limit_loopback != 0,
         .handler = fixed_answer,
     };
-    return santa_http_serve(&opts, cfg.program, "fixed answer (baseline)");
+    return santa_http_serve(&opts, cfg.program, "fixed answer (baseline)", NULL, NULL);
 }

@@ -25,7 +25,7 @@ check_stage() {
   fi
 }
 
-run_dir() { echo "$root/build/run/$1"; }
+run_dir() { echo "${SANTA_RUN_ROOT:-$root/build/run}/$1"; }
 
 valid_port() {
   case "$1" in ''|*[!0-9]*) return 1 ;; esac

@@ -10,33 +10,24 @@
 
 #include "santa/config.h"
 
-enum opt_type {
-    OPT_STRING, OPT_UINT, OPT_HOSTPORT, OPT_OPTIONAL, OPT_RATIO, OPT_BOOL, OPT_URL, OPT_ADDR
-};
+/* Short names for the core table below. */
+#define OPT_STRING SANTA_OPT_STRING
+#define OPT_UINT SANTA_OPT_UINT
+#define OPT_HOSTPORT SANTA_OPT_HOSTPORT
+#define OPT_OPTIONAL SANTA_OPT_OPTIONAL
+#define OPT_RATIO SANTA_OPT_RATIO
+#define OPT_BOOL SANTA_OPT_BOOL
+#define OPT_URL SANTA_OPT_URL
+#define OPT_ADDR SANTA_OPT_ADDR
 
-struct option_def {
-    const char *flag;    /* without the leading "--" */
-    const char *env;
-    enum opt_type type;
-    const char *def;     /* default, as it would be written on the command line */
-    uint32_t min, max;   /* for OPT_UINT */
-    /* OPT_OPTIONAL: a string that may be empty (off); OPT_RATIO: a number in [0,1];
-       OPT_BOOL: a flag without value on the command line, 1/0/true/false in the environment;
-       OPT_URL: optional http:// or https:// URL */
-    unsigned stages;     /* which stage binaries take it */
-    size_t offset;       /* where it lands in struct santa_config */
-    const char *metavar;
-    const char *help;
-};
+/* Which binaries take a core row (enum santa_core_options). */
+#define ALL_STAGES SANTA_CORE_SERVE
+#define FILE_STAGES SANTA_CORE_FILES
 
-#define ALL_STAGES                                                                                 \
-    (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE | SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE |          \
-     SANTA_STAGE_BASELINE)
-#define FILE_STAGES (SANTA_STAGE_CSV | SANTA_STAGE_SQLITE)
-/* Stage 04 keeps its data in stage 03's PostgreSQL. */
-#define PG_STAGES (SANTA_STAGE_POSTGRES | SANTA_STAGE_CACHE)
-
-static const struct option_def options[] = {
+/* The core's rows: what every binary serves with. The column after the
+ * bounds says which binaries take the row; the offset is into struct
+ * santa_config. A stage's back-end rows live in the stage (config.h). */
+static const struct santa_option options[] = {
     {"listen", "SANTA_LISTEN", OPT_HOSTPORT, "127.0.0.1:8080", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, listen_host), "HOST:PORT",
      "address to serve HTTP on (an IPv4 address; use 127.0.0.1 unless a proxy fronts it)"},
@@ -61,25 +52,6 @@ static const struct option_def options[] = {
     {"rate-limit-loopback", "SANTA_RATE_LIMIT_LOOPBACK", OPT_BOOL, "0", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, rate_limit_loopback), "",
      "apply --rate-limit to loopback clients too (exempt by default, for local load tests)"},
-    /* Empty by default: libpq then reads PGHOST, PGPORT, PGDATABASE, ... */
-    {"pg", "SANTA_PG", OPT_OPTIONAL, "", 0, 0, PG_STAGES,
-     offsetof(struct santa_config, pg_conninfo), "CONNINFO",
-     "PostgreSQL connection (libpq conninfo or postgresql:// URI); empty: PGHOST, PGPORT, ..."},
-    {"migrate", "SANTA_MIGRATE", OPT_BOOL, "0", 0, 0, PG_STAGES,
-     offsetof(struct santa_config, migrate), "",
-     "apply the schema migrations and exit (they are also applied at every start)"},
-    /* A string here: stage 04 parses it (stages/04-cache/cache_url.h), as it
-     * may carry a password. */
-    {"redis", "SANTA_REDIS", OPT_STRING, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
-     offsetof(struct santa_config, redis), "[:PASSWORD@]HOST:PORT",
-     "the Redis cache (an IPv4 address; a password through SANTA_REDIS, not the command "
-     "line); while it is down, requests go to the database"},
-    {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", OPT_UINT, "60000", 100, 86400000, SANTA_STAGE_CACHE,
-     offsetof(struct santa_config, cache_ttl_ms), "MS",
-     "how long a cached value lives at most (a safety net: writes invalidate at once)"},
-    {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", OPT_UINT, "100", 1, 10000, SANTA_STAGE_CACHE,
-     offsetof(struct santa_config, redis_timeout_ms), "MS",
-     "Redis connect and command timeout; a slower Redis is bypassed (fail open)"},
     {"statsd", "SANTA_STATSD", OPT_OPTIONAL, "", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, statsd), "HOST:PORT",
      "send metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
@@ -106,9 +78,21 @@ static const struct option_def options[] = {
     {"no-instrument", "SANTA_NO_INSTRUMENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, no_instrument), "",
      "turn metrics, tracing and statsd off (Server-Timing stays)"},
+    {NULL, NULL, OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-#define OPTION_COUNT (sizeof options / sizeof options[0])
+/* One row and where its value lands: cfg for core rows, the set's dest for
+ * a stage's. cfg also names the program in messages. */
+struct target {
+    const struct santa_option *o;
+    struct santa_config *cfg;
+    void *dest;
+};
+
+static void *slot(const struct target *t)
+{
+    return (char *)t->dest + t->o->offset;
+}
 
 static int fail(FILE *out, const char *program, const char *what, const char *value,
                 const char *why)
@@ -117,18 +101,18 @@ static int fail(FILE *out, const char *program, const char *what, const char *va
     return -1;
 }
 
-static int set_uint(const struct option_def *o, struct santa_config *cfg, const char *v,
-                    const char *src, FILE *out)
+static int set_uint(const struct target *t, const char *v, const char *src, FILE *out)
 {
+    const struct santa_option *o = t->o;
     char *end = NULL;
     errno = 0;
     unsigned long n = strtoul(v, &end, 10);
     if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' || n < o->min || n > o->max) {
         char why[96];
         snprintf(why, sizeof why, "must be a whole number from %u to %u", o->min, o->max);
-        return fail(out, cfg->program, src, v, why);
+        return fail(out, t->cfg->program, src, v, why);
     }
-    *(uint32_t *)((char *)cfg + o->offset) = (uint32_t)n;
+    *(uint32_t *)slot(t) = (uint32_t)n;
     return 0;
 }
 
@@ -155,33 +139,32 @@ static int parse_hostport(const struct santa_config *cfg, const char *v, const c
     return 0;
 }
 
-static int set_hostport(struct santa_config *cfg, const char *v, const char *src, FILE *out)
+/* --listen: the one HOST:PORT split over two fields of struct santa_config. */
+static int set_hostport(const struct target *t, const char *v, const char *src, FILE *out)
 {
+    struct santa_config *cfg = t->cfg;
     return parse_hostport(cfg, v, src, out, cfg->listen_host, sizeof cfg->listen_host,
                           &cfg->listen_port);
 }
 
-static int set_addr(const struct option_def *o, struct santa_config *cfg, const char *v,
-                    const char *src, FILE *out)
+static int set_addr(const struct target *t, const char *v, const char *src, FILE *out)
 {
-    struct santa_addr *a = (struct santa_addr *)((char *)cfg + o->offset);
-    return parse_hostport(cfg, v, src, out, a->host, sizeof a->host, &a->port);
+    struct santa_addr *a = slot(t);
+    return parse_hostport(t->cfg, v, src, out, a->host, sizeof a->host, &a->port);
 }
 
-static int set_ratio(const struct option_def *o, struct santa_config *cfg, const char *v,
-                     const char *src, FILE *out)
+static int set_ratio(const struct target *t, const char *v, const char *src, FILE *out)
 {
     char *end = NULL;
     errno = 0;
     double r = strtod(v, &end);
     if (v[0] == '\0' || errno != 0 || *end != '\0' || !(r >= 0.0 && r <= 1.0))
-        return fail(out, cfg->program, src, v, "must be a number from 0 to 1, e.g. 0.1");
-    *(double *)((char *)cfg + o->offset) = r;
+        return fail(out, t->cfg->program, src, v, "must be a number from 0 to 1, e.g. 0.1");
+    *(double *)slot(t) = r;
     return 0;
 }
 
-static int set_bool(const struct option_def *o, struct santa_config *cfg, const char *v,
-                    const char *src, FILE *out)
+static int set_bool(const struct target *t, const char *v, const char *src, FILE *out)
 {
     uint32_t b;
     if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
@@ -190,81 +173,139 @@ static int set_bool(const struct option_def *o, struct santa_config *cfg, const 
              v[0] == '\0')
         b = 0;
     else
-        return fail(out, cfg->program, src, v, "must be 1, 0, true, false, yes or no");
-    *(uint32_t *)((char *)cfg + o->offset) = b;
+        return fail(out, t->cfg->program, src, v, "must be 1, 0, true, false, yes or no");
+    *(uint32_t *)slot(t) = b;
     return 0;
 }
 
-static int set_optional(const struct option_def *o, struct santa_config *cfg, const char *v,
-                        const char *src, FILE *out)
+static int set_optional(const struct target *t, const char *v, const char *src, FILE *out)
 {
     if (strlen(v) >= SANTA_CONFIG_STR)
-        return fail(out, cfg->program, src, v, "must be at most 255 characters");
-    if (o->type == OPT_URL && v[0] && strncmp(v, "http://", 7) != 0 &&
+        return fail(out, t->cfg->program, src, v, "must be at most 255 characters");
+    if (t->o->type == OPT_URL && v[0] && strncmp(v, "http://", 7) != 0 &&
         strncmp(v, "https://", 8) != 0)
-        return fail(out, cfg->program, src, v, "must be an http:// or https:// URL");
-    memcpy((char *)cfg + o->offset, v, strlen(v) + 1);
+        return fail(out, t->cfg->program, src, v, "must be an http:// or https:// URL");
+    memcpy(slot(t), v, strlen(v) + 1);
     return 0;
 }
 
-static int set_value(const struct option_def *o, struct santa_config *cfg, const char *v,
-                     const char *src, FILE *out)
+static int set_value(const struct target *t, const char *v, const char *src, FILE *out)
 {
-    switch (o->type) {
+    switch (t->o->type) {
     case OPT_OPTIONAL:
     case OPT_URL:
-        return set_optional(o, cfg, v, src, out);
+        return set_optional(t, v, src, out);
     case OPT_RATIO:
-        return set_ratio(o, cfg, v, src, out);
+        return set_ratio(t, v, src, out);
     case OPT_BOOL:
-        return set_bool(o, cfg, v, src, out);
+        return set_bool(t, v, src, out);
     case OPT_UINT:
-        return set_uint(o, cfg, v, src, out);
+        return set_uint(t, v, src, out);
     case OPT_HOSTPORT:
-        return set_hostport(cfg, v, src, out);
+        return set_hostport(t, v, src, out);
     case OPT_ADDR:
-        return set_addr(o, cfg, v, src, out);
+        return set_addr(t, v, src, out);
     case OPT_STRING:
         if (v[0] == '\0' || strlen(v) >= SANTA_CONFIG_STR)
-            return fail(out, cfg->program, src, v, "must be 1 to 255 characters");
-        memcpy((char *)cfg + o->offset, v, strlen(v) + 1);
+            return fail(out, t->cfg->program, src, v, "must be 1 to 255 characters");
+        memcpy(slot(t), v, strlen(v) + 1);
         return 0;
     }
     return -1;
 }
 
-static const struct option_def *find_flag(const char *name, size_t len, unsigned mask)
+/*
+ * Walks every row this binary takes, core rows first, then each set's in
+ * order, calling fn until it returns non-zero (which is returned).
+ */
+typedef int (*row_fn)(const struct target *t, void *arg);
+
+static int each_row(struct santa_config *cfg, unsigned core, const struct santa_option_set *sets,
+                    row_fn fn, void *arg)
 {
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if ((options[i].stages & mask) && strlen(options[i].flag) == len &&
-            strncmp(options[i].flag, name, len) == 0)
-            return &options[i];
-    return NULL;
+    for (const struct santa_option *o = options; o->flag; o++) {
+        if (!(o->groups & core))
+            continue;
+        struct target t = {o, cfg, cfg};
+        int r = fn(&t, arg);
+        if (r)
+            return r;
+    }
+    for (size_t s = 0; sets && s < SANTA_OPTION_SETS && sets[s].rows; s++)
+        for (const struct santa_option *o = sets[s].rows; o->flag; o++) {
+            struct target t = {o, cfg, sets[s].dest};
+            int r = fn(&t, arg);
+            if (r)
+                return r;
+        }
+    return 0;
 }
 
-void santa_config_usage(FILE *f, const char *program, unsigned stage_mask)
+struct find {
+    const char *name;
+    size_t len;
+    struct target found;
+    int count;
+};
+
+static int find_row(const struct target *t, void *arg)
+{
+    struct find *f = arg;
+    if (strlen(t->o->flag) == f->len && strncmp(t->o->flag, f->name, f->len) == 0) {
+        if (f->count++ == 0)
+            f->found = *t;
+    }
+    return 0;
+}
+
+static int print_row(const struct target *t, void *arg)
+{
+    const struct santa_option *o = t->o;
+    fprintf(arg, "  --%s%s%s\n      %s\n      env %s, default %s\n", o->flag,
+            o->metavar[0] ? " " : "", o->metavar, o->help, o->env,
+            o->def[0] ? o->def : "(empty)");
+    return 0;
+}
+
+void santa_config_usage(FILE *f, const char *program, unsigned core,
+                        const struct santa_option_set *sets)
 {
     fprintf(f, "usage: %s [options]\n\noptions (each also read from its environment variable):\n",
             program);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const struct option_def *o = &options[i];
-        if (!(o->stages & stage_mask))
-            continue;
-        fprintf(f, "  --%s%s%s\n      %s\n      env %s, default %s\n", o->flag,
-                o->metavar[0] ? " " : "", o->metavar, o->help, o->env,
-                o->def[0] ? o->def : "(empty)");
-    }
+    struct santa_config cfg = {.program = program};
+    each_row(&cfg, core, sets, print_row, f);
     fprintf(f, "  --help\n      print this text and exit\n");
 }
 
-/* Command-line pass: --flag VALUE or --flag=VALUE. */
-static enum santa_config_result read_argv(struct santa_config *cfg, unsigned mask, int argc,
-                                          char **argv, FILE *out)
+struct load {
+    FILE *out;
+    unsigned core;
+    const struct santa_option_set *sets;
+};
+
+/* Default, then environment, for one row; refuses a flag two rows share. */
+static int load_row(const struct target *t, void *arg)
 {
+    struct load *l = arg;
+    struct find f = {.name = t->o->flag, .len = strlen(t->o->flag)};
+    each_row(t->cfg, l->core, l->sets, find_row, &f);
+    if (f.count > 1)
+        return fail(l->out, t->cfg->program, "option", t->o->flag, "defined twice (a stage bug)");
+    if (set_value(t, t->o->def, "default", l->out) != 0)
+        return -1;
+    const char *env = getenv(t->o->env);
+    return env && set_value(t, env, t->o->env, l->out) != 0 ? -1 : 0;
+}
+
+/* Command-line pass: --flag VALUE or --flag=VALUE. */
+static enum santa_config_result read_argv(struct santa_config *cfg, const struct load *l,
+                                          int argc, char **argv)
+{
+    FILE *out = l->out;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            santa_config_usage(out ? out : stdout, cfg->program, mask);
+            santa_config_usage(out ? out : stdout, cfg->program, l->core, l->sets);
             return SANTA_CONFIG_EXIT_OK;
         }
         if (strncmp(arg, "--", 2) != 0) {
@@ -272,41 +313,35 @@ static enum santa_config_result read_argv(struct santa_config *cfg, unsigned mas
             return SANTA_CONFIG_ERROR;
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const struct option_def *o = find_flag(name, len, mask);
-        if (o == NULL) {
+        struct find f = {.name = name, .len = eq ? (size_t)(eq - name) : strlen(name)};
+        each_row(cfg, l->core, l->sets, find_row, &f);
+        if (f.count == 0) {
             fail(out, cfg->program, "option", arg, "not an option of this stage");
             return SANTA_CONFIG_ERROR;
         }
         /* a boolean flag takes no value: --no-instrument (or --no-instrument=0) */
-        const char *value = o->type == OPT_BOOL && !eq ? "1"
-                            : eq                       ? eq + 1
+        const char *value = f.found.o->type == OPT_BOOL && !eq ? "1"
+                            : eq                               ? eq + 1
                                                        : (i + 1 < argc ? argv[++i] : NULL);
         if (value == NULL) {
             fail(out, cfg->program, "option", arg, "needs a value");
             return SANTA_CONFIG_ERROR;
         }
-        if (set_value(o, cfg, value, arg, out) != 0)
+        if (set_value(&f.found, value, arg, out) != 0)
             return SANTA_CONFIG_ERROR;
     }
     return SANTA_CONFIG_OK;
 }
 
-enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned stage_mask, int argc,
+enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned core,
+                                           const struct santa_option_set *sets, int argc,
                                            char **argv, FILE *out)
 {
     memset(cfg, 0, sizeof *cfg);
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
     cfg->program = argc > 0 ? (slash ? slash + 1 : argv[0]) : "santa";
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const struct option_def *o = &options[i];
-        if (!(o->stages & stage_mask))
-            continue;
-        if (set_value(o, cfg, o->def, "default", out) != 0)
-            return SANTA_CONFIG_ERROR;
-        const char *env = getenv(o->env);
-        if (env && set_value(o, cfg, env, o->env, out) != 0)
-            return SANTA_CONFIG_ERROR;
-    }
-    return read_argv(cfg, stage_mask, argc, argv, out);
+    struct load l = {out, core, sets};
+    if (each_row(cfg, core, sets, load_row, &l) != 0)
+        return SANTA_CONFIG_ERROR;
+    return read_argv(cfg, &l, argc, argv);
 }

@@ -110,7 +110,7 @@ static void add_header(struct mg_connection *conn, const char *name, const char 
 
 /* The answer's headers, in the order both paths below send them. */
 static void put_headers(char *out, size_t cap, size_t *len, const struct santa_response *resp,
-                        const struct santa_observed *obs)
+                        const struct santa_observed *obs, const char *extra)
 {
     size_t n = *len;
 #define PUT(...)                                                                                   \
@@ -134,6 +134,8 @@ static void put_headers(char *out, size_t cap, size_t *len, const struct santa_r
         PUT("WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
     if (resp->retry_after)
         PUT("Retry-After: %u\r\n", (unsigned)resp->retry_after);
+    if (extra)
+        PUT("%s", extra);
 #undef PUT
     *len = n;
 }
@@ -159,7 +161,8 @@ static int keeps_alive(struct mg_connection *conn, const struct mg_request_info 
  * (a connection that closes after it: CivetWeb adds the Connection header).
  */
 static int send_fast(struct mg_connection *conn, const struct mg_request_info *ri,
-                     const struct santa_response *resp, const struct santa_observed *obs)
+                     const struct santa_response *resp, const struct santa_observed *obs,
+                     const char *extra)
 {
     if (!keeps_alive(conn, ri))
         return 0;
@@ -168,7 +171,7 @@ static int send_fast(struct mg_connection *conn, const struct mg_request_info *r
     int w = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n", resp->status,
                      mg_get_response_code_text(conn, resp->status));
     n = w > 0 ? (size_t)w : 0;
-    put_headers(head, sizeof head, &n, resp, obs);
+    put_headers(head, sizeof head, &n, resp, obs, extra);
     time_t now = time(NULL);
     struct tm tm;
     if (gmtime_r(&now, &tm) && n < sizeof head)
@@ -191,14 +194,14 @@ static int send_fast(struct mg_connection *conn, const struct mg_request_info *r
 
 static void send_response(struct mg_connection *conn, const struct mg_request_info *ri,
                           const struct santa_response *resp, const struct santa_observed *obs,
-                          int close_after)
+                          int close_after, const char *extra)
 {
-    if (!close_after && send_fast(conn, ri, resp, obs))
+    if (!close_after && send_fast(conn, ri, resp, obs, extra))
         return;
     /* CivetWeb's path: it adds Date and the Connection header it will obey. */
     char lines[4096];
     size_t n = 0;
-    put_headers(lines, sizeof lines, &n, resp, obs);
+    put_headers(lines, sizeof lines, &n, resp, obs, extra);
     mg_response_header_start(conn, resp->status);
     mg_response_header_add_lines(conn, lines);
     if (close_after)
@@ -308,7 +311,7 @@ static int on_request(struct mg_connection *conn)
     }
     struct santa_observed obs;
     santa_observe_end(ri->request_method, &resp, &obs);
-    send_response(conn, ri, &resp, &obs, close_after);
+    send_response(conn, ri, &resp, &obs, close_after, h->opts.extra_headers);
     if (close_after)
         force_close(conn);
     int status = resp.status;

@@ -1,5 +1,5 @@
 /*
- * server.c - a stage's life: start, serve, stop on a signal (see server.h).
+ * server.c - serving until a signal, then stopping cleanly (see server.h).
  *
  * Signals are handled synchronously: SIGTERM and SIGINT are blocked before
  * any thread exists, so CivetWeb's threads inherit the mask and only the
@@ -10,40 +10,38 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "santa/http.h"
 #include "json.h"
+#include "santa/http.h"
 #include "santa/log.h"
 #include "santa/server.h"
 #include "santa/token.h"
-#include "observe.h"
+
+/* SIGTERM and SIGINT, blocked in every thread and taken by sigwait(). */
+static void block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+}
 
 int santa_runtime_init(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a client that hangs up must not kill us */
+    /* Before any thread exists (instrumentation, store pools, a stage's
+     * extra listener): every thread inherits the mask, so a stop signal
+     * waits for sigwait() in santa_http_serve() instead of killing us. */
+    sigset_t stop;
+    block_stop_signals(&stop);
     santa_json_init();
     return santa_token_init() == SANTA_OK ? 0 : -1;
 }
 
-static void api_handler(void *ctx, const struct santa_request *req, struct santa_response *resp)
-{
-    santa_api_handle(ctx, req, resp);
-}
-
-static void api_thread_exit(void *ctx)
-{
-    const struct santa_app *app = ctx;
-    if (app->store->ops->thread_stop)
-        app->store->ops->thread_stop(app->store);
-}
-
 int santa_http_serve(const struct santa_http_options *opts, const char *program,
-                     const char *what)
+                     const char *what, santa_drain_fn drain, void *drain_ctx)
 {
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    block_stop_signals(&stop);
 
     char err[256] = "";
     struct santa_http *http = santa_http_start(opts, err, sizeof err);
@@ -60,58 +58,9 @@ int santa_http_serve(const struct santa_http_options *opts, const char *program,
         ;
     santa_log(SANTA_LOG_INFO, "%s: %s received, finishing in-flight requests", program,
               sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (drain)
+        drain(drain_ctx); /* still accepting: a balancer may be taking us out */
     santa_http_stop(http);
     santa_log(SANTA_LOG_INFO, "%s: stopped", program);
     return 0;
-}
-
-int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
-{
-    /* Handlers call the stage's store through a wrapper that times and
-     * traces every operation (store_observed.h). */
-    struct santa_observed_store observed;
-    struct santa_app app = {.store = santa_store_observed_init(&observed, store),
-                            .rng = santa_rng_csprng()};
-    struct santa_http_options opts = {
-        .host = cfg->listen_host,
-        .port = cfg->listen_port,
-        .threads = cfg->threads,
-        .request_timeout_ms = cfg->request_timeout_ms,
-        .body_timeout_ms = cfg->body_timeout_ms,
-        .rate_limit = cfg->rate_limit,
-        .rate_limit_loopback = cfg->rate_limit_loopback != 0,
-        .handler = api_handler,
-        .thread_exit = api_thread_exit,
-        .ctx = &app,
-    };
-    char what[64];
-    snprintf(what, sizeof what, "store %s", store->ops->name);
-    return santa_http_serve(&opts, cfg->program, what);
-}
-
-int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_open_fn open_store)
-{
-    struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, stage_mask, argc, argv, stderr);
-    if (r != SANTA_CONFIG_OK)
-        return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
-    if (santa_runtime_init() != 0) {
-        santa_log(SANTA_LOG_ERROR, "%s: cannot initialise libsodium", cfg.program);
-        return 1;
-    }
-    struct santa_store *store = NULL;
-    char err[256] = "";
-    if (santa_observe_start(&cfg, cfg.program, err, sizeof err) != 0) {
-        santa_log(SANTA_LOG_ERROR, "%s: cannot start instrumentation: %s", cfg.program, err);
-        return 1;
-    }
-    if (open_store(&cfg, &store, err, sizeof err) != SANTA_OK) {
-        santa_observe_stop();
-        santa_log(SANTA_LOG_ERROR, "%s: cannot open the store: %s", cfg.program, err);
-        return 1;
-    }
-    int rc = santa_server_run(&cfg, store);
-    santa_store_close(store);
-    santa_observe_stop(); /* after the workers: the last spans reach the trace file */
-    return rc;
 }

@@ -1,21 +1,26 @@
 /*
  * santa-02-sqlite - stage 02: the Secret Santa API over one SQLite database.
  *
- * A stage adds only its store to libsanta; routes, validation, tokens, the
- * draw and the HTTP server are shared. `diff` this file with
- * ../01-csv/main.c: the store is the only difference.
+ * A stage is libsanta plus its store: one struct santa_stage (santa/stage.h)
+ * and one call. Compare with ../01-csv/main.c: the store is the only
+ * difference.
  */
-#include "santa/server.h"
+#include "santa/stage.h"
 #include "store_sqlite.h"
 
-static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
-                                    char *err, size_t errlen)
+static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
+                                    struct santa_store **out, char *err, size_t errlen)
 {
+    (void)ctx;
     struct sqlite_store_options opts = {.data_dir = cfg->data_dir};
     return sqlite_store_open(&opts, out, err, errlen);
 }
 
 int main(int argc, char **argv)
 {
-    return santa_stage_main(argc, argv, SANTA_STAGE_SQLITE, open_store);
+    const struct santa_stage stage = {
+        .core = SANTA_CORE_SERVE | SANTA_CORE_FILES, /* --data */
+        .open_store = open_store,
+    };
+    return santa_stage_main(&stage, argc, argv);
 }

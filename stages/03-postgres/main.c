@@ -1,27 +1,34 @@
 /*
  * santa-03-postgres - stage 03: the Secret Santa API over a PostgreSQL server.
  *
- * A stage adds only its store to libsanta; routes, validation, tokens, the
- * draw and the HTTP server are shared. `diff` this file with
- * ../02-sqlite/main.c: the store, and --migrate, are the only differences.
+ * A stage is libsanta plus its back end: the option rows and hooks of one
+ * struct santa_stage (santa/stage.h). Compare with ../02-sqlite/main.c: the
+ * store, its --pg and --migrate rows and the migrate hook are the differences.
  */
-#include "santa/server.h"
-#include "store_postgres.h"
+#include "postgres_stage.h"
+#include "santa/stage.h"
 
-static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
-                                    char *err, size_t errlen)
+static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
+                                    struct santa_store **out, char *err, size_t errlen)
 {
-    struct postgres_store_options opts = {.conninfo = cfg->pg_conninfo};
-    return postgres_store_open(&opts, out, err, errlen);
+    (void)cfg;
+    return postgres_stage_open(ctx, out, err, errlen);
+}
+
+static int migrate(void *ctx, const struct santa_config *cfg)
+{
+    return postgres_stage_migrate(ctx, cfg); /* --migrate: bring the schema up to date, exit */
 }
 
 int main(int argc, char **argv)
 {
-    struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_POSTGRES, argc, argv, stderr);
-    if (r != SANTA_CONFIG_OK)
-        return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
-    if (cfg.migrate) /* bring the schema up to date and exit */
-        return postgres_store_migrate_only(cfg.program, cfg.pg_conninfo);
-    return santa_stage_main(argc, argv, SANTA_STAGE_POSTGRES, open_store);
+    struct postgres_config pg = {0};
+    const struct santa_stage stage = {
+        .core = SANTA_CORE_SERVE,
+        .options = {{postgres_options, &pg}},
+        .ctx = &pg,
+        .open_store = open_store,
+        .run_instead = migrate,
+    };
+    return santa_stage_main(&stage, argc, argv);
 }

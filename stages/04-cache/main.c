@@ -2,52 +2,49 @@
  * santa-04-cache - stage 04: stage 03's PostgreSQL store behind a Redis cache.
  *
  * The store is stage 03's, wrapped by the cache store (store_cache.h): the
- * cache owns it and falls back to it whenever Redis cannot answer. `diff`
- * this file with ../03-postgres/main.c: one wrapping call is the lesson.
+ * cache owns it and falls back to it whenever Redis cannot answer. Compare
+ * with ../03-postgres/main.c: the cache's option rows and one wrapping call
+ * are the lesson.
  */
-#include <stdio.h>
+#include "cache_stage.h"
+#include "postgres_stage.h"
+#include "santa/stage.h"
 
-#include "cache_url.h"
-#include "santa/server.h"
-#include "store_cache.h"
-#include "store_postgres.h"
+struct stage04 {
+    struct postgres_config pg;
+    struct cache_config cache;
+};
 
-static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
-                                    char *err, size_t errlen)
+static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
+                                    struct santa_store **out, char *err, size_t errlen)
 {
-    struct cache_url redis;
-    if (!cache_url_parse(cfg->redis, &redis, err, errlen))
-        return SANTA_UNAVAILABLE;
-    struct postgres_store_options db = {.conninfo = cfg->pg_conninfo};
+    (void)cfg;
+    struct stage04 *s = ctx;
     struct santa_store *inner = NULL;
-    enum santa_status st = postgres_store_open(&db, &inner, err, errlen);
+    enum santa_status st = postgres_stage_open(&s->pg, &inner, err, errlen);
     if (st != SANTA_OK)
         return st;
-    struct cache_store_options opts = {
-        .inner = inner, /* the cache owns it from here on */
-        .redis_host = redis.host,
-        .redis_port = redis.port,
-        .redis_password = redis.password,
-        .ttl_ms = cfg->cache_ttl_ms,
-        .connect_timeout_ms = cfg->redis_timeout_ms,
-        .command_timeout_ms = cfg->redis_timeout_ms,
-    };
-    return cache_store_open(&opts, out, err, errlen);
+    return cache_stage_open(&s->cache, inner, out, err, errlen);
+}
+
+/* Before serving: --migrate does its one job (as stage 03: the cache holds
+ * no schema); otherwise a malformed --redis is a bad option (exit 2). */
+static int run_instead(void *ctx, const struct santa_config *cfg)
+{
+    struct stage04 *s = ctx;
+    int rc = postgres_stage_migrate(&s->pg, cfg);
+    return rc >= 0 ? rc : cache_stage_check(&s->cache, cfg->program);
 }
 
 int main(int argc, char **argv)
 {
-    struct santa_config cfg;
-    enum santa_config_result r = santa_config_load(&cfg, SANTA_STAGE_CACHE, argc, argv, stderr);
-    if (r != SANTA_CONFIG_OK)
-        return r == SANTA_CONFIG_EXIT_OK ? 0 : 2;
-    struct cache_url redis;
-    char err[256];
-    if (!cfg.migrate && !cache_url_parse(cfg.redis, &redis, err, sizeof err)) {
-        fprintf(stderr, "%s: %s (see --help)\n", cfg.program, err); /* a bad flag: exit 2 */
-        return 2;
-    }
-    if (cfg.migrate) /* as stage 03: the cache holds no schema */
-        return postgres_store_migrate_only(cfg.program, cfg.pg_conninfo);
-    return santa_stage_main(argc, argv, SANTA_STAGE_CACHE, open_store);
+    struct stage04 s = {0};
+    const struct santa_stage stage = {
+        .core = SANTA_CORE_SERVE,
+        .options = {{postgres_options, &s.pg}, {cache_options, &s.cache}},
+        .ctx = &s,
+        .open_store = open_store,
+        .run_instead = run_instead,
+    };
+    return santa_stage_main(&stage, argc, argv);
 }

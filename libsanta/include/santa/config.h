@@ -2,37 +2,72 @@
  * config.h - the stage binaries' configuration: one table, read once.
  *
  * Every option has a flag (--listen), an environment variable
- * (SANTA_LISTEN), a default, bounds and a help line, all in one table in
- * config.c (STYLE.md rule 15); the same table prints --help. Values are
- * read in this order, later winning: default, environment, command line.
- * After santa_config_load() the struct is immutable by convention: it is
+ * (SANTA_LISTEN), a default, bounds and a help line, all in one row
+ * (STYLE.md rule 15); the same rows print --help. Values are read in this
+ * order, later winning: default, environment, command line. After
+ * santa_config_load() the structs are immutable by convention: they are
  * passed around as const.
  *
- * An option may belong to some stages only (a mask), so `santa-01-csv
- * --help` lists what stage 01 understands and nothing else.
+ * The core's rows (config.c) fill struct santa_config: what every binary
+ * serves with. A stage brings its own rows for its back end (stage 03's
+ * database connection, stage 04's cache server, ...) in option sets, each
+ * writing into a struct the stage owns; the core knows none of them by name. Core
+ * and stage rows are parsed in one pass and listed in one --help.
  */
 #ifndef SANTA_CONFIG_H
 #define SANTA_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* Which stage binary is asking: a bit per stage. */
-enum santa_stage {
-    SANTA_STAGE_CSV = 1u << 0,
-    SANTA_STAGE_SQLITE = 1u << 1,
-    SANTA_STAGE_POSTGRES = 1u << 2,
-    SANTA_STAGE_CACHE = 1u << 3,
-    SANTA_STAGE_BASELINE = 1u << 7,
+/* Which groups of core rows a binary takes: every binary serves HTTP; only
+ * the file stages keep a data directory. */
+enum santa_core_options {
+    SANTA_CORE_SERVE = 1u << 0, /* --listen, --threads, instrumentation, ... */
+    SANTA_CORE_FILES = 1u << 1, /* --data */
 };
 
 #define SANTA_CONFIG_STR 256
 
-/* A numeric IPv4 HOST:PORT option other than --listen (e.g. --redis). */
+/* A numeric IPv4 HOST:PORT option other than --listen (e.g. a server). */
 struct santa_addr {
     char host[64];
     uint16_t port;
 };
+
+enum santa_opt_type {
+    SANTA_OPT_STRING,   /* 1 to 255 characters (char[SANTA_CONFIG_STR]) */
+    SANTA_OPT_UINT,     /* uint32_t within [min, max] */
+    SANTA_OPT_HOSTPORT, /* --listen only: listen_host and listen_port */
+    SANTA_OPT_OPTIONAL, /* a string that may be empty (off) */
+    SANTA_OPT_RATIO,    /* double in [0, 1] */
+    SANTA_OPT_BOOL,     /* uint32_t 0/1: no value on the command line */
+    SANTA_OPT_URL,      /* optional http:// or https:// URL */
+    SANTA_OPT_ADDR,     /* struct santa_addr */
+};
+
+/* One option. A table of them ends with a row whose flag is NULL. */
+struct santa_option {
+    const char *flag; /* without the leading "--" */
+    const char *env;
+    enum santa_opt_type type;
+    const char *def;     /* default, as it would be written on the command line */
+    uint32_t min, max;   /* for SANTA_OPT_UINT */
+    unsigned groups;     /* core rows: enum santa_core_options; stage rows: 0 */
+    size_t offset;       /* where the value lands in the destination struct */
+    const char *metavar;
+    const char *help;
+};
+
+/* A stage's rows and the struct they fill (its own, zeroed before use). */
+struct santa_option_set {
+    const struct santa_option *rows; /* ends with a {NULL} row */
+    void *dest;
+};
+
+/* How many option sets a stage may bring (stage 04: PostgreSQL's, the cache's). */
+#define SANTA_OPTION_SETS 4
 
 struct santa_config {
     const char *program;                 /* argv[0]'s base name */
@@ -44,11 +79,6 @@ struct santa_config {
     uint32_t body_timeout_ms;            /* the whole body, from the end of the headers */
     uint32_t rate_limit;                 /* writes a minute per client address; 0: off */
     uint32_t rate_limit_loopback;        /* 1: loopback clients are limited too */
-    char pg_conninfo[SANTA_CONFIG_STR];  /* libpq conninfo; "" = PGHOST, PGPORT, ... */
-    uint32_t migrate;                    /* 1: apply schema migrations and exit */
-    char redis[SANTA_CONFIG_STR];        /* stage 04: [redis://][:PASSWORD@]HOST:PORT */
-    uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
-    uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
     /* instrumentation (libinstrument; see libinstrument/README.md) */
     char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
     uint32_t statsd_interval_ms;
@@ -66,12 +96,18 @@ enum santa_config_result {
     SANTA_CONFIG_ERROR = 2,   /* a message was printed: exit 2 */
 };
 
-/* Fills cfg from defaults, environment and argv. Messages (errors, --help)
- * go to `out` (stderr for errors, stdout for help when out is NULL). */
-enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned stage_mask, int argc,
+/* Fills cfg from the core rows in `core` (enum santa_core_options bits) and
+ * each set's dest from its rows (sets: up to SANTA_OPTION_SETS, a set with
+ * NULL rows ends the list early; may be NULL), from defaults, environment
+ * and argv. Messages (errors, --help) go to `out` (stderr for errors, stdout
+ * for help when out is NULL). A flag two rows share is a programming error
+ * reported as SANTA_CONFIG_ERROR. */
+enum santa_config_result santa_config_load(struct santa_config *cfg, unsigned core,
+                                           const struct santa_option_set *sets, int argc,
                                            char **argv, FILE *out);
 
-/* Prints the option table for this stage (the --help text). */
-void santa_config_usage(FILE *f, const char *program, unsigned stage_mask);
+/* Prints the options of the core groups and the sets (the --help text). */
+void santa_config_usage(FILE *f, const char *program, unsigned core,
+                        const struct santa_option_set *sets);
 
 #endif /* SANTA_CONFIG_H */

@@ -42,6 +42,9 @@ struct santa_http_options {
     santa_http_handler_fn handler;
     santa_http_thread_exit_fn thread_exit; /* may be NULL */
     void *ctx;                             /* borrowed; must outlive the server */
+    /* Header lines ("Name: value\r\n" each) added to every answer, e.g. a
+     * replica's X-Served-By; NULL for none. Borrowed. */
+    const char *extra_headers;
 };
 
 /* Starts listening and serving. On failure returns NULL and writes the

@@ -1,0 +1,55 @@
+/*
+ * cache_stage.c - the cache's option rows and wrapping step (see
+ * cache_stage.h).
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cache_stage.h"
+#include "cache_url.h"
+#include "store_cache.h"
+
+const struct santa_option cache_options[] = {
+    /* A string: it may carry a password, parsed by cache_url.c. */
+    {"redis", "SANTA_REDIS", SANTA_OPT_STRING, "127.0.0.1:6379", 0, 0, 0,
+     offsetof(struct cache_config, redis), "[:PASSWORD@]HOST:PORT",
+     "the Redis cache (an IPv4 address; a password through SANTA_REDIS, not the command "
+     "line); while it is down, requests go to the database"},
+    {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", SANTA_OPT_UINT, "60000", 100, 86400000, 0,
+     offsetof(struct cache_config, ttl_ms), "MS",
+     "how long a cached value lives at most (a safety net: writes invalidate at once)"},
+    {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", SANTA_OPT_UINT, "100", 1, 10000, 0,
+     offsetof(struct cache_config, timeout_ms), "MS",
+     "Redis connect and command timeout; a slower Redis is bypassed (fail open)"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+int cache_stage_check(const struct cache_config *c, const char *program)
+{
+    struct cache_url redis;
+    char err[256];
+    if (cache_url_parse(c->redis, &redis, err, sizeof err))
+        return -1;
+    fprintf(stderr, "%s: %s (see --help)\n", program, err);
+    return 2;
+}
+
+enum santa_status cache_stage_open(const struct cache_config *c, struct santa_store *inner,
+                                   struct santa_store **out, char *err, size_t errlen)
+{
+    struct cache_url redis;
+    if (!cache_url_parse(c->redis, &redis, err, errlen)) {
+        santa_store_close(inner); /* owned from the call on */
+        return SANTA_UNAVAILABLE;
+    }
+    struct cache_store_options opts = {
+        .inner = inner, /* the cache owns it from here on */
+        .redis_host = redis.host,
+        .redis_port = redis.port,
+        .redis_password = redis.password,
+        .ttl_ms = c->ttl_ms,
+        .connect_timeout_ms = c->timeout_ms,
+        .command_timeout_ms = c->timeout_ms,
+    };
+    return cache_store_open(&opts, out, err, errlen);
+}
