@@ -42,6 +42,17 @@ redis_password_for() {
   [ "${#redis_password}" -ge 32 ]
 }
 
+# cache_key_for RUNDIR: sets cache_key_file to RUNDIR/cache.key, creating it
+# (64 random hex digits, mode 600) the first time: the key that seals cached
+# values (stages/04-cache/cache_seal.h). Every process on one Redis - stage
+# 05's replicas - gets the same file, so each accepts the others' entries.
+cache_key_for() {
+  cache_key_file="$1/cache.key"
+  if [ ! -s "$cache_key_file" ]; then
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$cache_key_file") || return 1
+  fi
+}
+
 # redis_write_conf FILE PORT DIR: the config holds the password, so only
 # its owner reads it (made the redis user's by the caller when it runs Redis).
 redis_write_conf() {

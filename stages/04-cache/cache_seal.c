@@ -4,6 +4,7 @@
 #include "cache_seal.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,9 +15,50 @@
 #define HEAD "{\"m\":\""
 #define MID "\",\"e\":"
 
-enum santa_status cache_seal_init(struct cache_seal *s)
+static int hex_value(char c)
 {
-    return santa_mac_key_new(&s->key);
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+enum santa_status cache_seal_init(struct cache_seal *s, const char *key_file, char *err,
+                                  size_t errlen)
+{
+    if (key_file == NULL || key_file[0] == '\0') {
+        if (santa_mac_key_new(&s->key) == SANTA_OK)
+            return SANTA_OK;
+        snprintf(err, errlen, "no random bytes for the cache's MAC key");
+        return SANTA_UNAVAILABLE;
+    }
+    char hex[2 * SANTA_MAC_KEY_LEN + 3] = "";
+    FILE *f = fopen(key_file, "r");
+    size_t n = f ? fread(hex, 1, sizeof hex - 1, f) : 0;
+    if (f)
+        fclose(f);
+    else {
+        snprintf(err, errlen, "cannot read the cache key file %s", key_file);
+        return SANTA_UNAVAILABLE;
+    }
+    hex[n] = '\0';
+    if (n > 2 * SANTA_MAC_KEY_LEN && strcmp(hex + 2 * SANTA_MAC_KEY_LEN, "\n") == 0)
+        n = 2 * SANTA_MAC_KEY_LEN;
+    bool ok = n == 2 * SANTA_MAC_KEY_LEN;
+    for (size_t i = 0; ok && i < SANTA_MAC_KEY_LEN; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        s->key.b[i] = (uint8_t)(hi << 4 | lo);
+    }
+    explicit_bzero(hex, sizeof hex); /* the key stays in s alone */
+    if (!ok) {
+        snprintf(err, errlen, "the cache key file %s must hold 64 hex digits", key_file);
+        return SANTA_UNAVAILABLE;
+    }
+    return SANTA_OK;
 }
 
 uint64_t cache_seal_now_ms(void)

@@ -35,8 +35,14 @@ struct cache_seal {
     struct santa_mac_key key;
 };
 
-/* A fresh random key. SANTA_UNAVAILABLE when the CSPRNG fails. */
-enum santa_status cache_seal_init(struct cache_seal *s);
+/* The key: read from key_file when one is named (64 hex digits, an optional
+ * newline after them; every process that shares one Redis - stage 05's
+ * replicas - must share it, or each refuses the others' entries), else a
+ * fresh random one that lives only in this process. SANTA_UNAVAILABLE with
+ * a reason in err when the file cannot be read or holds anything else, or
+ * the CSPRNG fails. */
+enum santa_status cache_seal_init(struct cache_seal *s, const char *key_file, char *err,
+                                  size_t errlen);
 
 /* Seals json (len bytes, a JSON object with at least one member) for
  * key/field (field NULL for a plain string key), valid until expires_ms

@@ -21,6 +21,10 @@ const struct santa_option cache_options[] = {
     {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", SANTA_OPT_UINT, "100", 1, 10000, 0,
      offsetof(struct cache_config, timeout_ms), "MS",
      "Redis connect and command timeout; a slower Redis is bypassed (fail open)"},
+    {"cache-key-file", "SANTA_CACHE_KEY_FILE", SANTA_OPT_OPTIONAL, "", 0, 0, 0,
+     offsetof(struct cache_config, key_file), "FILE",
+     "64 hex digits: the key that seals cached values against forgery; processes sharing "
+     "one Redis (stage 05's replicas) must share it (empty: a random key per process)"},
     {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -47,6 +51,7 @@ enum santa_status cache_stage_open(const struct cache_config *c, struct santa_st
         .redis_host = redis.host,
         .redis_port = redis.port,
         .redis_password = redis.password,
+        .mac_key_file = c->key_file,
         .ttl_ms = c->ttl_ms,
         .connect_timeout_ms = c->timeout_ms,
         .command_timeout_ms = c->timeout_ms,

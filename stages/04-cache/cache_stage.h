@@ -19,6 +19,7 @@ struct cache_config {
     char redis[SANTA_CONFIG_STR]; /* [redis://][:PASSWORD@]HOST:PORT (cache_url.h) */
     uint32_t ttl_ms;         /* lifetime of a cached value */
     uint32_t timeout_ms;     /* connect and command timeout */
+    char key_file[SANTA_CONFIG_STR]; /* the cache's MAC key; "": random per process */
 };
 
 /* The cache's rows, filling a struct cache_config (ends with {NULL}). */

@@ -409,8 +409,7 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
         santa_free(c);
         return st;
     }
-    if (cache_seal_init(&c->seal) != SANTA_OK) {
-        snprintf(err, errlen, "no random bytes for the cache's MAC key");
+    if (cache_seal_init(&c->seal, o->mac_key_file, err, errlen) != SANTA_OK) {
         cache_redis_close(c->redis);
         santa_store_close(o->inner);
         santa_free(c);

@@ -32,6 +32,8 @@ struct cache_store_options {
     uint32_t connect_timeout_ms; /* 0: 100 ms */
     uint32_t command_timeout_ms; /* 0: 100 ms */
     uint32_t retry_ms;           /* pause before trying a failed Redis again; 0: 1 s */
+    const char *mac_key_file;    /* the key sealing cached values; NULL or "": random
+                                    per process (cache_seal.h) */
 };
 
 /* Wraps o->inner. Redis need not be running yet (it is connected lazily).

@@ -49,6 +49,11 @@ stage_up() {
   "$binary" --migrate --pg "$PG_CONNINFO" >>"$log" 2>&1 ||
     { note "santa --migrate failed; see $log"; return 1; }
   REDIS_FIRST_PORT=${REDIS_FIRST_PORT:-6390} redis_start "$run" || return 1
+  # Through the environment, not argv (ps shows argv to every user): the
+  # Redis password, and the one cache key every replica shares.
+  export SANTA_REDIS=":$redis_password@127.0.0.1:$redis_port"
+  cache_key_for "$run" || return 1
+  export SANTA_CACHE_KEY_FILE=$cache_key_file
 }
 
 # cgroup_for NAME CORES: creates a CPU cgroup NAME limited to CORES cores and
@@ -83,7 +88,7 @@ start_replica() {
   start_server "REPLICA$i" "$port" "$run/replica$i.log" "http://127.0.0.1:$port/readyz" 30 -- \
     "${wrap[@]}" "$binary" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
     --replica-name "r$i" --threads "$REPLICA_THREADS" --pg "$PG_CONNINFO" \
-    --redis "127.0.0.1:$redis_port" --cache-ttl-ms "$REPLICA_CACHE_TTL_MS" \
+    --cache-ttl-ms "$REPLICA_CACHE_TTL_MS" \
     --request-timeout-ms 60000 "${santa_args[@]}"
 }
 
