@@ -18,7 +18,8 @@ struct load_config {
     unsigned threads;
     unsigned timeout_ms;    /* per request */
     unsigned setup_timeout_s; /* the whole set-up (seeding) phase */
-    double think_ms;        /* closed loop: pause between transactions (besides the txn's own) */
+    double think_ms;
+    double trace_sample;    /* share of requests sent with traceparent sampled=01 (0) */        /* closed loop: pause between transactions (besides the txn's own) */
     bool open_loop;         /* some group has a rate */
     const char *out_dir;    /* results folder, NULL for none */
     const char *stage;      /* meta.stage */
@@ -26,6 +27,9 @@ struct load_config {
     const char *scenario_path; /* NULL in plain mode */
     bool progress;          /* live line on stderr */
     bool scrape_metrics;    /* GET /metrics before, during, after */
+    bool find_max;          /* --find-max: the saturation search (load_search.c) */
+    double slo_p99_ms;      /* its SLO: p99 of successful answers at most this */
+    bool no_summary;        /* do not print the summary (the search prints its ladder) */
     struct load_scenario sc;
 };
 

@@ -53,11 +53,19 @@ static json_t *counts(uint64_t req, uint64_t err, double secs, const struct inst
                      "latency_ms", latency(h));
 }
 
+/* A latency object with the number of values it describes. */
+static json_t *latency_n(const struct inst_hist *h)
+{
+    json_t *o = latency(h);
+    json_object_set_new(o, "count", json_integer((json_int_t)inst_hist_count(h)));
+    return o;
+}
+
 static json_t *meta(const struct load_summary *s)
 {
     const struct load_config *c = s->cfg;
     unsigned conns = load_scenario_users(&c->sc);
-    return json_pack(
+    json_t *m = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:s, s:{s:I, s:I}, s:I, s:I, s:I,"
         " s:I, s:s}",
         "stage", c->stage ? c->stage : "", "url", c->url, "scenario", c->sc.name, "mode",
@@ -69,6 +77,10 @@ static json_t *meta(const struct load_summary *s)
         "samples_every", (json_int_t)s->samples_every, "timeseries_step_s",
         (json_int_t)s->st->step_s, "timeout_ms", (json_int_t)c->timeout_ms,
         "generator", "santa-load");
+    /* trace_sample: the share of requests that asked the server to record their trace */
+    json_object_set_new(m, "trace_sample", num(c->trace_sample));
+    json_object_set_new(m, "partial", json_boolean(s->partial));
+    return m;
 }
 
 static json_t *transactions(const struct load_summary *s, const struct load_stats *st)
@@ -135,10 +147,11 @@ static json_t *slowest(const struct load_summary *s, const struct load_stats *st
             load_trace_hex(x->trace, hex);
         }
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "trace_id", hex, "transaction",
+            a, json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s}", "trace_id", hex, "transaction",
                          sc->txns[x->txn].name, "step", sc->timers[x->timer].name, "status",
                          (int)x->status, "latency_ms", num((double)x->latency_ns / 1e6), "t_s",
-                         num((double)x->t_ns / 1e9)));
+                         num((double)x->t_ns / 1e9), "error",
+                         load_err_name((enum load_err)x->err)));
     }
     return a;
 }
@@ -168,21 +181,39 @@ int load_json_write_summary(const char *path, const struct load_summary *s, char
                             num(load_ms(st->lag, 50)), "p99", num(load_ms(st->lag, 99)), "max",
                             num(load_ms(st->lag, 100)), "bottleneck", s->bottleneck, "note",
                             s->note);
+    if (gen) {
+        /* cpu_percent is the busiest thread's (the limit is per thread) */
+        json_object_set_new(gen, "cpu_percent_mean", num(s->cpu_percent_mean));
+        json_object_set_new(gen, "send_lag_limit_ms", num(s->lag_limit_ms));
+        /* Open loop: how long answered requests waited for a free connection
+           after their intended start. The generator's queue, not the server's. */
+        json_object_set_new(gen, "queue_wait_ms", latency(st->wait));
+    }
+    double secs = s->duration_s > 0 ? s->duration_s : 0;
+    double achieved = secs > 0 ? (double)st->in_time / secs : 0;
+    /* rps is the achieved rate: successful answers counted when they complete
+       within the measured period, so a stalled server shows as a dip; offered_rps
+       counts requests by their intended start (open loop: the schedule). */
     json_t *root = json_pack(
         "{s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "meta", meta(s),
         "requests", (json_int_t)st->requests, "errors", (json_int_t)st->errors, "rps",
-        num(s->duration_s > 0 ? (double)st->requests / s->duration_s : 0), "duration_s",
-        num(s->duration_s), "latency_ms", latency(st->all), "latency_distribution",
-        distribution(st->all), "errors_by_kind", kinds, "transactions", transactions(s, st),
-        "server_timing_ms", server_timing(st), "generator", gen, "slowest", slowest(s, st));
+        num(achieved), "duration_s", num(s->duration_s), "latency_ms", latency(st->all),
+        "latency_distribution", distribution(st->all), "errors_by_kind", kinds,
+        "transactions", transactions(s, st), "server_timing_ms", server_timing(st),
+        "generator", gen, "slowest", slowest(s, st));
     if (root) {
-        /* Beyond the contract: the rate of answers that came back within the period,
-           whenever their request started (open loop: compare with meta.rate;
-           requests/rps count requests by intended start, including the backlog
-           owed at the end and answered during the drain). */
         json_object_set_new(root, "completed_in_period", json_integer((json_int_t)st->in_time));
-        json_object_set_new(root, "achieved_rps",
-                            num(s->duration_s > 0 ? (double)st->in_time / s->duration_s : 0));
+        json_object_set_new(root, "achieved_rps", num(achieved));
+        json_object_set_new(root, "offered_rps",
+                            num(secs > 0 ? (double)st->requests / secs : 0));
+        json_object_set_new(root, "min_second_rps", num(load_stats_min_rps(st, s->duration_s)));
+        json_object_set_new(root, "partial", json_boolean(s->partial));
+        json_object_set_new(root, "retries", json_integer((json_int_t)st->retries));
+        /* latency_ms is of successful answers only; failures and timeouts apart */
+        json_object_set_new(root, "service_time_ms", latency(st->service));
+        json_object_set_new(root, "failed_latency_ms", latency_n(st->fail));
+        json_object_set_new(root, "timeouts", latency_n(st->tmo));
+        json_object_set_new(root, "service_time_distribution", distribution(st->service));
     }
     if (!root) {
         snprintf(err, errn, "%s: could not build the summary (out of memory?)", path);
@@ -192,6 +223,44 @@ int load_json_write_summary(const char *path, const struct load_summary *s, char
     json_decref(root);
     if (rc != 0) {
         snprintf(err, errn, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *ladder_step(const struct load_ladder_step *x)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:b, s:b, s:s}", "rate", num(x->rate),
+                     "offered_rps", num(x->offered_rps), "achieved_rps", num(x->achieved_rps),
+                     "p50_ms", num(x->p50_ms), "p99_ms", num(x->p99_ms), "requests",
+                     (json_int_t)x->requests, "errors", (json_int_t)x->errors, "held", x->held,
+                     "bottleneck", x->bottleneck, "dir", x->dir);
+}
+
+int load_json_add_search(const char *src, const char *dst, const struct load_search_result *r,
+                         char *err, size_t errn)
+{
+    json_error_t je;
+    json_t *root = json_load_file(src, 0, &je);
+    if (!json_is_object(root)) {
+        snprintf(err, errn, "%s: %s", src, je.text);
+        json_decref(root);
+        return -1;
+    }
+    json_t *steps = json_array();
+    for (unsigned i = 0; i < r->nsteps; i++) {
+        json_array_append_new(steps, ladder_step(&r->steps[i]));
+    }
+    json_t *search = json_pack("{s:o, s:o, s:o, s:I, s:b, s:o}", "max_sustainable_rps",
+                               num(r->max_rps), "max_sustainable_rate", num(r->max_rate),
+                               "slo_p99_ms", num(r->slo_p99_ms), "chosen_step",
+                               (json_int_t)r->chosen + 1, "partial", r->partial, "ladder", steps);
+    json_object_set_new(root, "max_sustainable_rps", num(r->max_rps));
+    json_object_set_new(root, "search", search);
+    int rc = search ? json_dump_file(root, dst, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : -1;
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errn, "cannot write %s", dst);
         return -1;
     }
     return 0;

@@ -26,6 +26,7 @@
 #define RBUF_MAX 65536
 #define BACKOFF_NS 10000000u    /* after a failed connection */
 #define SCAN_NS 10000000u       /* how often in-flight requests are checked for timeouts */
+#define HALT_POLL_NS 100000000u /* longest sleep without looking at clk->halt */
 
 enum vu_state { V_WAIT, V_IDLE, V_CONNECT, V_SEND, V_RECV, V_DONE };
 
@@ -39,6 +40,7 @@ struct load_vu {
     uint64_t intended;        /* intended start of the current request */
     uint64_t ready;           /* when it could have been sent (>= intended) */
     uint64_t free_at;         /* when the user last became free to send */
+    uint64_t sent;            /* when the request was handed to send(): service time starts */
     uint64_t deadline;
     bool txn_failed;
     bool queued;              /* on the worker's ready list */
@@ -241,6 +243,8 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
     struct load_record r = {
         .t_ns = v->intended - w->clk->meas,
         .latency_ns = done - v->intended,
+        .service_ns = done > v->sent ? done - v->sent : 0,
+        .wait_ns = v->ready - v->intended,
         .st_us = {-1, -1, -1},
         .status = status,
         .txn = v->txn,
@@ -354,9 +358,10 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
     load_http_resp_reset(&v->resp, false);
     v->deadline = now + (uint64_t)w->cfg->timeout_ms * 1000000u;
     set_busy(w, v, v->fd >= 0 ? V_SEND : V_CONNECT);
+    v->sent = now_ns();
     if (measured(w, intended)) {
-        uint64_t t = now_ns();
-        load_stats_lag(&w->stats, intended - w->clk->meas, t > v->ready ? t - v->ready : 0);
+        load_stats_lag(&w->stats, intended - w->clk->meas,
+                       v->sent > v->ready ? v->sent - v->ready : 0);
     }
     if (w->depth < 8) {
         drive(w, i, now);
@@ -405,10 +410,10 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
         close_conn(v);
     }
     record(w, v, now, status, err);
-    if (status > 0 && now >= w->clk->meas && now < w->clk->end) {
-        /* Answers within the period, warm-up requests included: what the server
-           delivered in it, the open loop's achieved rate. */
-        load_stats_completed(&w->stats);
+    if (err == LOAD_ERR_NONE && now >= w->clk->meas && now < w->clk->end) {
+        /* Successful answers within the period, counted when they complete (warm-up
+           requests included): what the server delivered, the achieved rate. */
+        load_stats_completed(&w->stats, now - w->clk->meas);
     }
     if (err != LOAD_ERR_NONE) {
         v->txn_failed = true;
@@ -443,13 +448,28 @@ static bool do_connect(struct load_worker *w, struct load_vu *v)
     return epoll_ctl(w->epfd, EPOLL_CTL_ADD, v->fd, &ev) == 0;
 }
 
-/* A kept connection the server closed before answering: resend once on a new one. */
-static bool resend(struct load_vu *v)
+/* GET, HEAD, PUT, DELETE, OPTIONS may be sent twice (RFC 9110 9.2.2); a POST
+   (a join, a draw) may have reached the server and been done before the
+   connection dropped, so it is never replayed. */
+static bool idempotent(const char *req)
 {
-    if (!v->reused || v->retried || v->resp.status != 0 || v->resp.line_len != 0) {
+    return strncmp(req, "GET ", 4) == 0 || strncmp(req, "HEAD ", 5) == 0 ||
+           strncmp(req, "PUT ", 4) == 0 || strncmp(req, "DELETE ", 7) == 0 ||
+           strncmp(req, "OPTIONS ", 8) == 0;
+}
+
+/* A kept connection the server closed before answering (it timed the connection
+   out as we sent): resend an idempotent request once on a new one, and count it. */
+static bool resend(struct load_worker *w, struct load_vu *v)
+{
+    if (!v->reused || v->retried || v->resp.status != 0 || v->resp.line_len != 0 ||
+        !idempotent(v->req)) {
         return false;
     }
     close_conn(v);
+    if (measured(w, v->intended)) {
+        w->stats.retries++;
+    }
     v->retried = true;
     v->req_off = 0;
     load_http_resp_reset(&v->resp, false);
@@ -491,7 +511,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
                 return;
             }
-            if (resend(v)) {
+            if (resend(w, v)) {
                 v->state = V_CONNECT;
                 break;
             }
@@ -505,7 +525,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
                 size_t used;
                 r = load_http_feed(&v->resp, w->rbuf, (size_t)n, &used);
             } else if (n == 0) {
-                if (resend(v)) {
+                if (resend(w, v)) {
                     v->state = V_CONNECT;
                     break;
                 }
@@ -517,7 +537,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
             } else if (errno == EAGAIN || errno == EINTR) {
                 return;
             } else {
-                if (resend(v)) {
+                if (resend(w, v)) {
                     v->state = V_CONNECT;
                     break;
                 }
@@ -649,8 +669,13 @@ void load_worker_run(struct load_worker *w)
 {
     struct epoll_event ev[256];
     uint64_t cpu0 = thread_cpu_ns(), wall0 = now_ns();
+    bool halted = false;
     for (;;) {
         uint64_t now = now_ns();
+        if (atomic_load_explicit(w->clk->halt, memory_order_relaxed)) {
+            halted = true; /* Ctrl-C: what is in flight is neither answered nor failed */
+            break;
+        }
         /* Driving deferred users may defer others again; the rest wait a turn. */
         run_ready(w, now);
         timers(w, now);
@@ -658,6 +683,9 @@ void load_worker_run(struct load_worker *w)
             break;
         }
         uint64_t wait = next_event(w, now);
+        if (wait > HALT_POLL_NS) {
+            wait = HALT_POLL_NS; /* see a Ctrl-C soon even when nothing is due */
+        }
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u),
                               .tv_nsec = (long)(wait % 1000000000u)};
         int n = epoll_pwait2(w->epfd, ev, 256, &ts, NULL);
@@ -673,10 +701,12 @@ void load_worker_run(struct load_worker *w)
         }
     }
     /* Whatever is still in flight at stop never answered in time. */
-    uint64_t end = w->clk->stop > now_ns() ? w->clk->stop : now_ns();
-    w->next_scan = 0;
-    timers(w, end);
-    unsent(w, end);
+    if (!halted) {
+        uint64_t end = w->clk->stop > now_ns() ? w->clk->stop : now_ns();
+        w->next_scan = 0;
+        timers(w, end);
+        unsent(w, end);
+    }
     w->cpu_ns = thread_cpu_ns() - cpu0;
     w->loop_ns = now_ns() - wall0;
 }

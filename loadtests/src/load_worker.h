@@ -34,6 +34,7 @@ struct load_clock {
     uint64_t meas;  /* the measured period starts */
     uint64_t end;   /* no request intended at or after this is started */
     uint64_t stop;  /* in-flight requests still open now are timeouts */
+    _Atomic int *halt; /* set by the main thread on Ctrl-C: stop now, count nothing more */
 };
 
 struct load_worker {
