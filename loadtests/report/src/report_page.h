@@ -10,6 +10,7 @@
 #ifndef REPORT_PAGE_H
 #define REPORT_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "report_buf.h"
@@ -20,6 +21,17 @@ enum { REPORT_PAGE_LIMIT = 32 << 20, REPORT_MAX_RUNS = 16 };
 
 void report_page_run(struct report_buf *b, const struct report_run *r);
 void report_page_compare(struct report_buf *b, const struct report_run *runs, size_t n);
+/* A second whose achieved rate fell below this share of the offered rate is a dip. */
+#define REPORT_DIP_SHARE 0.9
+/* The run's lowest second fell below REPORT_DIP_SHARE of the offered rate. */
+bool report_dipped(const struct report_summary *s);
+/* Answers, failures, timeouts; service against response time (report_page_load.c). */
+void report_page_answers(struct report_buf *b, const struct report_summary *s);
+/* The saturation search: the hockey stick and the ladder, if the run has one. */
+void report_page_search(struct report_buf *b, const struct report_summary *s);
+/* The ladder sorted by offered rate into x (achieved req/s), p50, p99 (each
+   s->nladder long). Returns the number of points. */
+size_t report_ladder_curve(const struct report_summary *s, double *x, double *p50, double *p99);
 /* The server section of report_page_run (report_page_server.c). */
 void report_page_server(struct report_buf *b, const struct report_run *r);
 

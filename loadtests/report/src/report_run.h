@@ -26,8 +26,13 @@ struct report_col {
 
 enum report_ts_col {
     REPORT_TS_SECOND, REPORT_TS_REQUESTS, REPORT_TS_ERRORS, REPORT_TS_RPS, REPORT_TS_P50,
-    REPORT_TS_P90, REPORT_TS_P99, REPORT_TS_MAX, REPORT_TS_LAG_P99, REPORT_TS_COLS
+    REPORT_TS_P90, REPORT_TS_P99, REPORT_TS_MAX, REPORT_TS_LAG_P99,
+    REPORT_TS_OFFERED, /* optional (older results lack it: rps is used) */
+    REPORT_TS_COLS
 };
+/* rps is the achieved rate (successful answers by completion) in results
+   that have offered_rps; before, it was the rate of requests by start. */
+enum { REPORT_TS_REQUIRED = REPORT_TS_OFFERED };
 extern const char *const report_ts_names[REPORT_TS_COLS];
 
 /* Where the time of requests with Server-Timing went, summed in microseconds. */

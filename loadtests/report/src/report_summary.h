@@ -47,8 +47,14 @@ struct report_phase {
 };
 
 struct report_slow {
-    const char *trace_id, *transaction, *step;
+    const char *trace_id, *transaction, *step, *error; /* error: "" for an answer that was OK */
     double status, latency_ms, t_s;
+};
+
+/* One step of a saturation search (santa-load --find-max). */
+struct report_ladder_step {
+    double rate, offered_rps, achieved_rps, p50_ms, p99_ms, errors;
+    bool held, bottleneck;
 };
 
 /* Server-Timing phases, in the order the page shows them. */
@@ -77,6 +83,22 @@ struct report_summary {
     const char *gen_note;
     struct report_slow *slowest;
     size_t nslowest;
+    /* Throughput by completion and the schedule (santa-load after issue 14;
+       older results lack them, and rps then counted requests by start). */
+    bool has_achieved, partial;
+    double achieved_rps, offered_rps, min_second_rps, retries, trace_sample;
+    /* Successful answers' service time (from the actual send), failures and
+       timeouts kept apart from latency_ms (which is successful answers'). */
+    bool has_service, has_failed, has_timeouts, has_queue_wait;
+    struct report_latency service, failed, timeouts, queue_wait;
+    double failed_count, timeout_count;
+    double *sdist_p, *sdist_ms; /* service_time_distribution */
+    size_t nsdist;
+    /* The saturation search: the highest rate that held, and every step. */
+    bool has_search;
+    double max_sustainable_rps, max_rate, slo_p99_ms;
+    struct report_ladder_step *ladder;
+    size_t nladder;
 };
 
 /* Reads path into *s; strings and arrays are allocated in arena.

@@ -173,9 +173,9 @@ static void test_run_page_sections(void **state)
     lacks(html, "src=\"http");
     /* One point per timeseries row; one per distribution entry; CPU is a
      * rate between consecutive scrapes, memory one point per scrape. */
-    chart_points(html, "chart-throughput", 2, 37);
+    chart_points(html, "chart-throughput", 3, 37);
     chart_points(html, "chart-latency-time", 5, 37);
-    chart_points(html, "chart-distribution", 1, 15);
+    chart_points(html, "chart-distribution", 2, 15); /* response and service time */
     chart_points(html, "chart-cpu", 1, 11);
     chart_points(html, "chart-memory", 1, 12);
     /* Phase means from the metrics deltas (fixture: app 0.2 ms, store 0.6, cache 0.11). */
@@ -234,7 +234,7 @@ static void test_missing_sources(void **state)
 
     struct report_fixture_opts one = {.seconds = 1, .scrapes = 1};
     html = run_page(*state, "short", &one);
-    chart_points(html, "chart-throughput", 2, 1);
+    chart_points(html, "chart-throughput", 3, 1);
     has(html, "no process_cpu_seconds_total in two or more");
     free(html);
 }
@@ -267,7 +267,7 @@ static void test_odd_values(void **state)
     /* CPU: rates at 2 (from 0), none at 4 (NaN) or 6 (reset), then 8 and 10. */
     chart_points(html, "chart-cpu", 1, 3);
     chart_points(html, "chart-memory", 1, 5);
-    chart_points(html, "chart-throughput", 2, 3);
+    chart_points(html, "chart-throughput", 3, 3);
     assert_true(count_in_chart(html, "chart-throughput", ">-") > 0); /* a negative y tick */
     free(html);
 }
@@ -480,6 +480,81 @@ static void test_compare_without_sweep(void **state)
     assert_int_equal(report_write_compare(out, dirs, 0, &err), REPORT_BAD_INPUT);
 }
 
+/* Achieved against offered, answers apart from failures, and a dip. */
+static void test_throughput_and_answers(void **state)
+{
+    struct report_fixture_opts o = {.seconds = 12};
+    char *html = run_page(*state, "tp", &o);
+    has(html, "id=\"dip\""); /* the fixture's slow third achieves 400 of 1000 */
+    has(html, "lowest second req/s");
+    has(html, "achieved (answers / s, at completion)");
+    has(html, "offered (requests / s, by intended start)");
+    has(html, "id=\"answers\"");
+    has(html, "successful answers: service time (from the actual send)");
+    has(html, "timeouts: how long they waited");
+    has(html, "<td>4</td>"); /* the timeouts' count */
+    lacks(html, "id=\"search\"");
+    lacks(html, "id=\"partial\"");
+    free(html);
+    /* Without the dip (a short run, every second at 1000), no warning. */
+    struct report_fixture_opts flat = {.seconds = 4};
+    html = run_page(*state, "flat", &flat);
+    lacks(html, "id=\"dip\"");
+    free(html);
+}
+
+static void test_search_page(void **state)
+{
+    struct report_fixture_opts o = {.seconds = 5, .search = true};
+    char *html = run_page(*state, "sat", &o);
+    has(html, "id=\"search\"");
+    /* Knee at 4000 req/s: 500..4000 hold at p99 <= 50 ms except near the knee. */
+    has(html, "sustains <b>");
+    /* Three lines (p99, p50, SLO), one point per ladder step. */
+    const char *svg = strstr(html, "<svg id=\"chart-hockey\"");
+    assert_non_null(svg);
+    size_t held = 0;
+    for (const char *p = strstr(html, ": held</td>"); p != NULL; p = strstr(p + 1, ": held</td>"))
+        held++;
+    assert_true(held >= 3); /* 500, 1000, 2000 at least */
+    const char *dp = strstr(svg, "data-points=\"");
+    assert_non_null(dp);
+    size_t n = strtoul(dp + 13, NULL, 10);
+    assert_true(n >= 5 && n <= 8);
+    chart_points(html, "chart-hockey", 3, n);
+    free(html);
+}
+
+static void test_compare_capacity(void **state)
+{
+    const char *d = *state;
+    struct report_fixture_opts a = {.stage = "02-sqlite", .search = true, .scale = 1};
+    struct report_fixture_opts b = {.stage = "04-cache", .search = true, .scale = 0.5};
+    char run[512];
+    snprintf(run, sizeof run, "%s/sa", d);
+    assert_int_equal(report_fixture_write(run, &a), 0);
+    snprintf(run, sizeof run, "%s/sb", d);
+    assert_int_equal(report_fixture_write(run, &b), 0);
+    static const char *const subs[] = {"sa", "sb"};
+    char *html = compare_page(d, subs, 2);
+    has(html, "id=\"capacity-headlines\"");
+    has(html, "<li>02-sqlite sustains <b>");
+    has(html, "<li>04-cache sustains <b>");
+    has(html, "at p99 &le; 50 ms</li>");
+    const char *svg = strstr(html, "<svg id=\"chart-cmp-hockey\"");
+    assert_non_null(svg);
+    assert_int_equal(count_in_chart(html, "chart-cmp-hockey", "<polyline"), 4);
+    lacks(html, "id=\"settings-differ\"");
+    free(html);
+    /* A run that is no search next to searches: said loudly. */
+    fixture(d, "plain", "01-csv", 1000, 2);
+    static const char *const mixed[] = {"sa", "plain"};
+    html = compare_page(d, mixed, 2);
+    has(html, "id=\"settings-differ\"");
+    has(html, "01-csv differs from 02-sqlite in ");
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +566,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated_and_corrupted, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_sweep, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_without_sweep, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_throughput_and_answers, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_search_page, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_compare_capacity, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
