@@ -120,17 +120,27 @@ static json_t *transactions(const struct load_summary *s, const struct load_stat
     return all;
 }
 
+static json_t *phase(const struct inst_hist *h)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "mean", num(inst_hist_mean(h) / 1e6),
+                     "p50", num(load_ms(h, 50)), "p90", num(load_ms(h, 90)), "p99",
+                     num(load_ms(h, 99)), "max", num(load_ms(h, 100)), "count",
+                     (json_int_t)inst_hist_count(h));
+}
+
+/* app, store and cache always (count 0 when absent), then every other
+   Server-Timing name the answers carried, in the order first seen. */
 static json_t *server_timing(const struct load_stats *st)
 {
     static const char *const names[3] = {"app", "store", "cache"};
     json_t *o = json_object();
     for (int i = 0; i < 3; i++) {
-        const struct inst_hist *h = &st->st[i];
-        json_object_set_new(o, names[i],
-                            json_pack("{s:o, s:o, s:o, s:I}", "mean",
-                                      num(inst_hist_mean(h) / 1e6), "p50", num(load_ms(h, 50)),
-                                      "p99", num(load_ms(h, 99)), "count",
-                                      (json_int_t)inst_hist_count(h)));
+        json_object_set_new(o, names[i], phase(&st->st[i]));
+    }
+    for (unsigned i = 0; i < st->nphase; i++) {
+        if (!json_object_get(o, st->phase[i].name)) {
+            json_object_set_new(o, st->phase[i].name, phase(&st->phase[i].h));
+        }
     }
     return o;
 }
@@ -154,6 +164,55 @@ static json_t *slowest(const struct load_summary *s, const struct load_stats *st
                          load_err_name((enum load_err)x->err)));
     }
     return a;
+}
+
+/* Lowest value and width of bucket i: the layout documented in instrument/hist.h
+   (a value below 2^SUB_BITS is its own bucket; above, each power of two is cut
+   into SUB_COUNT equal buckets), repeated here so the file says it in numbers. */
+static uint64_t bucket_low(unsigned i, uint64_t *width)
+{
+    if (i < INST_HIST_SUB_COUNT) {
+        *width = 1;
+        return i;
+    }
+    unsigned shift = i / INST_HIST_SUB_COUNT - 1;
+    *width = UINT64_C(1) << shift;
+    return (uint64_t)(INST_HIST_SUB_COUNT + i % INST_HIST_SUB_COUNT) << shift;
+}
+
+/* The whole histogram: every non-empty bucket as [low_ns, width_ns, count], so
+   runs can be re-cut at any percentile and merged (add the counts). */
+static json_t *full_hist(const struct inst_hist *h)
+{
+    json_t *b = json_array();
+    for (unsigned i = 0; i < INST_HIST_BUCKETS; i++) {
+        uint64_t n = atomic_load_explicit(&h->buckets[i], memory_order_relaxed), w;
+        if (n > 0) {
+            uint64_t lo = bucket_low(i, &w);
+            json_array_append_new(b, json_pack("[I, I, I]", (json_int_t)lo, (json_int_t)w,
+                                               (json_int_t)n));
+        }
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:o}", "count", (json_int_t)inst_hist_count(h),
+                     "min", (json_int_t)inst_hist_min(h), "max", (json_int_t)inst_hist_max(h),
+                     "sum", (json_int_t)inst_hist_sum(h), "buckets", b);
+}
+
+static json_t *histograms(const struct load_summary *s, const struct load_stats *st)
+{
+    const struct load_scenario *sc = &s->cfg->sc;
+    json_t *timers = json_object();
+    for (unsigned k = 0; k < sc->ntimers; k++) {
+        char name[2 * LOAD_NAME_MAX + 2];
+        snprintf(name, sizeof(name), "%s/%s", sc->txns[sc->timers[k].txn].name,
+                 sc->timers[k].name);
+        json_object_set_new(timers, name, full_hist(&st->timer[k]));
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "unit", "ns", "layout",
+                     "log-linear: values below 128 exact, then 128 equal buckets per power of "
+                     "two; each bucket is [low, width, count]", "response", full_hist(st->all),
+                     "service", full_hist(st->service), "failed", full_hist(st->fail),
+                     "timeouts", full_hist(st->tmo), "timers", timers);
 }
 
 static json_t *distribution(const struct inst_hist *h)
@@ -214,6 +273,7 @@ int load_json_write_summary(const char *path, const struct load_summary *s, char
         json_object_set_new(root, "failed_latency_ms", latency_n(st->fail));
         json_object_set_new(root, "timeouts", latency_n(st->tmo));
         json_object_set_new(root, "service_time_distribution", distribution(st->service));
+        json_object_set_new(root, "histograms", histograms(s, st));
     }
     if (!root) {
         snprintf(err, errn, "%s: could not build the summary (out of memory?)", path);

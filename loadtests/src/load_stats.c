@@ -3,6 +3,7 @@
  */
 #include "load_stats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +62,11 @@ int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsi
     s->sec_req = calloc(nsec, sizeof(uint64_t));
     s->sec_err = calloc(nsec, sizeof(uint64_t));
     s->sec_done = calloc(nsec, sizeof(uint64_t));
+    s->phase = malloc(LOAD_PHASES_MAX * sizeof(*s->phase));
     s->cap = LOAD_SAMPLES_MAX;
     s->samples = malloc(s->cap * sizeof(*s->samples));
     s->stride = 1;
-    if (!s->all || !s->service || !s->wait || !s->fail || !s->tmo || !s->sec_done || !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
+    if (!s->phase || !s->all || !s->service || !s->wait || !s->fail || !s->tmo || !s->sec_done || !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
         !s->txn_count || !s->txn_err || !s->sec || !s->sec_lag || !s->sec_req || !s->sec_err ||
         !s->samples) {
         load_stats_release(s);
@@ -85,6 +87,7 @@ void load_stats_release(struct load_stats *s)
     free(s->fail);
     free(s->tmo);
     free(s->sec_done);
+    free(s->phase);
     free(s->lag);
     free(s->st);
     free(s->timer);
@@ -166,6 +169,23 @@ static void keep_slowest(struct load_stats *s, const struct load_record *r)
     memcpy(o->trace, r->trace, 16);
 }
 
+/* The histogram of Server-Timing name, added on first sight (NULL when full). */
+static struct inst_hist *phase_of(struct load_stats *s, const char *name)
+{
+    for (unsigned i = 0; i < s->nphase; i++) {
+        if (strcmp(s->phase[i].name, name) == 0) {
+            return &s->phase[i].h;
+        }
+    }
+    if (s->nphase == LOAD_PHASES_MAX) {
+        return NULL;
+    }
+    struct load_phase *p = &s->phase[s->nphase++];
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    inst_hist_init(&p->h);
+    return &p->h;
+}
+
 void load_stats_record(struct load_stats *s, const struct load_record *r)
 {
     bool err = r->err != LOAD_ERR_NONE;
@@ -189,6 +209,12 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
     for (int i = 0; i < 3; i++) {
         if (r->st_us[i] >= 0) {
             inst_hist_record(&s->st[i], (uint64_t)r->st_us[i] * 1000);
+        }
+    }
+    for (unsigned i = 0; i < r->nphases; i++) {
+        struct inst_hist *h = phase_of(s, r->phases[i].name);
+        if (h) {
+            inst_hist_record(h, (uint64_t)r->phases[i].us * 1000);
         }
     }
     uint64_t sec = r->t_ns / (1000000000u * (uint64_t)s->step_s);
@@ -280,6 +306,12 @@ int load_stats_merge(struct load_stats *dst, const struct load_stats *src)
     dst->errors += src->errors;
     dst->in_time += src->in_time;
     dst->retries += src->retries;
+    for (unsigned i = 0; i < src->nphase; i++) {
+        struct inst_hist *h = phase_of(dst, src->phase[i].name);
+        if (h) {
+            inst_hist_merge(h, &src->phase[i].h);
+        }
+    }
     for (int i = 0; i < LOAD_ERR_COUNT; i++) {
         dst->err_kind[i] += src->err_kind[i];
     }

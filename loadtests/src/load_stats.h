@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "instrument/hist.h"
+#include "load_http.h"
 
 enum load_err {
     LOAD_ERR_NONE,
@@ -48,6 +49,16 @@ struct load_record {
     unsigned txn, timer;
     enum load_err err;
     const uint8_t *trace; /* 16 bytes */
+    const struct load_st_metric *phases; /* every Server-Timing metric of the answer */
+    unsigned nphases;
+};
+
+#define LOAD_PHASES_MAX 16 /* distinct Server-Timing names kept per run; more are dropped */
+
+/* One Server-Timing name's durations. */
+struct load_phase {
+    char name[LOAD_ST_NAME];
+    struct inst_hist h;
 };
 
 struct load_sample {
@@ -85,6 +96,8 @@ struct load_stats {
     uint64_t in_time;           /* successful answers completed within the measured period,
                                    whatever their intended start (load_stats_completed) */
     uint64_t retries;           /* idempotent requests resent after a kept connection closed */
+    struct load_phase *phase;   /* [LOAD_PHASES_MAX]: any Server-Timing name, in order seen */
+    unsigned nphase;
     struct inst_hist **sec;     /* [nsec], allocated on first use */
     struct inst_hist **sec_lag; /* [nsec] */
     uint64_t *sec_req, *sec_err; /* by intended start: offered */

@@ -256,6 +256,8 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
         r.st_us[0] = v->resp.st_app_us;
         r.st_us[1] = v->resp.st_store_us;
         r.st_us[2] = v->resp.st_cache_us;
+        r.phases = v->resp.st;
+        r.nphases = v->resp.nst;
     }
     load_stats_record(&w->stats, &r);
 }

@@ -27,6 +27,8 @@ void report_page_compare(struct report_buf *b, const struct report_run *runs, si
 bool report_dipped(const struct report_summary *s);
 /* Answers, failures, timeouts; service against response time (report_page_load.c). */
 void report_page_answers(struct report_buf *b, const struct report_summary *s);
+/* Every Server-Timing phase at p50 and p99 (a chart; report_page_load.c). */
+void report_page_phases(struct report_buf *b, const struct report_summary *s);
 /* The saturation search: the hockey stick and the ladder, if the run has one. */
 void report_page_search(struct report_buf *b, const struct report_summary *s);
 /* The ladder sorted by offered rate into x (achieved req/s), p50, p99 (each

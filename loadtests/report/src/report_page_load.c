@@ -63,6 +63,30 @@ void report_page_answers(struct report_buf *b, const struct report_summary *s)
     report_buf_puts(b, "</section>\n");
 }
 
+void report_page_phases(struct report_buf *b, const struct report_summary *s)
+{
+    enum { MAX = 32 };
+    const char *rows[MAX];
+    double v[2 * MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < s->nphases && n < MAX; i++) {
+        rows[n] = s->phases[i].name;
+        v[2 * n] = s->phases[i].p50;
+        v[2 * n + 1] = s->phases[i].p99;
+        n++;
+    }
+    static const char *const parts[] = {"p50", "p99"};
+    struct report_bars c = {.id = "chart-phase-tails",
+                            .title = "Server-Timing phases, every name the answers carried: "
+                                     "median and tail",
+                            .value_label = "duration (ms)", .rows = rows, .nrows = n,
+                            .parts = parts, .nparts = 2, .values = v,
+                            .empty_note = "no answer carried a Server-Timing duration"};
+    report_svg_bars(b, &c);
+    report_html_note(b, "A phase whose p99 is far above its p50 is where the tail comes "
+                        "from; a phase whose p50 is already high is where the time goes.");
+}
+
 static int by_offered(const void *a, const void *b)
 {
     double x = ((const struct report_ladder_step *)a)->offered_rps;

@@ -352,11 +352,40 @@ static int transactions(struct ctx *c, json_t *root, struct report_summary *s)
     return 0;
 }
 
+/* Every member of server_timing_ms, whatever its name. */
+static int named_phases(struct ctx *c, json_t *o, struct report_summary *s)
+{
+    const char *key;
+    json_t *v;
+    s->phases = alloc_array(c, json_object_size(o), sizeof *s->phases);
+    if (s->phases == NULL)
+        return bad(c, "$", "server_timing_ms", "out of memory");
+    json_object_foreach(o, key, v) {
+        char p[PATH_MAX_LEN];
+        struct report_named_phase *x = &s->phases[s->nphases];
+        join(p, "$.server_timing_ms", key);
+        if (!json_is_object(v))
+            return bad(c, p, NULL, "expected an object");
+        x->name = santa_arena_strdup(c->arena, key);
+        if (x->name == NULL)
+            return bad(c, p, NULL, "out of memory");
+        if (num(c, v, p, "mean", false, &x->mean) < 0 || num(c, v, p, "p50", false, &x->p50) < 0 ||
+            num(c, v, p, "p99", false, &x->p99) < 0 || num(c, v, p, "count", false, &x->count) < 0)
+            return -1;
+        /* Older results have no count: a phase listed is a phase seen. */
+        if (json_object_get(v, "count") == NULL || x->count > 0)
+            s->nphases++;
+    }
+    return 0;
+}
+
 static int server_timing(struct ctx *c, json_t *root, struct report_summary *s)
 {
     json_t *o, *ph;
     if (object(c, root, "$", "server_timing_ms", false, &o) < 0 || o == NULL)
         return o == NULL ? 0 : -1;
+    if (named_phases(c, o, s) < 0)
+        return -1;
     for (int i = 0; i < REPORT_PHASES; i++) {
         struct report_phase *r = &s->server_timing[i];
         if (object(c, o, "$.server_timing_ms", report_phase_names[i], false, &ph) < 0)

@@ -94,6 +94,13 @@ struct report_summary {
     double failed_count, timeout_count;
     double *sdist_p, *sdist_ms; /* service_time_distribution */
     size_t nsdist;
+    /* Every Server-Timing name of server_timing_ms (app, store, cache and any
+       other), with a count > 0, in file order. */
+    struct report_named_phase {
+        const char *name;
+        double mean, p50, p99, count;
+    } *phases;
+    size_t nphases;
     /* The saturation search: the highest rate that held, and every step. */
     bool has_search;
     double max_sustainable_rps, max_rate, slo_p99_ms;

@@ -193,6 +193,8 @@ static void test_run_page_sections(void **state)
     /* Client-side split: all, organiser, participant; app, store, cache, network. */
     assert_int_equal(count_in_chart(html, "chart-split", "class=\"bar\""), 3 * 4);
     assert_int_equal(count_in_chart(html, "chart-split", "<title>network + queueing:"), 3);
+    /* Every Server-Timing name at p50 and p99: app, store, cache. */
+    assert_int_equal(count_in_chart(html, "chart-phase-tails", "class=\"bar\""), 3 * 2);
     free(html);
 }
 
