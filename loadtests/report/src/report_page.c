@@ -160,6 +160,9 @@ static void distribution(struct report_buf *b, const struct report_summary *s)
     report_html_note(b, "Read it left to right: the typical request, then the tail. Each step "
                         "right is ten times rarer (90%, 99%, 99.9%). Successful answers only; "
                         "where the two lines part, requests queued before they were sent.");
+    if (s->dist_from_histogram)
+        report_html_note(b, "Drawn from the whole histogram santa-load exported "
+                            "(summary.json histograms), cut at 52 percentiles.");
     report_buf_puts(b, "</section>\n");
 }
 

@@ -4,6 +4,7 @@
  * This is the one file that includes jansson.h. Each reader helper takes the
  * JSON path of the member it reads, so any complaint says exactly where.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,9 +188,100 @@ static int dist_key(struct ctx *c, json_t *root, const char *key, double **pp, d
     return 0;
 }
 
+/* The percentile p (nearest rank) of a histogram's buckets [low, width, count],
+   as the middle of its bucket kept within [min, max], in ms. */
+static double hist_at(json_t *buckets, double count, double min, double max, double p)
+{
+    if (p <= 0 || p >= 100)
+        return (p <= 0 ? min : max) / 1e6; /* exact, as the histogram keeps them */
+    double rank = ceil(p / 100 * count), seen = 0;
+    rank = rank < 1 ? 1 : rank;
+    size_t i;
+    json_t *e;
+    json_array_foreach(buckets, i, e) {
+        seen += json_number_value(json_array_get(e, 2));
+        if (seen >= rank) {
+            double v = json_number_value(json_array_get(e, 0)) +
+                       json_number_value(json_array_get(e, 1)) / 2;
+            v = v < min ? min : v > max ? max : v;
+            return v / 1e6;
+        }
+    }
+    return max / 1e6;
+}
+
+/* histograms.key: the whole distribution santa-load exported. Checked, then
+   cut into REPORT_HIST_POINTS percentiles (more than the summary's 15). */
+static int hist_curve(struct ctx *c, json_t *hs, const char *key, double **pp, double **pms,
+                      size_t *n)
+{
+    json_t *h = json_object_get(hs, key), *b, *e;
+    char path[PATH_MAX_LEN];
+    double count, min, max;
+    join(path, "$.histograms", key);
+    if (h == NULL)
+        return 0;
+    if (!json_is_object(h))
+        return bad(c, path, NULL, "expected an object");
+    if (num(c, h, path, "count", true, &count) < 0 || num(c, h, path, "min", true, &min) < 0 ||
+        num(c, h, path, "max", true, &max) < 0)
+        return -1;
+    b = json_object_get(h, "buckets");
+    if (!json_is_array(b))
+        return bad(c, path, "buckets", "expected an array");
+    double total = 0;
+    size_t i;
+    json_array_foreach(b, i, e) {
+        if (!json_is_array(e) || json_array_size(e) != 3 ||
+            !json_is_number(json_array_get(e, 0)) || !json_is_number(json_array_get(e, 1)) ||
+            !json_is_number(json_array_get(e, 2)) || json_number_value(json_array_get(e, 2)) < 0) {
+            char p[PATH_MAX_LEN];
+            index_path(p, path, i);
+            return bad(c, p, NULL, "expected [low_ns, width_ns, count]");
+        }
+        total += json_number_value(json_array_get(e, 2));
+    }
+    if (total != count)
+        return bad(c, path, "buckets", "their counts do not add up to count");
+    if (count == 0)
+        return 0;
+    double *dp = alloc_array(c, REPORT_HIST_POINTS, sizeof *dp);
+    double *dms = alloc_array(c, REPORT_HIST_POINTS, sizeof *dms);
+    if (dp == NULL || dms == NULL)
+        return bad(c, path, NULL, "out of memory");
+    for (int k = 0; k < REPORT_HIST_POINTS; k++) {
+        dp[k] = k == REPORT_HIST_POINTS - 1 ? 100 : 100 * (1 - pow(10, -k / 10.0));
+        dms[k] = hist_at(b, count, min, max, dp[k]);
+    }
+    *pp = dp;
+    *pms = dms;
+    *n = REPORT_HIST_POINTS;
+    return 1;
+}
+
 static int distribution(struct ctx *c, json_t *root, struct report_summary *s)
 {
-    return dist_key(c, root, "latency_distribution", &s->dist_p, &s->dist_ms, &s->ndist);
+    json_t *hs;
+    if (dist_key(c, root, "latency_distribution", &s->dist_p, &s->dist_ms, &s->ndist) < 0 ||
+        object(c, root, "$", "histograms", false, &hs) < 0)
+        return -1;
+    if (hs == NULL)
+        return 0;
+    int rc = hist_curve(c, hs, "response", &s->dist_p, &s->dist_ms, &s->ndist);
+    if (rc < 0)
+        return -1;
+    s->dist_from_histogram = rc > 0;
+    return 0;
+}
+
+/* After throughput() read service_time_distribution: the histogram's is finer. */
+static int service_curve(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *hs = json_object_get(root, "histograms");
+    return json_is_object(hs) && hist_curve(c, hs, "service", &s->sdist_p, &s->sdist_ms,
+                                            &s->nsdist) < 0
+               ? -1
+               : 0;
 }
 
 static int flag(struct ctx *c, json_t *obj, const char *path, const char *key, bool *out)
@@ -489,6 +581,7 @@ int report_summary_read(struct report_summary *s, const char *path, struct santa
              errors_by_kind(&c, root, s) == 0 && transactions(&c, root, s) == 0 &&
              server_timing(&c, root, s) == 0 && generator(&c, root, s) == 0 &&
              slowest(&c, root, s) == 0 && throughput(&c, root, s) == 0 &&
+             service_curve(&c, root, s) == 0 &&
              search(&c, root, s) == 0)
         rc = 0;
     json_decref(root);

@@ -57,6 +57,10 @@ struct report_ladder_step {
     bool held, bottleneck;
 };
 
+/* Percentiles cut from an exported histogram: 0, then ten per decade of
+   1/(1-p) up to 99.999, then 100. */
+enum { REPORT_HIST_POINTS = 52 };
+
 /* Server-Timing phases, in the order the page shows them. */
 enum report_phase_id { REPORT_PHASE_APP, REPORT_PHASE_STORE, REPORT_PHASE_CACHE, REPORT_PHASES };
 extern const char *const report_phase_names[REPORT_PHASES];
@@ -94,6 +98,9 @@ struct report_summary {
     double failed_count, timeout_count;
     double *sdist_p, *sdist_ms; /* service_time_distribution */
     size_t nsdist;
+    /* The distributions above were cut from the exported histograms
+       (histograms.response / .service), at REPORT_HIST_POINTS percentiles. */
+    bool dist_from_histogram;
     /* Every Server-Timing name of server_timing_ms (app, store, cache and any
        other), with a count > 0, in file order. */
     struct report_named_phase {
