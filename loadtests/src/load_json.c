@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "load_config.h"
 #include "load_results.h"
@@ -80,6 +81,8 @@ static json_t *meta(const struct load_summary *s)
     /* trace_sample: the share of requests that asked the server to record their trace */
     json_object_set_new(m, "trace_sample", num(c->trace_sample));
     json_object_set_new(m, "partial", json_boolean(s->partial));
+    /* The machine's cores: a server's CPU share means something only against them. */
+    json_object_set_new(m, "cpus", json_integer((json_int_t)sysconf(_SC_NPROCESSORS_ONLN)));
     return m;
 }
 

@@ -105,7 +105,16 @@ static void runs_table(struct report_buf *b, const struct cmp *c)
                       s->has_search ? s->max_sustainable_rps : 0};
         report_html_row(b, NULL, c->labels[i], v, 10);
     }
-    report_buf_puts(b, "</table>\n<p class=\"meta\">Folders: ");
+    report_buf_puts(b, "</table>\n<ul id=\"verdicts\">");
+    for (size_t i = 0; i < c->n; i++) {
+        char v[700];
+        report_buf_puts(b, "<li>");
+        report_buf_escape(b, c->labels[i]);
+        report_buf_puts(b, ": ");
+        report_buf_escape(b, report_verdict(&c->runs[i], v, sizeof v));
+        report_buf_puts(b, "</li>");
+    }
+    report_buf_puts(b, "</ul>\n<p class=\"meta\">Folders: ");
     for (size_t i = 0; i < c->n; i++) {
         report_buf_puts(b, i ? "; " : "");
         report_buf_escape(b, c->labels[i]);

@@ -287,6 +287,7 @@ void report_page_run(struct report_buf *b, const struct report_run *r)
     meta(b, s, r->dir);
     headline(b, r);
     report_page_search(b, s);
+    report_page_timeline(b, r);
     over_time(b, r);
     distribution(b, s);
     report_page_answers(b, s);

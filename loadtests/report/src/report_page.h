@@ -34,6 +34,12 @@ void report_page_search(struct report_buf *b, const struct report_summary *s);
 /* The ladder sorted by offered rate into x (achieved req/s), p50, p99 (each
    s->nladder long). Returns the number of points. */
 size_t report_ladder_curve(const struct report_summary *s, double *x, double *p50, double *p99);
+/* One timeline (client throughput and p99, server CPU and memory on one time
+   axis) and the run's one-line verdict (report_page_verdict.c). */
+void report_page_timeline(struct report_buf *b, const struct report_run *r);
+/* The verdict alone: generator-bound, server CPU-bound, waiting on a dependency,
+   or room to spare. Written into buf (n bytes), which it returns. */
+const char *report_verdict(const struct report_run *r, char *buf, size_t n);
 /* The server section of report_page_run (report_page_server.c). */
 void report_page_server(struct report_buf *b, const struct report_run *r);
 

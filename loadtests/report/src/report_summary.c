@@ -140,6 +140,7 @@ static int meta(struct ctx *c, json_t *root, struct report_summary *s)
         num(c, m, p, "duration_s", false, &s->meta_duration_s) < 0 ||
         num(c, m, p, "warmup_s", false, &s->warmup_s) < 0 ||
         num(c, m, p, "rampup_s", false, &s->rampup_s) < 0 ||
+        num(c, m, p, "cpus", false, &s->cpus) < 0 ||
         object(c, m, p, "seed", false, &seed) < 0)
         return -1;
     if (s->stage[0] == '\0')

@@ -69,6 +69,7 @@ struct report_summary {
     /* meta */
     const char *stage, *url, *scenario, *mode, *started_at; /* "" when absent */
     double threads, connections, rate, meta_duration_s, warmup_s, rampup_s;
+    double cpus; /* the machine's cores (0: not said) */
     bool has_seed;
     double seed_exchanges, seed_participants;
     /* totals */

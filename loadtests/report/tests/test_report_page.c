@@ -497,6 +497,17 @@ static void test_throughput_and_answers(void **state)
     has(html, "<td>4</td>"); /* the timeouts' count */
     lacks(html, "id=\"search\"");
     lacks(html, "id=\"partial\"");
+    /* One timeline of four charts on one axis, a verdict and Little's law: the
+       fixture's p99 is 5.3 x its p50 with no CPU share to blame. */
+    chart_points(html, "chart-tl-throughput", 2, 12);
+    has(html, "id=\"chart-tl-cpu\"");
+    has(html, "<b>Verdict:</b> waiting on a dependency");
+    has(html, "Little&#39;s law: 1000 answers/s x 1.44 ms mean latency = 1.44 requests in "
+              "flight on average, of 32 connections.");
+    free(html);
+    struct report_fixture_opts gen = {.seconds = 12, .bottleneck = true};
+    html = run_page(*state, "gen", &gen);
+    has(html, "<b>Verdict:</b> generator-bound");
     free(html);
     /* Without the dip (a short run, every second at 1000), no warning. */
     struct report_fixture_opts flat = {.seconds = 4};
