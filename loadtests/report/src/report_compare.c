@@ -388,6 +388,8 @@ void report_page_compare(struct report_buf *b, const struct report_run *runs, si
     txn_bars(b, c, M_P50);
     txn_bars(b, c, M_P99);
     report_buf_puts(b, "</section>\n");
+    if (c->n > 1)
+        report_compare_significance(b, c->runs, c->n, c->label_ptr);
     overlays(b, c);
     sweep(b, c);
     txn_table(b, c);

@@ -40,6 +40,10 @@ void report_page_timeline(struct report_buf *b, const struct report_run *r);
 /* The verdict alone: generator-bound, server CPU-bound, waiting on a dependency,
    or room to spare. Written into buf (n bytes), which it returns. */
 const char *report_verdict(const struct report_run *r, char *buf, size_t n);
+/* Each run against the first with 95% intervals and Welch's t-test
+   (report_compare_ci.c). */
+void report_compare_significance(struct report_buf *b, const struct report_run *runs, size_t n,
+                                 const char *const *labels);
 /* The server section of report_page_run (report_page_server.c). */
 void report_page_server(struct report_buf *b, const struct report_run *r);
 

@@ -558,6 +558,12 @@ static void test_compare_capacity(void **state)
     assert_non_null(svg);
     assert_int_equal(count_in_chart(html, "chart-cmp-hockey", "<polyline"), 4);
     lacks(html, "id=\"settings-differ\"");
+    /* The same throughput both times (the fixture's), half the latency. */
+    has(html, "id=\"significance\"");
+    has(html, "<td>04-cache</td><td>achieved req/s</td>");
+    has(html, "</td><td>0</td><td>not significant</td></tr>");
+    has(html, "<tr class=\"sig\"><td>04-cache</td><td>p50 (ms)</td>");
+    has(html, "<td>-50</td><td>significant</td>");
     free(html);
     /* A run that is no search next to searches: said loudly. */
     fixture(d, "plain", "01-csv", 1000, 2);
