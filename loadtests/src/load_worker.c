@@ -71,49 +71,6 @@ static struct load_vu *vu_at(struct load_worker *w, unsigned i)
     return (struct load_vu *)((char *)w->vus + i * vu_size(w->cfg));
 }
 
-/* ---- the wake-up heap ------------------------------------------------------ */
-
-static void heap_push(struct load_worker *w, uint64_t at, unsigned vu)
-{
-    unsigned i = w->nheap++;
-    while (i > 0) {
-        unsigned up = (i - 1) / 2;
-        if (w->heap_at[up] <= at) {
-            break;
-        }
-        w->heap_at[i] = w->heap_at[up];
-        w->heap_vu[i] = w->heap_vu[up];
-        i = up;
-    }
-    w->heap_at[i] = at;
-    w->heap_vu[i] = vu;
-}
-
-static unsigned heap_pop(struct load_worker *w)
-{
-    unsigned top = w->heap_vu[0];
-    uint64_t at = w->heap_at[--w->nheap];
-    unsigned vu = w->heap_vu[w->nheap], i = 0;
-    for (;;) {
-        unsigned c = 2 * i + 1;
-        if (c >= w->nheap) {
-            break;
-        }
-        if (c + 1 < w->nheap && w->heap_at[c + 1] < w->heap_at[c]) {
-            c++;
-        }
-        if (w->heap_at[c] >= at) {
-            break;
-        }
-        w->heap_at[i] = w->heap_at[c];
-        w->heap_vu[i] = w->heap_vu[c];
-        i = c;
-    }
-    w->heap_at[i] = at;
-    w->heap_vu[i] = vu;
-    return top;
-}
-
 /* ---- set-up ------------------------------------------------------------------ */
 
 static bool open_loop(const struct load_worker *w, unsigned g)
@@ -147,12 +104,12 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
     }
     w->nvus = mine;
     w->vus = calloc(mine ? mine : 1, vu_size(cfg));
-    w->heap_at = calloc(mine ? mine : 1, sizeof(*w->heap_at));
-    w->heap_vu = calloc(mine ? mine : 1, sizeof(*w->heap_vu));
+    w->heap.at = calloc(mine ? mine : 1, sizeof(*w->heap.at));
+    w->heap.vu = calloc(mine ? mine : 1, sizeof(*w->heap.vu));
     w->ready = calloc(mine ? mine : 1, sizeof(*w->ready));
     w->rbuf = malloc(RBUF_MAX);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!w->vus || !w->heap_at || !w->heap_vu || !w->ready || !w->rbuf || w->epfd < 0) {
+    if (!w->vus || !w->heap.at || !w->heap.vu || !w->ready || !w->rbuf || w->epfd < 0) {
         return -1;
     }
     /* Users are numbered over all groups; this worker takes every nworkers-th. */
@@ -173,7 +130,7 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
             uint64_t at = clk->t0 + (uint64_t)(sc->rampup * 1e9 * i / total);
             v->state = V_WAIT;
             v->intended = at;
-            heap_push(w, at, k);
+            load_heap_push(&w->heap, at, k);
         }
         k++;
     }
@@ -219,8 +176,8 @@ void load_worker_release(struct load_worker *w)
         close(w->epfd);
     }
     free(w->vus);
-    free(w->heap_at);
-    free(w->heap_vu);
+    free(w->heap.at);
+    free(w->heap.vu);
     free(w->ready);
     free(w->rbuf);
     load_stats_release(&w->stats);
@@ -302,7 +259,7 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
     if (pause) {
         set_busy(w, v, V_WAIT);
         v->intended = now + pause;
-        heap_push(w, now + pause, i);
+        load_heap_push(&w->heap, now + pause, i);
         return;
     }
     if (!open) {
@@ -582,8 +539,8 @@ static void run_ready(struct load_worker *w, uint64_t now)
 
 static void timers(struct load_worker *w, uint64_t now)
 {
-    while (w->nheap > 0 && w->heap_at[0] <= now) {
-        unsigned i = heap_pop(w);
+    while (w->heap.n > 0 && w->heap.at[0] <= now) {
+        unsigned i = load_heap_pop(&w->heap);
         struct load_vu *v = vu_at(w, i);
         if (open_loop(w, v->group)) {
             user_free(w, i, now, 0);
@@ -640,8 +597,8 @@ static void unsent(struct load_worker *w, uint64_t now)
 static uint64_t next_event(struct load_worker *w, uint64_t now)
 {
     uint64_t at = w->clk->stop;
-    if (w->nheap > 0 && w->heap_at[0] < at) {
-        at = w->heap_at[0];
+    if (w->heap.n > 0 && w->heap.at[0] < at) {
+        at = w->heap.at[0];
     }
     for (unsigned g = 0; g < w->cfg->sc.ngroups; g++) {
         if (w->sched[g].nidle > 0 && w->sched[g].next < at) {
