@@ -13,6 +13,7 @@
 #include "report_html.h"
 #include "report_page.h"
 #include "report_svg.h"
+#include "santa/alloc.h"
 
 static const double *col(const struct report_run *r, enum report_ts_col c)
 {
@@ -296,10 +297,34 @@ void report_page_run(struct report_buf *b, const struct report_run *r)
     errors(b, s);
     generator(b, s);
     slowest(b, s);
+    report_page_waterfalls(b, r);
     report_html_end(b);
 }
 
+/* The spans of the slowest answers from the trace file. */
+static int load_traces(struct report_run *r, const char *path, struct report_error *err)
+{
+    const char *ids[REPORT_TRACES_MAX];
+    size_t n = 0;
+    const struct report_summary *s = &r->summary;
+    for (size_t i = 0; i < s->nslowest && n < REPORT_TRACES_MAX; i++)
+        if (s->slowest[i].trace_id[0] != '\0')
+            ids[n++] = s->slowest[i].trace_id;
+    r->traces_given = true;
+    r->traces = santa_calloc(n ? n : 1, sizeof *r->traces);
+    if (r->traces == NULL)
+        return report_error_set(err, "%s: out of memory", path);
+    r->ntraces = n;
+    return report_traces_read(path, ids, n, r->traces, &r->arena, err);
+}
+
 enum report_outcome report_write_run(const char *dir, struct report_error *err)
+{
+    return report_write_run_traces(dir, NULL, err);
+}
+
+enum report_outcome report_write_run_traces(const char *dir, const char *traces,
+                                            struct report_error *err)
 {
     struct report_run r;
     struct report_buf b;
@@ -310,6 +335,10 @@ enum report_outcome report_write_run(const char *dir, struct report_error *err)
     }
     if (report_run_load(&r, dir, err) < 0)
         return REPORT_BAD_INPUT;
+    if (traces != NULL && load_traces(&r, traces, err) < 0) {
+        report_run_release(&r);
+        return REPORT_BAD_INPUT;
+    }
     report_buf_init(&b, REPORT_PAGE_LIMIT);
     report_page_run(&b, &r);
     int rc = report_html_write(&b, path, err);

@@ -56,6 +56,11 @@ enum report_outcome {
 
 /* Loads dir and writes dir/report.html. */
 enum report_outcome report_write_run(const char *dir, struct report_error *err);
+/* The same, with the spans of the slowest requests read from the stage's trace
+   file (NULL: none), drawn as waterfalls (report_page_traces.c). */
+enum report_outcome report_write_run_traces(const char *dir, const char *traces,
+                                            struct report_error *err);
+void report_page_waterfalls(struct report_buf *b, const struct report_run *r);
 /* Loads every dir (1 to REPORT_MAX_RUNS of them) and writes the page to out. */
 enum report_outcome report_write_compare(const char *out, const char *const *dirs, size_t n,
                                          struct report_error *err);

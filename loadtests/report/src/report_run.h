@@ -16,6 +16,7 @@
 
 #include "report_err.h"
 #include "report_summary.h"
+#include "report_traces.h"
 #include "santa/arena.h"
 
 /* A growable column of numbers. */
@@ -77,6 +78,10 @@ struct report_run {
     size_t nscrapes;                     /* metrics/tNNNNN.prom files read */
     struct report_col cpu_t, cpu_pct;    /* CPU % between consecutive scrapes, at the later one */
     struct report_col rss_t, rss_mib;    /* resident memory at each scrape */
+    /* The slowest requests' spans, when a trace file was given. */
+    bool traces_given;
+    struct report_trace *traces;         /* [ntraces], in the slowest list's order */
+    size_t ntraces;
 };
 
 /* Loads dir. 0, or -1 with err set (nothing to release then). */

@@ -1,7 +1,7 @@
 /*
  * report_summary.c - summary.json reader on jansson (see report_summary.h).
  *
- * This is the one file that includes jansson.h. Each reader helper takes the
+ * With report_traces.c, one of the two files that include jansson.h. Each reader helper takes the
  * JSON path of the member it reads, so any complaint says exactly where.
  */
 #include <math.h>

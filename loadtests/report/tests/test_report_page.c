@@ -574,6 +574,54 @@ static void test_compare_capacity(void **state)
     free(html);
 }
 
+/* Where the tail went: the spans of the slowest requests from a trace file. */
+static void test_waterfall(void **state)
+{
+    const char *d = *state;
+    struct report_fixture_opts o = {.seconds = 5};
+    struct report_error err = {{0}};
+    struct santa_arena a;
+    struct report_summary s;
+    char run[512], path[700], page[700], lines[2048];
+    snprintf(run, sizeof run, "%s/wf", d);
+    assert_int_equal(report_fixture_write(run, &o), 0);
+    snprintf(path, sizeof path, "%s/summary.json", run);
+    santa_arena_init(&a, 1 << 20);
+    assert_int_equal(report_summary_read(&s, path, &a, &err), 0);
+    /* The slowest request: a root span and two children, one nested; another
+       trace's span and an array line are read past. */
+    snprintf(lines, sizeof lines,
+             "{\"traceId\":\"%s\",\"id\":\"r\",\"name\":\"GET /api/x\",\"timestamp\":1000,"
+             "\"duration\":90000}\n"
+             "[{\"traceId\":\"%s\",\"id\":\"c1\",\"parentId\":\"r\",\"name\":\"store.get\","
+             "\"timestamp\":2000,\"duration\":80000},"
+             "{\"traceId\":\"ffff\",\"id\":\"z\",\"name\":\"other\",\"timestamp\":1}]\n"
+             "{\"traceId\":\"%s\",\"id\":\"c2\",\"parentId\":\"c1\",\"name\":\"sqlite.step\","
+             "\"timestamp\":3000,\"duration\":75000}\n",
+             s.slowest[0].trace_id, s.slowest[0].trace_id, s.slowest[0].trace_id);
+    santa_arena_release(&a);
+    assert_int_equal(report_fixture_put(run, "trace.json", lines), 0);
+    snprintf(path, sizeof path, "%s/trace.json", run);
+    assert_int_equal(report_write_run_traces(run, path, &err), REPORT_WRITTEN);
+    snprintf(page, sizeof page, "%s/report.html", run);
+    char *html = slurp(page);
+    has(html, "id=\"tail\"");
+    has(html, "3 spans</h3>");
+    assert_int_equal(count_in_chart(html, "waterfall-0", "class=\"span\""), 3);
+    has(html, "<title>sqlite.step: 75 ms</title>");
+    lacks(html, "waterfall-1");
+    free(html);
+    /* A line that is no span: refused, with the file and line. */
+    assert_int_equal(report_fixture_put(run, "trace.json", "{\"traceId\":\"x\"}\nnot json\n"), 0);
+    assert_int_equal(report_write_run_traces(run, path, &err), REPORT_BAD_INPUT);
+    has(err.msg, "trace.json:2: not a Zipkin v2 span");
+    /* No trace file: the page says how to get one. */
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    html = slurp(page);
+    has(html, "No trace file given");
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_throughput_and_answers, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_search_page, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_capacity, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_waterfall, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
