@@ -4,6 +4,7 @@
  * failures and timeouts apart, service time beside response time, and the
  * saturation search's latency-against-throughput curve (the hockey stick).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,15 @@
 #include "report_svg.h"
 #include "santa/alloc.h"
 
+/* A dip is a second below REPORT_DIP_SHARE of the offered rate by more than
+   counting noise: at 14 requests a second, a second with 12 is chance (answers
+   are counted whole), so the shortfall must also exceed 3 x sqrt(offered). */
 bool report_dipped(const struct report_summary *s)
 {
+    double gap = s->offered_rps - s->min_second_rps;
     return s->has_achieved && s->offered_rps > 0 &&
-           s->min_second_rps < REPORT_DIP_SHARE * s->offered_rps;
+           s->min_second_rps < REPORT_DIP_SHARE * s->offered_rps &&
+           gap > 3 * sqrt(s->offered_rps);
 }
 
 static void lat_row(struct report_buf *b, const char *label, double count,

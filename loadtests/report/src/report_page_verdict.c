@@ -52,8 +52,8 @@ const char *report_verdict(const struct report_run *r, char *buf, size_t n)
             app = s->phases[i].mean;
     }
     if (s->bottleneck)
-        snprintf(buf, n, "generator-bound: santa-load was the bottleneck, so these figures "
-                         "describe it as much as the server (%s)", s->gen_note);
+        snprintf(buf, n, "generator-bound: these figures describe santa-load as much as the "
+                         "server (its self-check: %s)", s->gen_note);
     else if (share >= REPORT_CPU_BOUND)
         snprintf(buf, n, "server CPU-bound: the server used %.0f%% of one core on average, %.0f%% "
                          "of the machine's %.0f cores", cpu, share * 100, s->cpus);
