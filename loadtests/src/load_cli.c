@@ -92,7 +92,7 @@ static void usage(FILE *f)
         }
     }
     fprintf(f, "\nexit: 0 ok, 1 error, 2 an --assert failed, 3 the generator was the bottleneck,\n"
-               "      130 interrupted (Ctrl-C: the results measured so far are written, partial)\n");
+               "      130 interrupted (Ctrl-C: what was measured is written, partial)\n");
 }
 
 /* Accepts http://HOST[:PORT][/path] with HOST localhost or 127.x.x.x. */

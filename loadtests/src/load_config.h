@@ -18,8 +18,8 @@ struct load_config {
     unsigned threads;
     unsigned timeout_ms;    /* per request */
     unsigned setup_timeout_s; /* the whole set-up (seeding) phase */
-    double think_ms;
-    double trace_sample;    /* share of requests sent with traceparent sampled=01 (0) */        /* closed loop: pause between transactions (besides the txn's own) */
+    double think_ms;        /* closed loop: pause between transactions (besides the txn's own) */
+    double trace_sample;    /* share of requests sent with traceparent sampled=01 (0) */
     bool open_loop;         /* some group has a rate */
     const char *out_dir;    /* results folder, NULL for none */
     const char *stage;      /* meta.stage */

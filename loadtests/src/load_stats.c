@@ -66,7 +66,8 @@ int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsi
     s->cap = LOAD_SAMPLES_MAX;
     s->samples = malloc(s->cap * sizeof(*s->samples));
     s->stride = 1;
-    if (!s->phase || !s->all || !s->service || !s->wait || !s->fail || !s->tmo || !s->sec_done || !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
+    if (!s->phase || !s->all || !s->service || !s->wait || !s->fail || !s->tmo || !s->sec_done ||
+        !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
         !s->txn_count || !s->txn_err || !s->sec || !s->sec_lag || !s->sec_req || !s->sec_err ||
         !s->samples) {
         load_stats_release(s);

@@ -218,11 +218,53 @@ static void test_no_stall_no_dip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void *interrupt_main(void *arg)
+{
+    sleep_s(*(double *)arg);
+    kill(getpid(), SIGINT); /* as Ctrl-C would */
+    return NULL;
+}
+
+/* Ctrl-C 1.5 s into a 5 s run: what was measured is written, marked partial,
+   with the duration that ran; the exit code says interrupted. */
+static void test_ctrl_c_writes_partial_results(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_load_stall_XXXXXX", cmd[600];
+    assert_non_null(mkdtemp(dir));
+    struct test_server s;
+    test_server_fork(&s, TS_ANSWER);
+    double at = 1.5;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, interrupt_main, &at), 0);
+    int rc = run(&s, dir, 5, NULL);
+    pthread_join(t, NULL);
+    test_server_kill(&s);
+    signal(SIGINT, SIG_DFL);
+    assert_int_equal(rc, LOAD_EXIT_INTERRUPTED);
+    json_t *j = summary(dir);
+    double secs = real(j, "duration_s");
+    print_message("interrupted after %.3f s: %lld requests, partial %d\n", secs,
+                  (long long)json_integer_value(json_object_get(j, "requests")),
+                  json_is_true(json_object_get(j, "partial")));
+    assert_true(json_is_true(json_object_get(j, "partial")));
+    assert_true(json_is_true(json_object_get(json_object_get(j, "meta"), "partial")));
+    assert_true(secs > 0.5 && secs < 4.5);
+    /* The rate is over the part that ran, not the 5 s planned. */
+    assert_true(real(j, "offered_rps") > 0.8 * RATE && real(j, "offered_rps") < 1.2 * RATE);
+    json_decref(j);
+    char *html = page(dir);
+    assert_non_null(strstr(html, "id=\"partial\""));
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stall_shows_as_a_dip),
         cmocka_unit_test(test_no_stall_no_dip),
+        cmocka_unit_test(test_ctrl_c_writes_partial_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,8 @@ static void headline(struct report_buf *b, const struct report_run *r)
     report_buf_puts(b, "</div>\n");
     if (s->partial)
         report_buf_puts(b, "<div class=\"warn\" id=\"partial\"><b>Partial results</b>: the run "
-                           "was interrupted (Ctrl-C); the figures cover the part that ran.</div>\n");
+                           "was interrupted (Ctrl-C); the figures cover the part that ran."
+                           "</div>\n");
     if (report_dipped(s))
         report_buf_printf(b, "<div class=\"warn\" id=\"dip\"><b>Throughput dipped</b>: in its "
                           "slowest second the server completed %s successful answers per second "
