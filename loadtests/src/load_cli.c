@@ -19,7 +19,7 @@
 enum opt_id {
     O_URL, O_THREADS, O_CONNS, O_DURATION, O_RATE, O_SCENARIO, O_WARMUP, O_RAMPUP, O_THINK,
     O_TIMEOUT, O_SETUP_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET,
-    O_NO_METRICS, O_TRACE_SAMPLE, O_FIND_MAX, O_SLO_P99, O_HELP
+    O_NO_METRICS, O_TRACE_SAMPLE, O_FIND_MAX, O_SLO_P99, O_REPEAT, O_HELP
 };
 
 struct opt {
@@ -66,6 +66,9 @@ static const struct opt opts[] = {
     {O_FIND_MAX, "find-max", 0, NULL, 0, 0,
      "saturation search: open-loop steps from --rate (100) up, x2 then\n"
      "                          bisection, to the highest rate that holds (needs --out)"},
+    {O_REPEAT, "repeat", 0, "K", 2, 20,
+     "run K times (one set-up): mean and 95% interval of achieved rps,\n"
+     "                          p50 and p99 (needs --out; OUT gets the median run)"},
     {O_SLO_P99, "slo-p99", 0, "MS", 0.001, 600000,
      "--find-max: a step holds when p99 <= MS and achieved >= 98% of offered"},
     {O_HELP, "help", 'h', NULL, 0, 0, "this text"},
@@ -252,6 +255,12 @@ int main(int argc, char **argv)
     cfg.trace_sample = cl.num[O_TRACE_SAMPLE];
     cfg.find_max = cl.given[O_FIND_MAX];
     cfg.slo_p99_ms = cl.num[O_SLO_P99];
+    cfg.repeat = cl.given[O_REPEAT] ? (unsigned)cl.num[O_REPEAT] : 0;
+    if (cfg.repeat && (!cfg.out_dir || cfg.find_max || cfg.assert_expr)) {
+        fprintf(stderr, "santa-load: --repeat needs --out DIR, and goes with neither --find-max "
+                        "nor --assert\n");
+        return LOAD_EXIT_ERROR;
+    }
     double rate = cl.given[O_RATE] ? cl.num[O_RATE] : 0;
     if (cfg.find_max && (check_find_max(&cfg, &cl) != 0)) {
         return LOAD_EXIT_ERROR;

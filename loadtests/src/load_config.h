@@ -30,6 +30,7 @@ struct load_config {
     bool find_max;          /* --find-max: the saturation search (load_search.c) */
     double slo_p99_ms;      /* its SLO: p99 of successful answers at most this */
     bool no_summary;        /* do not print the summary (the search prints its ladder) */
+    unsigned repeat;        /* --repeat K: K runs and their spread (load_repeat.c); 0 = one */
     struct load_scenario sc;
 };
 

@@ -300,6 +300,37 @@ static json_t *ladder_step(const struct load_ladder_step *x)
                      "bottleneck", x->bottleneck, "dir", x->dir);
 }
 
+int load_json_add_repeats(const char *src, const char *dst, const struct load_repeat_result *r,
+                          char *err, size_t errn)
+{
+    static const char *const names[3] = {"achieved_rps", "p50_ms", "p99_ms"};
+    json_error_t je;
+    json_t *root = json_load_file(src, 0, &je);
+    if (!json_is_object(root)) {
+        snprintf(err, errn, "%s: %s", src, je.text);
+        json_decref(root);
+        return -1;
+    }
+    json_t *runs = json_array(), *rep = json_object();
+    for (unsigned i = 0; i < r->nruns; i++) {
+        json_array_append_new(runs, ladder_step(&r->runs[i]));
+    }
+    for (int k = 0; k < 3; k++) {
+        json_object_set_new(rep, names[k], json_pack("{s:o, s:o}", "mean", num(r->mean[k]),
+                                                     "ci95", num(r->half[k])));
+    }
+    json_object_set_new(rep, "runs", runs);
+    json_object_set_new(rep, "chosen_run", json_integer((json_int_t)r->chosen + 1));
+    json_object_set_new(root, "repeats", rep);
+    int rc = json_dump_file(root, dst, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errn, "cannot write %s", dst);
+        return -1;
+    }
+    return 0;
+}
+
 int load_json_add_search(const char *src, const char *dst, const struct load_search_result *r,
                          char *err, size_t errn)
 {

@@ -42,6 +42,17 @@ int load_json_strings(const char *body, size_t len, const char *const *keys, cha
 int load_json_write_summary(const char *path, const struct load_summary *s, char *err,
                             size_t errn);
 
+/* One of K repeated runs, and the result of --repeat. */
+struct load_repeat_result {
+    const struct load_ladder_step *runs; /* rate/held unused; dir is the run's folder */
+    unsigned nruns, chosen;
+    double mean[3], half[3];             /* achieved_rps, p50_ms, p99_ms */
+};
+
+/* Reads the chosen run's summary.json (src), adds "repeats", writes dst. */
+int load_json_add_repeats(const char *src, const char *dst, const struct load_repeat_result *r,
+                          char *err, size_t errn);
+
 /* Reads the chosen step's summary.json (src), adds max_sustainable_rps,
    slo_p99_ms and the ladder, writes it to dst. 0 or -1 with err. */
 int load_json_add_search(const char *src, const char *dst, const struct load_search_result *r,

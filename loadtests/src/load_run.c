@@ -463,7 +463,9 @@ int load_run(const struct load_config *cfg)
     g_interrupted = 0;
     catch_sigint();
     struct load_outcome out;
-    int rc = cfg->find_max ? load_search(cfg, &env) : load_run_measure(cfg, &env, &asserts, &out);
+    int rc = cfg->find_max     ? load_search(cfg, &env)
+             : cfg->repeat > 1 ? load_repeat(cfg, &env)
+                               : load_run_measure(cfg, &env, &asserts, &out);
     signal(SIGINT, SIG_DFL);
     if (env.have_mc) {
         load_client_release(&env.mc);

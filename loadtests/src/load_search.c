@@ -58,8 +58,7 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-/* OUT gets the chosen step's files (summary.json is written separately). */
-static int adopt(const char *step_dir, const char *out)
+int load_search_adopt(const char *step_dir, const char *out)
 {
     static const char *const files[] = {"samples.csv", "timeseries.csv"};
     char a[1200], b[1200];
@@ -194,7 +193,7 @@ int load_search(const struct load_config *cfg, struct load_env *env)
                                          .slo_p99_ms = cfg->slo_p99_ms, .steps = ladder,
                                          .nsteps = n, .chosen = pick,
                                          .partial = rc == LOAD_EXIT_INTERRUPTED};
-        if (adopt(from, cfg->out_dir) != 0) {
+        if (load_search_adopt(from, cfg->out_dir) != 0) {
             snprintf(err, sizeof(err), "cannot copy the chosen step into %.400s", cfg->out_dir);
         }
         if (err[0] || load_json_add_search(src, dst, &res, err, sizeof(err)) != 0) {

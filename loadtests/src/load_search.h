@@ -25,4 +25,15 @@ struct load_env;
    130 interrupted (the steps run so far are written). */
 int load_search(const struct load_config *cfg, struct load_env *env);
 
+/* Copies a measurement's samples.csv, timeseries.csv and the metrics scrapes from
+   from_dir into out (summary.json is written by the caller). 0 or -1. */
+int load_search_adopt(const char *from_dir, const char *out);
+
+/* --repeat K: the same measurement K times (load_repeat.c), each in
+   OUT/repeat-NN; OUT gets the run with the median achieved rate, and its
+   summary.json adds "repeats": every run's figures and, for achieved_rps,
+   p50_ms and p99_ms, the mean with a 95 % confidence interval (Student's t
+   over the K runs). Returns an exit code as load_run does. */
+int load_repeat(const struct load_config *cfg, struct load_env *env);
+
 #endif /* SANTA_LOAD_SEARCH_H */

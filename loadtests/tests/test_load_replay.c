@@ -21,12 +21,14 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "load_config.h"
 #include "load_run.h"
 #include "test_server.h"
 
-static json_t *run(struct test_server *s, const char *scenario, unsigned users)
+static json_t *run_k(struct test_server *s, const char *scenario, unsigned users, unsigned k,
+                     unsigned *folders)
 {
     static struct load_config cfg;
     char dir[] = "/tmp/test_load_replay_XXXXXX", path[512], cmd[600], err[256];
@@ -49,7 +51,12 @@ static json_t *run(struct test_server *s, const char *scenario, unsigned users)
     }
     cfg.sc.run_time = 1;
     cfg.sc.warmup = 0;
+    cfg.repeat = k;
     int rc = load_run(&cfg);
+    for (unsigned i = 1; folders && i <= k; i++) {
+        snprintf(path, sizeof(path), "%s/repeat-%02u/summary.json", dir, i);
+        *folders += access(path, R_OK) == 0;
+    }
     assert_true(rc == LOAD_EXIT_OK || rc == LOAD_EXIT_BOTTLENECK);
     snprintf(path, sizeof(path), "%s/summary.json", dir);
     json_t *j = json_load_file(path, 0, NULL);
@@ -57,6 +64,11 @@ static json_t *run(struct test_server *s, const char *scenario, unsigned users)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     return j;
+}
+
+static json_t *run(struct test_server *s, const char *scenario, unsigned users)
+{
+    return run_k(s, scenario, users, 0, NULL);
 }
 
 static json_int_t get_int(json_t *j, const char *a, const char *b)
@@ -114,11 +126,43 @@ static void test_get_is_retried_and_counted(void **state)
     json_decref(j);
 }
 
+/* --repeat 3: three complete runs, their spread, the median one in OUT. */
+static void test_repeat(void **state)
+{
+    (void)state;
+    struct test_server s;
+    unsigned folders = 0;
+    test_server_start(&s, TS_ANSWER);
+    json_t *j = run_k(&s, NULL, 2, 3, &folders);
+    test_server_stop(&s);
+    json_t *rep = json_object_get(j, "repeats");
+    assert_non_null(rep);
+    assert_int_equal(folders, 3);
+    assert_int_equal(json_array_size(json_object_get(rep, "runs")), 3);
+    json_int_t chosen = json_integer_value(json_object_get(rep, "chosen_run"));
+    assert_true(chosen >= 1 && chosen <= 3);
+    double mean = json_number_value(json_object_get(json_object_get(rep, "achieved_rps"), "mean"));
+    double ci = json_number_value(json_object_get(json_object_get(rep, "achieved_rps"), "ci95"));
+    print_message("3 runs: achieved %.1f +- %.1f req/s\n", mean, ci);
+    assert_true(mean > 0 && ci >= 0);
+    /* OUT is the median run: its rate is among the three and between the others. */
+    double r[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = json_number_value(json_object_get(json_array_get(json_object_get(rep, "runs"),
+                                                                (size_t)i), "achieved_rps"));
+    }
+    double mine = r[chosen - 1];
+    int below = (r[0] < mine) + (r[1] < mine) + (r[2] < mine);
+    assert_int_equal(below, 1);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_post_is_never_replayed),
         cmocka_unit_test(test_get_is_retried_and_counted),
+        cmocka_unit_test(test_repeat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
