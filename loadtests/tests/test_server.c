@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CLIENTS 128
@@ -48,6 +49,9 @@ static bool on_request(struct test_server *s, struct conn *c)
         return false;
     }
     c->skip = content_length(c->head);
+    if (s->mode == TS_SLOW) {
+        nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+    }
     ssize_t n = send(c->fd, answer, sizeof(answer) - 1, MSG_NOSIGNAL);
     (void)n;
     c->served++;

@@ -20,6 +20,7 @@ enum test_server_mode {
     TS_ANSWER,            /* answer every request */
     TS_DROP_POST,         /* read a POST's head, count it, close without answering */
     TS_DROP_SECOND,       /* answer a connection's first request, close on its second */
+    TS_SLOW,              /* answer each request after 50 ms, one at a time: 20/s at most */
 };
 
 struct test_server {
