@@ -61,6 +61,17 @@ static void headline(struct report_buf *b, const struct report_run *r)
     card(b, NULL, "p99 latency (ms)", p99);
     card(b, s->errors > 0 ? "bad" : "good", "errors", errs);
     report_buf_puts(b, "</div>\n");
+    if (s->has_repeats) {
+        char m[3][48], h[3][48];
+        for (int k = 0; k < 3; k++) {
+            report_fmt(m[k], sizeof m[k], s->repeat_mean[k]);
+            report_fmt(h[k], sizeof h[k], s->repeat_ci[k]);
+        }
+        report_buf_printf(b, "<p class=\"lead\" id=\"repeats\">Over %.0f repeated runs (95%% "
+                          "intervals): achieved %s &plusmn; %s req/s, p50 %s &plusmn; %s ms, p99 "
+                          "%s &plusmn; %s ms. The figures below are the median run's.</p>\n",
+                          s->repeat_runs, m[0], h[0], m[1], h[1], m[2], h[2]);
+    }
     if (s->partial)
         report_buf_puts(b, "<div class=\"warn\" id=\"partial\"><b>Partial results</b>: the run "
                            "was interrupted (Ctrl-C); the figures cover the part that ran."

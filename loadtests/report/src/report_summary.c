@@ -341,6 +341,26 @@ static int ladder_step(struct ctx *c, json_t *e, const char *p, struct report_la
                : 0;
 }
 
+/* repeats: santa-load --repeat K. */
+static int repeats(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    static const char *const names[3] = {"achieved_rps", "p50_ms", "p99_ms"};
+    json_t *o, *m;
+    if (object(c, root, "$", "repeats", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    s->has_repeats = true;
+    s->repeat_runs = (double)json_array_size(json_object_get(o, "runs"));
+    for (int k = 0; k < 3; k++) {
+        char p[PATH_MAX_LEN];
+        join(p, "$.repeats", names[k]);
+        if (object(c, o, "$.repeats", names[k], true, &m) < 0 ||
+            num(c, m, p, "mean", true, &s->repeat_mean[k]) < 0 ||
+            num(c, m, p, "ci95", true, &s->repeat_ci[k]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* search: the saturation search's ladder (santa-load --find-max). */
 static int search(struct ctx *c, json_t *root, struct report_summary *s)
 {
@@ -582,7 +602,7 @@ int report_summary_read(struct report_summary *s, const char *path, struct santa
              errors_by_kind(&c, root, s) == 0 && transactions(&c, root, s) == 0 &&
              server_timing(&c, root, s) == 0 && generator(&c, root, s) == 0 &&
              slowest(&c, root, s) == 0 && throughput(&c, root, s) == 0 &&
-             service_curve(&c, root, s) == 0 &&
+             service_curve(&c, root, s) == 0 && repeats(&c, root, s) == 0 &&
              search(&c, root, s) == 0)
         rc = 0;
     json_decref(root);

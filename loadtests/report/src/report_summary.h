@@ -109,6 +109,10 @@ struct report_summary {
         double mean, p50, p99, count;
     } *phases;
     size_t nphases;
+    /* santa-load --repeat K: the mean and 95 % half-width over the K runs of
+       achieved rps, p50 and p99 (this folder holds the median run). */
+    bool has_repeats;
+    double repeat_runs, repeat_mean[3], repeat_ci[3];
     /* The saturation search: the highest rate that held, and every step. */
     bool has_search;
     double max_sustainable_rps, max_rate, slo_p99_ms;

@@ -273,6 +273,18 @@ static void test_summary_good(void **state)
     assert_true(fabs(s.dist_ms[30] - 99.876864) < 1e-6); /* p99.9 */
     santa_arena_release(&a);
 
+    /* --repeat's figures. */
+    santa_arena_init(&a, 1 << 20);
+    assert_int_equal(summary_text(dir, MIN_SUMMARY ",\"repeats\":{\"runs\":[{},{},{}],"
+                                       "\"achieved_rps\":{\"mean\":100,\"ci95\":3},"
+                                       "\"p50_ms\":{\"mean\":1,\"ci95\":0.1},"
+                                       "\"p99_ms\":{\"mean\":9,\"ci95\":2}}}", &s, &a, &err), 0);
+    assert_true(s.has_repeats && s.repeat_runs == 3);
+    assert_true(s.repeat_mean[0] == 100 && s.repeat_ci[2] == 2);
+    santa_arena_release(&a);
+    expect_summary_error(dir, MIN_SUMMARY ",\"repeats\":{\"p50_ms\":{\"mean\":1}}}",
+                         ": $.repeats.achieved_rps: missing");
+
     /* The minimum: only the required members. */
     santa_arena_init(&a, 1 << 20);
     assert_int_equal(summary_text(dir, MIN_SUMMARY "}", &s, &a, &err), 0);
