@@ -43,7 +43,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # gmtime) that we cannot fix, each with its reason; our own code has none.
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
-.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest sweep run stop \
+.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest sweep saturate run stop \
 	bench bench-load bench-scale clean
 
 help: ## list the targets
@@ -56,6 +56,7 @@ help: ## list the targets
 	@echo "  walk     build, start stage 02 and walk one exchange with curl"
 	@echo "  loadtest one stage under a scenario: make loadtest STAGE=02-sqlite [SCENARIO=...]"
 	@echo "  sweep    one stage at 1k and 10k participants: make sweep STAGE=02-sqlite"
+	@echo "  saturate how much a stage takes (p99 <= 50 ms): make saturate STAGE=02-sqlite"
 	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
 	@echo "  bench    build and run bench/run-bench (wrk, about 7 minutes)"
@@ -108,6 +109,11 @@ loadtest: build
 
 sweep: build
 	loadtests/sweep $(STAGE)
+
+# The saturation search: the highest rate STAGE sustains within the SLO
+# (loadtests/saturate; SLO_P99=50 ms, SATURATE_SECONDS=4 per step).
+saturate: build
+	loadtests/saturate $(STAGE)
 
 # `make run` starts the stage in the background through deploy/local/up (the
 # same path the workshop scripts use, so the env file and log are where

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { M_MEAN, M_P50, M_P90, M_P99, M_P999, M_MAX, M_ERRORS, M_RPS, M_REQUESTS };
+enum { M_MEAN, M_P50, M_P90, M_P99, M_P999, M_MAX, M_ERRORS, M_RPS, M_REQUESTS, M_MIN_RPS,
+       M_OFFERED_RPS, M_TIMEOUTS };
 enum { OP_LT, OP_LE, OP_GT, OP_GE };
 
 static const char *const metric_names[] = {"mean", "p50", "p90", "p99", "p999", "max",
-                                           "errors", "rps", "requests"};
+                                           "errors", "rps", "requests", "min_rps",
+                                           "offered_rps", "timeouts"};
 
 static int term(const char *s, size_t n, struct load_assert_term *t, char *err, size_t errn)
 {
@@ -56,7 +58,8 @@ static int term(const char *s, size_t n, struct load_assert_term *t, char *err, 
     }
     if (t->metric < 0) {
         snprintf(err, errn, "--assert: unknown metric '%s' in '%s' (mean, p50, p90, p99, p999, "
-                            "max, errors, rps, requests)", buf, t->text);
+                            "max, errors, rps, requests, min_rps, offered_rps, timeouts)",
+                 buf, t->text);
         return -1;
     }
     char *end;
@@ -113,6 +116,12 @@ unsigned load_assert_check(const struct load_asserts *a, const struct load_asser
             v = t->percent ? (in->requests > 0 ? in->errors / in->requests : 0) : in->errors;
         } else if (t->metric == M_RPS) {
             v = in->rps;
+        } else if (t->metric == M_MIN_RPS) {
+            v = in->min_rps;
+        } else if (t->metric == M_OFFERED_RPS) {
+            v = in->offered_rps;
+        } else if (t->metric == M_TIMEOUTS) {
+            v = in->timeouts;
         } else {
             v = in->requests;
         }

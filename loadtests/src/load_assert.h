@@ -2,7 +2,10 @@
  * load_assert.h - --assert 'p99<50ms,errors<0.1%': thresholds checked after a
  * run, for CI. Each term is METRIC OP VALUE[UNIT]:
  *   METRIC  mean p50 p90 p99 p999 max (latency; units us, ms (default), s),
- *           errors (a count, or a share of requests with %), rps, requests
+ *           errors (a count, or a share of requests with %), rps (achieved:
+ *           successful answers per second, counted at completion), min_rps (the
+ *           lowest second's achieved rate: a stall shows), offered_rps,
+ *           requests, timeouts
  *   OP      < <= > >=
  * Parsed before the run (a typo fails at once), evaluated after it.
  */
@@ -30,7 +33,10 @@ struct load_asserts {
 /* What a run measured, in the units the terms compare against. */
 struct load_assert_input {
     double latency_ms[6]; /* mean p50 p90 p99 p999 max */
-    double requests, errors, rps;
+    double requests, errors, rps; /* rps: achieved (successful answers by completion) */
+    double min_rps;               /* the lowest second's achieved rate */
+    double offered_rps;           /* the schedule (open loop), or requests started */
+    double timeouts;
 };
 
 /* Returns 0, or -1 with a message naming the bad term in err. */

@@ -19,7 +19,7 @@
 enum opt_id {
     O_URL, O_THREADS, O_CONNS, O_DURATION, O_RATE, O_SCENARIO, O_WARMUP, O_RAMPUP, O_THINK,
     O_TIMEOUT, O_SETUP_TIMEOUT, O_SEED_EX, O_SEED_PARTS, O_OUT, O_STAGE, O_ASSERT, O_QUIET,
-    O_NO_METRICS, O_HELP
+    O_NO_METRICS, O_TRACE_SAMPLE, O_FIND_MAX, O_SLO_P99, O_REPEAT, O_HELP
 };
 
 struct opt {
@@ -60,6 +60,17 @@ static const struct opt opts[] = {
      "e.g. 'p99<50ms,errors<0.1%': exit 2 when one fails"},
     {O_QUIET, "quiet", 'q', NULL, 0, 0, "no progress line, no set-up messages"},
     {O_NO_METRICS, "no-metrics", 0, NULL, 0, 0, "do not scrape the server's /metrics"},
+    {O_TRACE_SAMPLE, "trace-sample", 0, "R", 0, 1,
+     "share of requests whose traceparent asks the server to record\n"
+     "                          the trace (sampled=01); the rest send 00 (0)"},
+    {O_FIND_MAX, "find-max", 0, NULL, 0, 0,
+     "saturation search: open-loop steps from --rate (100) up, x2 then\n"
+     "                          bisection, to the highest rate that holds (needs --out)"},
+    {O_REPEAT, "repeat", 0, "K", 2, 20,
+     "run K times (one set-up): mean and 95% interval of achieved rps,\n"
+     "                          p50 and p99 (needs --out; OUT gets the median run)"},
+    {O_SLO_P99, "slo-p99", 0, "MS", 0.001, 600000,
+     "--find-max: a step holds when p99 <= MS and achieved >= 98% of offered"},
     {O_HELP, "help", 'h', NULL, 0, 0, "this text"},
 };
 #define NOPTS (sizeof(opts) / sizeof(*opts))
@@ -83,7 +94,8 @@ static void usage(FILE *f)
             fprintf(f, "  %s\n  %-24s%s\n", left, "", opts[i].help);
         }
     }
-    fprintf(f, "\nexit: 0 ok, 1 error, 2 an --assert failed, 3 the generator was the bottleneck\n");
+    fprintf(f, "\nexit: 0 ok, 1 error, 2 an --assert failed, 3 the generator was the bottleneck,\n"
+               "      130 interrupted (Ctrl-C: what was measured is written, partial)\n");
 }
 
 /* Accepts http://HOST[:PORT][/path] with HOST localhost or 127.x.x.x. */
@@ -197,6 +209,24 @@ static int parse_args(int argc, char **argv, struct load_config *cfg, struct cli
     return 0;
 }
 
+static int check_find_max(const struct load_config *cfg, const struct cli *cl)
+{
+    if (!cl->given[O_SLO_P99]) {
+        fprintf(stderr, "santa-load: --find-max needs --slo-p99 MS (the p99 a step may have)\n");
+        return -1;
+    }
+    if (!cfg->out_dir) {
+        fprintf(stderr, "santa-load: --find-max needs --out DIR (each step is written there)\n");
+        return -1;
+    }
+    if (cfg->assert_expr) {
+        fprintf(stderr, "santa-load: --assert does not apply to --find-max: check "
+                        "max_sustainable_rps in DIR/summary.json\n");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static struct load_config cfg;
@@ -222,7 +252,30 @@ int main(int argc, char **argv)
     cfg.think_ms = cl.num[O_THINK];
     cfg.progress = !cl.given[O_QUIET];
     cfg.scrape_metrics = !cl.given[O_NO_METRICS];
+    cfg.trace_sample = cl.num[O_TRACE_SAMPLE];
+    cfg.find_max = cl.given[O_FIND_MAX];
+    cfg.slo_p99_ms = cl.num[O_SLO_P99];
+    cfg.repeat = cl.given[O_REPEAT] ? (unsigned)cl.num[O_REPEAT] : 0;
+    if (cfg.repeat && (!cfg.out_dir || cfg.find_max || cfg.assert_expr)) {
+        fprintf(stderr, "santa-load: --repeat needs --out DIR, and goes with neither --find-max "
+                        "nor --assert\n");
+        return LOAD_EXIT_ERROR;
+    }
     double rate = cl.given[O_RATE] ? cl.num[O_RATE] : 0;
+    if (cfg.find_max && (check_find_max(&cfg, &cl) != 0)) {
+        return LOAD_EXIT_ERROR;
+    }
+    if (cfg.find_max) {
+        /* Open loop needs connections for rate x latency, but a CivetWeb stage
+           gives each kept connection one of its threads (64 by default): more
+           connections than that starve. Steps are short. */
+        rate = rate > 0 ? rate : 100;
+        cfg.timeout_ms = cl.given[O_TIMEOUT] ? cfg.timeout_ms : 2000;
+        if (!cl.given[O_CONNS]) {
+            cl.given[O_CONNS] = true;
+            cl.num[O_CONNS] = 48;
+        }
+    }
     struct load_scenario *sc = &cfg.sc;
     if (cfg.scenario_path) {
         if (load_scenario_parse_file(cfg.scenario_path, sc, err, sizeof(err)) != 0) {
@@ -238,6 +291,11 @@ int main(int argc, char **argv)
     }
     if (cl.given[O_DURATION]) {
         sc->run_time = cl.num[O_DURATION];
+    } else if (cfg.find_max) {
+        sc->run_time = 5;
+    }
+    if (cfg.find_max && !cl.given[O_WARMUP]) {
+        sc->warmup = 1; /* the drain of a step's end is balanced by the warm-up's tail */
     }
     if (cl.given[O_WARMUP]) {
         sc->warmup = cl.num[O_WARMUP];

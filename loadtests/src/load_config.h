@@ -19,6 +19,7 @@ struct load_config {
     unsigned timeout_ms;    /* per request */
     unsigned setup_timeout_s; /* the whole set-up (seeding) phase */
     double think_ms;        /* closed loop: pause between transactions (besides the txn's own) */
+    double trace_sample;    /* share of requests sent with traceparent sampled=01 (0) */
     bool open_loop;         /* some group has a rate */
     const char *out_dir;    /* results folder, NULL for none */
     const char *stage;      /* meta.stage */
@@ -26,6 +27,10 @@ struct load_config {
     const char *scenario_path; /* NULL in plain mode */
     bool progress;          /* live line on stderr */
     bool scrape_metrics;    /* GET /metrics before, during, after */
+    bool find_max;          /* --find-max: the saturation search (load_search.c) */
+    double slo_p99_ms;      /* its SLO: p99 of successful answers at most this */
+    bool no_summary;        /* do not print the summary (the search prints its ladder) */
+    unsigned repeat;        /* --repeat K: K runs and their spread (load_repeat.c); 0 = one */
     struct load_scenario sc;
 };
 

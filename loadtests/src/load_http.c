@@ -28,6 +28,7 @@ void load_http_resp_reset(struct load_http_resp *r, bool head)
     r->status = 0;
     r->keep_alive = true;
     r->st_app_us = r->st_store_us = r->st_cache_us = -1;
+    r->nst = 0;
     r->body_len = 0;
     r->body_total = 0;
     r->state = ST_STATUS;
@@ -104,6 +105,18 @@ static int64_t ms_to_us(const char *p, size_t n)
     return any ? whole * 1000 + frac : -1;
 }
 
+/* Was a metric of this name (case-insensitive, as cut to fit) kept already? */
+static bool st_seen(const struct load_http_resp *r, const char *name, size_t n)
+{
+    size_t k = n < LOAD_ST_NAME - 1 ? n : LOAD_ST_NAME - 1;
+    for (unsigned i = 0; i < r->nst; i++) {
+        if (strlen(r->st[i].name) == k && word_eq(name, k, r->st[i].name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void load_http_server_timing(struct load_http_resp *r, const char *v, size_t n)
 {
     /* metric ("," metric)* ; metric = name (";" param)* ; param dur=<ms> */
@@ -116,7 +129,7 @@ void load_http_server_timing(struct load_http_resp *r, const char *v, size_t n)
         const char *name = m;
         size_t name_n = semi ? (size_t)(semi - m) : mn;
         trim(&name, &name_n);
-        int64_t *slot = NULL;
+        int64_t *slot = NULL, dur = -1;
         if (word_eq(name, name_n, "app")) {
             slot = &r->st_app_us;
         } else if (word_eq(name, name_n, "store")) {
@@ -124,15 +137,28 @@ void load_http_server_timing(struct load_http_resp *r, const char *v, size_t n)
         } else if (word_eq(name, name_n, "cache")) {
             slot = &r->st_cache_us;
         }
-        while (slot && semi) {
+        while (semi && dur < 0) {
             const char *param = semi + 1;
             size_t left = mn - (size_t)(param - m);
             semi = memchr(param, ';', left);
             size_t pn = semi ? (size_t)(semi - param) : left;
             trim(&param, &pn);
             if (pn > 4 && word_eq(param, 4, "dur=")) {
-                *slot = ms_to_us(param + 4, pn - 4);
+                dur = ms_to_us(param + 4, pn - 4); /* the first dur counts, as browsers do */
             }
+        }
+        if (dur >= 0 && slot && *slot < 0) {
+            *slot = dur; /* a name given twice: its first metric counts */
+        }
+        if (dur >= 0 && name_n > 0 && r->nst < LOAD_ST_MAX && !st_seen(r, name, name_n)) {
+            struct load_st_metric *x = &r->st[r->nst++];
+            size_t k = name_n < LOAD_ST_NAME - 1 ? name_n : LOAD_ST_NAME - 1;
+            for (size_t i = 0; i < k; i++) {
+                char c = name[i];
+                x->name[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+            }
+            x->name[k] = '\0';
+            x->us = dur;
         }
         if (!comma) {
             break;

@@ -23,6 +23,9 @@
 
 #define LOAD_HTTP_LINE_MAX 8192
 
+#define LOAD_ST_MAX 8   /* Server-Timing metrics kept per answer */
+#define LOAD_ST_NAME 24 /* bytes of a metric's name, NUL included */
+
 enum load_http_result {
     LOAD_HTTP_MORE,  /* the response is not complete: feed more bytes */
     LOAD_HTTP_DONE,  /* one whole response parsed */
@@ -35,6 +38,13 @@ struct load_http_resp {
     bool keep_alive;
     /* Server-Timing durations in microseconds, -1 when the header lacks them. */
     int64_t st_app_us, st_store_us, st_cache_us;
+    /* Every metric with a dur, whatever its name (the first dur of each, the
+       first LOAD_ST_MAX metrics; names longer than LOAD_ST_NAME-1 are cut). */
+    struct load_st_metric {
+        char name[LOAD_ST_NAME];
+        int64_t us;
+    } st[LOAD_ST_MAX];
+    unsigned nst;
     char *body;        /* the first body_cap bytes of the body, caller's buffer */
     size_t body_len;   /* bytes kept in body (<= body_cap) */
     size_t body_cap;

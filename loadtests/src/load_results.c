@@ -118,7 +118,11 @@ static int write_series(const char *dir, const struct load_summary *s,
     if (!f) {
         return -1;
     }
-    fputs("second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,send_lag_p99_ms\n", f);
+    /* requests, errors and the latencies are by intended start (offered_rps: the
+       schedule); rps and completed are successful answers by the second they
+       completed (the achieved rate), so a stalled server shows as a dip. */
+    fputs("second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,send_lag_p99_ms,offered_rps,"
+          "completed\n", f);
     double step = st->step_s;
     unsigned rows = (unsigned)((s->duration_s + step - 0.001) / step);
     for (unsigned i = 0; i < rows && i < st->nsec; i++) {
@@ -126,10 +130,11 @@ static int write_series(const char *dir, const struct load_summary *s,
         /* The last row may be partial: its rate is over the part that ran. Runs
            longer than LOAD_SERIES_MAX seconds get a row per step_s seconds. */
         double len = s->duration_s - i * step < step ? s->duration_s - i * step : step;
-        fprintf(f, "%u,%llu,%llu,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f\n", i * st->step_s,
+        fprintf(f, "%u,%llu,%llu,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%llu\n", i * st->step_s,
                 (unsigned long long)st->sec_req[i], (unsigned long long)st->sec_err[i],
-                (double)st->sec_req[i] / len, h ? load_ms(h, 50) : 0, h ? load_ms(h, 90) : 0,
-                h ? load_ms(h, 99) : 0, h ? load_ms(h, 100) : 0, lag ? load_ms(lag, 99) : 0);
+                (double)st->sec_done[i] / len, h ? load_ms(h, 50) : 0, h ? load_ms(h, 90) : 0,
+                h ? load_ms(h, 99) : 0, h ? load_ms(h, 100) : 0, lag ? load_ms(lag, 99) : 0,
+                (double)st->sec_req[i] / len, (unsigned long long)st->sec_done[i]);
     }
     return close_checked(f, dir, "timeseries.csv", err, errn);
 }

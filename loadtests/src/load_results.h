@@ -21,8 +21,11 @@ struct load_summary {
     double duration_s, warmup_s, rampup_s, rate;
     char started_at[32];
     unsigned seed_exchanges, seed_participants;
-    double cpu_s, cpu_percent;
+    double cpu_s, cpu_percent;  /* cpu_percent: the busiest worker thread */
+    double cpu_percent_mean;    /* over all worker threads */
+    double lag_limit_ms;        /* the send-lag limit the self-check used */
     bool bottleneck;
+    bool partial;               /* interrupted (Ctrl-C): duration_s is what ran */
     char note[256];
     uint64_t samples_written, samples_every;
 };

@@ -2,11 +2,14 @@
  * load_run.c - the run from start to end (see load_run.h). The main thread
  * seeds, starts the workers, then only watches: a progress line once a second
  * on a terminal, a /metrics scrape every results_ts_interval seconds; at the
- * end it merges the workers' stats and writes the results.
+ * end it merges the workers' stats and writes the results. Ctrl-C stops the
+ * workers at once and writes what was measured, marked partial (as wrk2 and
+ * Locust do). --find-max runs many measurements (load_search.c).
  */
 #include "load_run.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "load_metrics.h"
 #include "load_pool.h"
 #include "load_results.h"
+#include "load_search.h"
 #include "load_worker.h"
 
 #define METRICS_BODY_MAX (8u << 20)
@@ -39,6 +43,33 @@ static void sleep_until(uint64_t t)
                               .tv_nsec = (long)((t - now) % 1000000000u)};
         nanosleep(&ts, NULL);
     }
+}
+
+/* The one piece of global state in santa-load: a signal handler can reach
+   nothing else. Set by SIGINT; the main thread reads it and tells the workers
+   through load_clock.halt. */
+static volatile sig_atomic_t g_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+bool load_run_interrupted(void)
+{
+    return g_interrupted != 0;
+}
+
+/* Ctrl-C once: stop and write the partial results; twice: the default (quit). */
+static void catch_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = (int)SA_RESETHAND; /* no SA_RESTART: the main thread's sleep ends at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
 }
 
 static void *worker_main(void *arg)
@@ -73,7 +104,7 @@ static void progress(const struct load_worker *w, unsigned n, uint64_t now,
 
 /* Main thread while the workers run: progress and scrapes until the end. */
 static void watch(const struct load_config *cfg, const struct load_worker *w, unsigned n,
-                  const struct load_clock *clk, struct load_client *mc)
+                  const struct load_clock *clk, struct load_client *mc, uint64_t *halted_at)
 {
     bool tty = cfg->progress && isatty(2);
     uint64_t last_req = 0, last_t = now_ns();
@@ -96,6 +127,14 @@ static void watch(const struct load_config *cfg, const struct load_worker *w, un
                 next_scrape = sec + cfg->sc.ts_interval;
             }
         }
+        if (g_interrupted) {
+            *halted_at = now;
+            atomic_store(clk->halt, 1);
+            if (tty) {
+                fputs("\n  interrupted: writing what was measured (Ctrl-C again quits)", stderr);
+            }
+            break;
+        }
         if (tty) {
             progress(w, n, now, clk, &last_req, &last_t);
         }
@@ -113,68 +152,107 @@ static void watch(const struct load_config *cfg, const struct load_worker *w, un
     }
 }
 
+/* Judged per thread: one saturated event loop delays its share of the requests
+   even when the others idle, so the busiest thread counts, not the average. */
 static void judge(struct load_summary *s, const struct load_worker *w, unsigned n)
 {
     uint64_t cpu = 0, wall = 0;
+    double worst = 0;
+    unsigned worst_id = 0;
     for (unsigned i = 0; i < n; i++) {
         cpu += w[i].cpu_ns;
         wall += w[i].loop_ns;
+        double p = w[i].loop_ns ? 100.0 * (double)w[i].cpu_ns / (double)w[i].loop_ns : 0;
+        if (p > worst) {
+            worst = p;
+            worst_id = i;
+        }
     }
     s->cpu_s = (double)cpu / 1e9;
-    s->cpu_percent = wall ? 100.0 * (double)cpu / (double)wall : 0;
+    s->cpu_percent = worst;
+    s->cpu_percent_mean = wall ? 100.0 * (double)cpu / (double)wall : 0;
     double lag = load_ms(s->st->lag, 99);
-    if (s->cpu_percent >= LOAD_BOTTLENECK_CPU_PERCENT) {
+    double p99 = load_ms(s->st->all, 99);
+    double limit = LOAD_BOTTLENECK_LAG_SHARE * p99;
+    if (limit < LOAD_BOTTLENECK_LAG_FLOOR_MS) {
+        limit = LOAD_BOTTLENECK_LAG_FLOOR_MS;
+    }
+    s->lag_limit_ms = limit;
+    if (worst >= LOAD_BOTTLENECK_CPU_PERCENT) {
         s->bottleneck = true;
         snprintf(s->note, sizeof(s->note),
-                 "the generator was the bottleneck: its threads were %.0f%% busy (limit %.0f%%);"
-                 " add threads or machines", s->cpu_percent, LOAD_BOTTLENECK_CPU_PERCENT);
-    } else if (lag > LOAD_BOTTLENECK_LAG_MS) {
+                 "the generator was the bottleneck: its thread %u was %.0f%% busy (limit %.0f%% "
+                 "per thread; mean over threads %.0f%%); add threads or machines", worst_id,
+                 worst, LOAD_BOTTLENECK_CPU_PERCENT, s->cpu_percent_mean);
+    } else if (lag > limit) {
         s->bottleneck = true;
         snprintf(s->note, sizeof(s->note),
-                 "the generator was the bottleneck: send lag p99 %.1f ms (limit %.0f ms), "
-                 "requests left late; the machine may be short of CPU", lag,
-                 LOAD_BOTTLENECK_LAG_MS);
+                 "the generator was the bottleneck: send lag p99 %.2f ms is more than %.0f%% of "
+                 "the latency p99 (%.2f ms; limit %.2f ms), requests left late; the machine may "
+                 "be short of CPU", lag, 100 * LOAD_BOTTLENECK_LAG_SHARE, p99, limit);
     } else {
         snprintf(s->note, sizeof(s->note),
-                 "the generator kept up: threads %.0f%% busy, send lag p99 %.3f ms",
-                 s->cpu_percent, lag);
+                 "the generator kept up: busiest thread %.0f%% busy, send lag p99 %.3f ms "
+                 "(limit %.2f ms)", worst, lag, limit);
     }
 }
 
 static void print_summary(const struct load_config *cfg, const struct load_summary *s)
 {
     const struct load_stats *st = s->st;
-    printf("santa-load: %s %s, %u threads, %u connections%s, %.1f s measured\n",
+    printf("santa-load: %s %s, %u threads, %u connections%s, %.1f s measured%s\n",
            cfg->sc.name, cfg->url, cfg->threads, load_scenario_users(&cfg->sc),
-           s->rate > 0 ? " (open loop)" : "", s->duration_s);
-    printf("  requests %llu  errors %llu  %.1f req/s", (unsigned long long)st->requests,
-           (unsigned long long)st->errors, s->duration_s > 0 ? st->requests / s->duration_s : 0);
-    if (s->rate > 0 && !cfg->scenario_path) {
-        printf("\n  open loop: target %.1f/s, scheduled %.2f%%, answered within the "
-               "period %.1f/s = %.2f%% of target", s->rate,
-               100.0 * st->requests / s->duration_s / s->rate, st->in_time / s->duration_s,
-               100.0 * st->in_time / s->duration_s / s->rate);
-    } else if (s->rate > 0) {
-        /* Scenarios schedule transactions, which may have several requests each. */
+           s->rate > 0 ? " (open loop)" : "", s->duration_s,
+           s->partial ? " (PARTIAL: interrupted)" : "");
+    double secs = s->duration_s > 0 ? s->duration_s : 1;
+    printf("  requests %llu  errors %llu (timeouts %llu)  retries %llu\n",
+           (unsigned long long)st->requests, (unsigned long long)st->errors,
+           (unsigned long long)st->err_kind[LOAD_ERR_TIMEOUT], (unsigned long long)st->retries);
+    double offered = s->rate > 0 && !cfg->scenario_path ? s->rate : st->requests / secs;
+    printf("  throughput: achieved %.1f req/s (answers by completion), offered %.1f req/s%s; "
+           "lowest second %.1f req/s\n", st->in_time / secs, offered,
+           s->rate > 0 ? (cfg->scenario_path ? " (requests of the scheduled transactions)"
+                                             : " (the schedule)")
+                       : " (requests started)",
+           load_stats_min_rps(st, s->duration_s));
+    if (s->rate > 0 && cfg->scenario_path) {
         uint64_t txns = 0;
         for (unsigned t = 0; t < st->ntxns; t++) {
             txns += st->txn_count[t];
         }
-        printf("\n  open loop: target %.1f transactions/s, %.1f/s completed = %.2f%% of target",
-               s->rate, txns / s->duration_s, 100.0 * txns / s->duration_s / s->rate);
+        printf("  open loop: target %.1f transactions/s, %.1f/s completed = %.2f%% of target\n",
+               s->rate, txns / secs, 100.0 * txns / secs / s->rate);
     }
-    printf("\n  latency ms: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+    printf("  response time ms (OK answers, from the intended start): mean %.3f  p50 %.3f  "
+           "p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
            inst_hist_mean(st->all) / 1e6, load_ms(st->all, 50), load_ms(st->all, 90),
            load_ms(st->all, 99), load_ms(st->all, 99.9), load_ms(st->all, 100));
+    printf("  service time ms  (OK answers, from the actual send):   mean %.3f  p50 %.3f  "
+           "p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+           inst_hist_mean(st->service) / 1e6, load_ms(st->service, 50),
+           load_ms(st->service, 90), load_ms(st->service, 99), load_ms(st->service, 99.9),
+           load_ms(st->service, 100));
+    if (s->rate > 0) {
+        printf("  waiting for a free connection (the generator's queue): p50 %.3f  p99 %.3f  "
+               "max %.3f ms\n", load_ms(st->wait, 50), load_ms(st->wait, 99),
+               load_ms(st->wait, 100));
+    }
+    if (inst_hist_count(st->fail) > 0) {
+        printf("  failed requests ms: p50 %.3f  p99 %.3f  max %.3f (%llu)\n",
+               load_ms(st->fail, 50), load_ms(st->fail, 99), load_ms(st->fail, 100),
+               (unsigned long long)inst_hist_count(st->fail));
+    }
     printf("  generator: %s\n", s->note);
     if (cfg->out_dir) {
         printf("  results: %s/summary.json\n", cfg->out_dir);
     }
+    fflush(stdout);
 }
 
-/* Merges, writes and judges; returns the exit code. */
+/* Merges, writes and judges; returns the exit code and fills *out. */
 static int finish(const struct load_config *cfg, struct load_worker *w, unsigned n,
-                  const struct load_asserts *asserts, const char *started_at)
+                  const struct load_asserts *asserts, const char *started_at, double measured_s,
+                  bool partial, struct load_outcome *out)
 {
     struct load_stats total;
     char err[512];
@@ -191,9 +269,9 @@ static int finish(const struct load_config *cfg, struct load_worker *w, unsigned
             rc = LOAD_EXIT_ERROR;
         }
     }
-    struct load_summary s = {.cfg = cfg, .st = &total, .duration_s = sc->run_time,
+    struct load_summary s = {.cfg = cfg, .st = &total, .duration_s = measured_s,
                              .warmup_s = sc->warmup, .rampup_s = sc->rampup,
-                             .rate = load_scenario_rate(sc),
+                             .rate = load_scenario_rate(sc), .partial = partial,
                              .seed_exchanges = sc->seed_exchanges,
                              .seed_participants = sc->seed_participants};
     snprintf(s.started_at, sizeof(s.started_at), "%s", started_at);
@@ -203,18 +281,34 @@ static int finish(const struct load_config *cfg, struct load_worker *w, unsigned
         fprintf(stderr, "santa-load: %s\n", err);
         rc = LOAD_EXIT_ERROR;
     }
-    print_summary(cfg, &s);
-    if (rc == LOAD_EXIT_OK) {
+    if (!cfg->no_summary) {
+        print_summary(cfg, &s);
+    }
+    double secs = measured_s > 0 ? measured_s : 1;
+    *out = (struct load_outcome){
+        .offered_rps = total.requests / secs,
+        .achieved_rps = total.in_time / secs, .p50_ms = load_ms(total.all, 50),
+        .p99_ms = load_ms(total.all, 99), .duration_s = measured_s,
+        .requests = total.requests, .errors = total.errors, .bottleneck = s.bottleneck,
+        .interrupted = partial};
+    if (rc == LOAD_EXIT_OK && partial) {
+        rc = LOAD_EXIT_INTERRUPTED;
+    } else if (rc == LOAD_EXIT_OK) {
         struct load_assert_input in = {
             .latency_ms = {inst_hist_mean(total.all) / 1e6, load_ms(total.all, 50),
                            load_ms(total.all, 90), load_ms(total.all, 99),
                            load_ms(total.all, 99.9), load_ms(total.all, 100)},
             .requests = (double)total.requests, .errors = (double)total.errors,
-            .rps = (double)total.requests / s.duration_s};
-        if (load_assert_check(asserts, &in) > 0) {
+            .rps = total.in_time / secs,
+            .min_rps = load_stats_min_rps(&total, measured_s),
+            .offered_rps = out->offered_rps,
+            .timeouts = (double)total.err_kind[LOAD_ERR_TIMEOUT]};
+        if (asserts && load_assert_check(asserts, &in) > 0) {
             rc = LOAD_EXIT_ASSERT;
         } else if (s.bottleneck) {
-            fprintf(stderr, "santa-load: %s\n", s.note);
+            if (!cfg->no_summary) {
+                fprintf(stderr, "santa-load: %s\n", s.note);
+            }
             rc = LOAD_EXIT_BOTTLENECK;
         }
     }
@@ -245,14 +339,105 @@ static int enough_fds(unsigned users)
     return 0;
 }
 
+/* Starts the workers with SIGINT blocked, so the main thread is the one the
+   signal wakes. Returns how many started. */
+static unsigned start_workers(struct load_worker *w, unsigned n)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    unsigned started = 0;
+    for (; started < n; started++) {
+        if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0) {
+            fprintf(stderr, "santa-load: cannot start thread %u\n", started);
+            break;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return started;
+}
+
+int load_run_measure(const struct load_config *cfg, struct load_env *env,
+                     const struct load_asserts *asserts, struct load_outcome *out)
+{
+    const struct load_scenario *sc = &cfg->sc;
+    char err[512];
+    if (cfg->out_dir && load_results_mkdir(cfg->out_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "santa-load: %s\n", err);
+        return LOAD_EXIT_ERROR;
+    }
+    unsigned n = cfg->threads;
+    struct load_worker *w = calloc(n, sizeof(*w));
+    struct load_clock clk;
+    _Atomic int halt = 0;
+    uint64_t t0 = now_ns() + 100000000u; /* time for the workers to set up */
+    clk.t0 = t0;
+    clk.meas = t0 + (uint64_t)((sc->rampup + sc->warmup) * 1e9);
+    clk.end = clk.meas + (uint64_t)(sc->run_time * 1e9);
+    clk.stop = clk.end + (uint64_t)cfg->timeout_ms * 1000000u;
+    clk.halt = &halt;
+    int rc = LOAD_EXIT_OK;
+    unsigned started = 0;
+    for (unsigned i = 0; w && i < n && rc == LOAD_EXIT_OK; i++) {
+        if (load_worker_init(&w[i], i, n, cfg, &env->pool, &clk) != 0) {
+            fprintf(stderr, "santa-load: cannot set up worker %u (out of memory?)\n", i);
+            load_worker_release(&w[i]);
+            memset(&w[i], 0, sizeof(w[i]));
+            rc = LOAD_EXIT_ERROR;
+        }
+    }
+    if (!w) {
+        fprintf(stderr, "santa-load: out of memory\n");
+        rc = LOAD_EXIT_ERROR;
+    }
+    if (rc == LOAD_EXIT_OK) {
+        started = start_workers(w, n);
+        rc = started == n ? LOAD_EXIT_OK : LOAD_EXIT_ERROR;
+        if (rc != LOAD_EXIT_OK) {
+            atomic_store(&halt, 1);
+        }
+    }
+    char started_at[32] = "";
+    uint64_t halted_at = 0;
+    if (rc == LOAD_EXIT_OK) {
+        /* The wall-clock time at which the measured period starts. */
+        uint64_t now = now_ns();
+        time_t wall = time(NULL) + (time_t)((clk.meas > now ? clk.meas - now : 0) / 1000000000u);
+        struct tm tm;
+        gmtime_r(&wall, &tm);
+        strftime(started_at, sizeof(started_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        watch(cfg, w, n, &clk, env->have_mc ? &env->mc : NULL, &halted_at);
+    }
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(w[i].thread, NULL);
+    }
+    if (env->have_mc && cfg->out_dir && !halted_at) {
+        load_metrics_scrape(&env->mc, cfg, cfg->out_dir, "after.prom");
+    }
+    if (rc == LOAD_EXIT_OK) {
+        double measured_s = sc->run_time;
+        if (halted_at) {
+            /* Interrupted: the period that ran, and no more. */
+            measured_s = halted_at > clk.meas ? (double)(halted_at - clk.meas) / 1e9 : 0;
+            measured_s = measured_s < sc->run_time ? measured_s : sc->run_time;
+        }
+        rc = finish(cfg, w, n, asserts, started_at, measured_s, halted_at != 0, out);
+    }
+    for (unsigned i = 0; w && i < n; i++) {
+        load_worker_release(&w[i]);
+    }
+    free(w);
+    return rc;
+}
+
 int load_run(const struct load_config *cfg)
 {
     const struct load_scenario *sc = &cfg->sc;
     struct load_asserts asserts;
-    struct load_pool pool;
-    struct load_client mc;
+    struct load_env env;
     char err[512];
-    bool have_mc = false;
+    memset(&env, 0, sizeof(env));
     if (load_assert_parse(cfg->assert_expr, &asserts, err, sizeof(err)) != 0 ||
         (cfg->out_dir && load_results_mkdir(cfg->out_dir, err, sizeof(err)) != 0)) {
         fprintf(stderr, "santa-load: %s\n", err);
@@ -266,68 +451,25 @@ int load_run(const struct load_config *cfg)
                 cfg->host_port, strerror(errno));
         return LOAD_EXIT_ERROR;
     }
-    if (load_pool_seed(&pool, cfg, sc->seed_exchanges, sc->seed_participants,
+    if (load_pool_seed(&env.pool, cfg, sc->seed_exchanges, sc->seed_participants,
                        cfg->threads * 4 > 16 ? 16 : cfg->threads * 4, !cfg->progress, err,
                        sizeof(err)) != 0) {
         fprintf(stderr, "santa-load: %s\n", err);
         return LOAD_EXIT_ERROR;
     }
     if (cfg->out_dir && cfg->scrape_metrics) {
-        have_mc = load_client_init(&mc, &cfg->addr, METRICS_BODY_MAX, 2000) == 0;
+        env.have_mc = load_client_init(&env.mc, &cfg->addr, METRICS_BODY_MAX, 2000) == 0;
     }
-    unsigned n = cfg->threads;
-    struct load_worker *w = calloc(n, sizeof(*w));
-    struct load_clock clk;
-    uint64_t t0 = now_ns() + 100000000u; /* time for the workers to set up */
-    clk.t0 = t0;
-    clk.meas = t0 + (uint64_t)((sc->rampup + sc->warmup) * 1e9);
-    clk.end = clk.meas + (uint64_t)(sc->run_time * 1e9);
-    clk.stop = clk.end + (uint64_t)cfg->timeout_ms * 1000000u;
-    int rc = LOAD_EXIT_OK;
-    unsigned started = 0;
-    for (unsigned i = 0; w && i < n && rc == LOAD_EXIT_OK; i++) {
-        if (load_worker_init(&w[i], i, n, cfg, &pool, &clk) != 0) {
-            fprintf(stderr, "santa-load: cannot set up worker %u (out of memory?)\n", i);
-            load_worker_release(&w[i]);
-            memset(&w[i], 0, sizeof(w[i]));
-            rc = LOAD_EXIT_ERROR;
-        }
+    g_interrupted = 0;
+    catch_sigint();
+    struct load_outcome out;
+    int rc = cfg->find_max     ? load_search(cfg, &env)
+             : cfg->repeat > 1 ? load_repeat(cfg, &env)
+                               : load_run_measure(cfg, &env, &asserts, &out);
+    signal(SIGINT, SIG_DFL);
+    if (env.have_mc) {
+        load_client_release(&env.mc);
     }
-    if (!w) {
-        fprintf(stderr, "santa-load: out of memory\n");
-        rc = LOAD_EXIT_ERROR;
-    }
-    for (; rc == LOAD_EXIT_OK && started < n; started++) {
-        if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0) {
-            fprintf(stderr, "santa-load: cannot start thread %u\n", started);
-            rc = LOAD_EXIT_ERROR;
-            break;
-        }
-    }
-    char started_at[32] = "";
-    if (rc == LOAD_EXIT_OK) {
-        /* The wall-clock time at which the measured period starts. */
-        uint64_t now = now_ns();
-        time_t wall = time(NULL) + (time_t)((clk.meas > now ? clk.meas - now : 0) / 1000000000u);
-        struct tm tm;
-        gmtime_r(&wall, &tm);
-        strftime(started_at, sizeof(started_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        watch(cfg, w, n, &clk, have_mc ? &mc : NULL);
-    }
-    for (unsigned i = 0; i < started; i++) {
-        pthread_join(w[i].thread, NULL);
-    }
-    if (have_mc) {
-        load_metrics_scrape(&mc, cfg, cfg->out_dir, "after.prom");
-        load_client_release(&mc);
-    }
-    if (rc == LOAD_EXIT_OK) {
-        rc = finish(cfg, w, n, &asserts, started_at);
-    }
-    for (unsigned i = 0; w && i < n; i++) {
-        load_worker_release(&w[i]);
-    }
-    free(w);
-    load_pool_release(&pool);
+    load_pool_release(&env.pool);
     return rc;
 }

@@ -3,6 +3,7 @@
  */
 #include "load_stats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,10 @@ int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsi
     s->ntxns = ntxns;
     s->nsec = nsec;
     s->all = hists(1);
+    s->service = hists(1);
+    s->wait = hists(1);
+    s->fail = hists(1);
+    s->tmo = hists(1);
     s->lag = hists(1);
     s->st = hists(3);
     s->timer = hists(ntimers);
@@ -56,10 +61,13 @@ int load_stats_init(struct load_stats *s, unsigned ntimers, unsigned ntxns, unsi
     s->sec_lag = calloc(nsec, sizeof(*s->sec_lag));
     s->sec_req = calloc(nsec, sizeof(uint64_t));
     s->sec_err = calloc(nsec, sizeof(uint64_t));
+    s->sec_done = calloc(nsec, sizeof(uint64_t));
+    s->phase = malloc(LOAD_PHASES_MAX * sizeof(*s->phase));
     s->cap = LOAD_SAMPLES_MAX;
     s->samples = malloc(s->cap * sizeof(*s->samples));
     s->stride = 1;
-    if (!s->all || !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
+    if (!s->phase || !s->all || !s->service || !s->wait || !s->fail || !s->tmo || !s->sec_done ||
+        !s->lag || !s->st || !s->timer || !s->txn || !s->timer_req || !s->timer_err ||
         !s->txn_count || !s->txn_err || !s->sec || !s->sec_lag || !s->sec_req || !s->sec_err ||
         !s->samples) {
         load_stats_release(s);
@@ -75,6 +83,12 @@ void load_stats_release(struct load_stats *s)
         free(s->sec_lag ? s->sec_lag[i] : NULL);
     }
     free(s->all);
+    free(s->service);
+    free(s->wait);
+    free(s->fail);
+    free(s->tmo);
+    free(s->sec_done);
+    free(s->phase);
     free(s->lag);
     free(s->st);
     free(s->timer);
@@ -152,14 +166,40 @@ static void keep_slowest(struct load_stats *s, const struct load_record *r)
     o->status = (uint16_t)r->status;
     o->txn = (uint8_t)r->txn;
     o->timer = (uint8_t)r->timer;
+    o->err = (uint8_t)r->err;
     memcpy(o->trace, r->trace, 16);
+}
+
+/* The histogram of Server-Timing name, added on first sight (NULL when full). */
+static struct inst_hist *phase_of(struct load_stats *s, const char *name)
+{
+    for (unsigned i = 0; i < s->nphase; i++) {
+        if (strcmp(s->phase[i].name, name) == 0) {
+            return &s->phase[i].h;
+        }
+    }
+    if (s->nphase == LOAD_PHASES_MAX) {
+        return NULL;
+    }
+    struct load_phase *p = &s->phase[s->nphase++];
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    inst_hist_init(&p->h);
+    return &p->h;
 }
 
 void load_stats_record(struct load_stats *s, const struct load_record *r)
 {
     bool err = r->err != LOAD_ERR_NONE;
-    inst_hist_record(s->all, r->latency_ns);
-    inst_hist_record(&s->timer[r->timer], r->latency_ns);
+    if (!err) {
+        inst_hist_record(s->all, r->latency_ns);
+        inst_hist_record(s->service, r->service_ns);
+        inst_hist_record(s->wait, r->wait_ns);
+        inst_hist_record(&s->timer[r->timer], r->latency_ns);
+    } else if (r->err == LOAD_ERR_TIMEOUT) {
+        inst_hist_record(s->tmo, r->latency_ns);
+    } else {
+        inst_hist_record(s->fail, r->latency_ns);
+    }
     s->timer_req[r->timer]++;
     s->requests++;
     if (err) {
@@ -172,9 +212,15 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
             inst_hist_record(&s->st[i], (uint64_t)r->st_us[i] * 1000);
         }
     }
+    for (unsigned i = 0; i < r->nphases; i++) {
+        struct inst_hist *h = phase_of(s, r->phases[i].name);
+        if (h) {
+            inst_hist_record(h, (uint64_t)r->phases[i].us * 1000);
+        }
+    }
     uint64_t sec = r->t_ns / (1000000000u * (uint64_t)s->step_s);
     if (sec < s->nsec) {
-        struct inst_hist *h = second(&s->sec[sec]);
+        struct inst_hist *h = err ? NULL : second(&s->sec[sec]);
         if (h) {
             inst_hist_record(h, r->latency_ns);
         }
@@ -188,14 +234,20 @@ void load_stats_record(struct load_stats *s, const struct load_record *r)
         }
     }
     keep_sample(s, r);
-    keep_slowest(s, r);
+    if (r->err != LOAD_ERR_TIMEOUT) {
+        keep_slowest(s, r); /* answers (good or bad) only: a timeout has no trace to read */
+    }
     atomic_store_explicit(&s->live_requests, s->requests, memory_order_relaxed);
     atomic_store_explicit(&s->live_errors, s->errors, memory_order_relaxed);
 }
 
-void load_stats_completed(struct load_stats *s)
+void load_stats_completed(struct load_stats *s, uint64_t done_ns)
 {
     s->in_time++;
+    uint64_t sec = done_ns / (1000000000u * (uint64_t)s->step_s);
+    if (sec < s->nsec) {
+        s->sec_done[sec]++;
+    }
 }
 
 void load_stats_txn(struct load_stats *s, unsigned txn, uint64_t duration_ns, bool error)
@@ -233,6 +285,10 @@ static int merge_seconds(struct inst_hist **dst, struct inst_hist *const *src, u
 int load_stats_merge(struct load_stats *dst, const struct load_stats *src)
 {
     inst_hist_merge(dst->all, src->all);
+    inst_hist_merge(dst->service, src->service);
+    inst_hist_merge(dst->wait, src->wait);
+    inst_hist_merge(dst->fail, src->fail);
+    inst_hist_merge(dst->tmo, src->tmo);
     inst_hist_merge(dst->lag, src->lag);
     for (int i = 0; i < 3; i++) {
         inst_hist_merge(&dst->st[i], &src->st[i]);
@@ -250,12 +306,20 @@ int load_stats_merge(struct load_stats *dst, const struct load_stats *src)
     dst->requests += src->requests;
     dst->errors += src->errors;
     dst->in_time += src->in_time;
+    dst->retries += src->retries;
+    for (unsigned i = 0; i < src->nphase; i++) {
+        struct inst_hist *h = phase_of(dst, src->phase[i].name);
+        if (h) {
+            inst_hist_merge(h, &src->phase[i].h);
+        }
+    }
     for (int i = 0; i < LOAD_ERR_COUNT; i++) {
         dst->err_kind[i] += src->err_kind[i];
     }
     for (unsigned i = 0; i < dst->nsec; i++) {
         dst->sec_req[i] += src->sec_req[i];
         dst->sec_err[i] += src->sec_err[i];
+        dst->sec_done[i] += src->sec_done[i];
     }
     if (merge_seconds(dst->sec, src->sec, dst->nsec) != 0 ||
         merge_seconds(dst->sec_lag, src->sec_lag, dst->nsec) != 0) {
@@ -279,7 +343,9 @@ int load_stats_merge(struct load_stats *dst, const struct load_stats *src)
     for (unsigned i = 0; i < src->nslow; i++) {
         struct load_record r = {.t_ns = src->slow[i].t_ns, .latency_ns = src->slow[i].latency_ns,
                                 .status = src->slow[i].status, .txn = src->slow[i].txn,
-                                .timer = src->slow[i].timer, .trace = src->slow[i].trace};
+                                .timer = src->slow[i].timer,
+                                .err = (enum load_err)src->slow[i].err,
+                                .trace = src->slow[i].trace};
         keep_slowest(dst, &r);
     }
     return 0;
@@ -294,6 +360,22 @@ static int by_time(const void *a, const void *b)
 void load_stats_sort_samples(struct load_stats *s)
 {
     qsort(s->samples, s->nsamples, sizeof(*s->samples), by_time);
+}
+
+double load_stats_min_rps(const struct load_stats *s, double duration_s)
+{
+    unsigned full = (unsigned)(duration_s / s->step_s + 1e-9);
+    if (full == 0) {
+        return duration_s > 0 ? (double)s->in_time / duration_s : 0;
+    }
+    double min = -1;
+    for (unsigned i = 0; i < full && i < s->nsec; i++) {
+        double r = (double)s->sec_done[i] / s->step_s;
+        if (min < 0 || r < min) {
+            min = r;
+        }
+    }
+    return min < 0 ? 0 : min;
 }
 
 double load_ms(const struct inst_hist *h, double p)

@@ -21,7 +21,7 @@ static int format(const struct load_step_ctx *ctx, const struct req *q, char *bu
                   uint8_t trace_id[16])
 {
     char tp[LOAD_TRACEPARENT_LEN];
-    load_traceparent(ctx->rng, tp, trace_id);
+    load_traceparent(ctx->rng, ctx->cfg->trace_sample, tp, trace_id);
     const struct load_config *cfg = ctx->cfg;
     int n = snprintf(buf, cap,
                      "%s %s HTTP/1.1\r\nHost: %s\r\ntraceparent: %.*s\r\n%s%s%s",

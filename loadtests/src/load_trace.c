@@ -3,6 +3,7 @@
  */
 #include "load_trace.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -65,8 +66,10 @@ static void hex(const uint8_t *b, size_t n, char *out)
     }
 }
 
-void load_traceparent(struct load_rng *r, char out[LOAD_TRACEPARENT_LEN], uint8_t trace_id[16])
+void load_traceparent(struct load_rng *r, double sample, char out[LOAD_TRACEPARENT_LEN],
+                      uint8_t trace_id[16])
 {
+    bool sampled = sample >= 1.0 || (sample > 0 && load_rng_unit(r) < sample);
     uint64_t w[3] = {load_rng_next(r), load_rng_next(r), load_rng_next(r)};
     if (!(w[0] | w[1])) {
         w[0] = 1; /* an all-zero trace id is invalid */
@@ -79,7 +82,7 @@ void load_traceparent(struct load_rng *r, char out[LOAD_TRACEPARENT_LEN], uint8_
     hex(trace_id, 16, out + 3);
     out[35] = '-';
     hex((const uint8_t *)&w[2], 8, out + 36);
-    memcpy(out + 52, "-01", 3);
+    memcpy(out + 52, sampled ? "-01" : "-00", 3);
 }
 
 void load_trace_hex(const uint8_t trace_id[16], char out[33])

@@ -26,6 +26,7 @@
 #define RBUF_MAX 65536
 #define BACKOFF_NS 10000000u    /* after a failed connection */
 #define SCAN_NS 10000000u       /* how often in-flight requests are checked for timeouts */
+#define HALT_POLL_NS 100000000u /* longest sleep without looking at clk->halt */
 
 enum vu_state { V_WAIT, V_IDLE, V_CONNECT, V_SEND, V_RECV, V_DONE };
 
@@ -39,6 +40,7 @@ struct load_vu {
     uint64_t intended;        /* intended start of the current request */
     uint64_t ready;           /* when it could have been sent (>= intended) */
     uint64_t free_at;         /* when the user last became free to send */
+    uint64_t sent;            /* when the request was handed to send(): service time starts */
     uint64_t deadline;
     bool txn_failed;
     bool queued;              /* on the worker's ready list */
@@ -67,49 +69,6 @@ static size_t vu_size(const struct load_config *cfg)
 static struct load_vu *vu_at(struct load_worker *w, unsigned i)
 {
     return (struct load_vu *)((char *)w->vus + i * vu_size(w->cfg));
-}
-
-/* ---- the wake-up heap ------------------------------------------------------ */
-
-static void heap_push(struct load_worker *w, uint64_t at, unsigned vu)
-{
-    unsigned i = w->nheap++;
-    while (i > 0) {
-        unsigned up = (i - 1) / 2;
-        if (w->heap_at[up] <= at) {
-            break;
-        }
-        w->heap_at[i] = w->heap_at[up];
-        w->heap_vu[i] = w->heap_vu[up];
-        i = up;
-    }
-    w->heap_at[i] = at;
-    w->heap_vu[i] = vu;
-}
-
-static unsigned heap_pop(struct load_worker *w)
-{
-    unsigned top = w->heap_vu[0];
-    uint64_t at = w->heap_at[--w->nheap];
-    unsigned vu = w->heap_vu[w->nheap], i = 0;
-    for (;;) {
-        unsigned c = 2 * i + 1;
-        if (c >= w->nheap) {
-            break;
-        }
-        if (c + 1 < w->nheap && w->heap_at[c + 1] < w->heap_at[c]) {
-            c++;
-        }
-        if (w->heap_at[c] >= at) {
-            break;
-        }
-        w->heap_at[i] = w->heap_at[c];
-        w->heap_vu[i] = w->heap_vu[c];
-        i = c;
-    }
-    w->heap_at[i] = at;
-    w->heap_vu[i] = vu;
-    return top;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -145,12 +104,12 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
     }
     w->nvus = mine;
     w->vus = calloc(mine ? mine : 1, vu_size(cfg));
-    w->heap_at = calloc(mine ? mine : 1, sizeof(*w->heap_at));
-    w->heap_vu = calloc(mine ? mine : 1, sizeof(*w->heap_vu));
+    w->heap.at = calloc(mine ? mine : 1, sizeof(*w->heap.at));
+    w->heap.vu = calloc(mine ? mine : 1, sizeof(*w->heap.vu));
     w->ready = calloc(mine ? mine : 1, sizeof(*w->ready));
     w->rbuf = malloc(RBUF_MAX);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!w->vus || !w->heap_at || !w->heap_vu || !w->ready || !w->rbuf || w->epfd < 0) {
+    if (!w->vus || !w->heap.at || !w->heap.vu || !w->ready || !w->rbuf || w->epfd < 0) {
         return -1;
     }
     /* Users are numbered over all groups; this worker takes every nworkers-th. */
@@ -171,7 +130,7 @@ int load_worker_init(struct load_worker *w, unsigned id, unsigned nworkers,
             uint64_t at = clk->t0 + (uint64_t)(sc->rampup * 1e9 * i / total);
             v->state = V_WAIT;
             v->intended = at;
-            heap_push(w, at, k);
+            load_heap_push(&w->heap, at, k);
         }
         k++;
     }
@@ -217,8 +176,8 @@ void load_worker_release(struct load_worker *w)
         close(w->epfd);
     }
     free(w->vus);
-    free(w->heap_at);
-    free(w->heap_vu);
+    free(w->heap.at);
+    free(w->heap.vu);
     free(w->ready);
     free(w->rbuf);
     load_stats_release(&w->stats);
@@ -241,6 +200,8 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
     struct load_record r = {
         .t_ns = v->intended - w->clk->meas,
         .latency_ns = done - v->intended,
+        .service_ns = done > v->sent ? done - v->sent : 0,
+        .wait_ns = v->ready - v->intended,
         .st_us = {-1, -1, -1},
         .status = status,
         .txn = v->txn,
@@ -252,6 +213,8 @@ static void record(struct load_worker *w, struct load_vu *v, uint64_t done, int 
         r.st_us[0] = v->resp.st_app_us;
         r.st_us[1] = v->resp.st_store_us;
         r.st_us[2] = v->resp.st_cache_us;
+        r.phases = v->resp.st;
+        r.nphases = v->resp.nst;
     }
     load_stats_record(&w->stats, &r);
 }
@@ -296,7 +259,7 @@ static void user_free(struct load_worker *w, unsigned i, uint64_t now, uint64_t 
     if (pause) {
         set_busy(w, v, V_WAIT);
         v->intended = now + pause;
-        heap_push(w, now + pause, i);
+        load_heap_push(&w->heap, now + pause, i);
         return;
     }
     if (!open) {
@@ -354,9 +317,10 @@ static void start_request(struct load_worker *w, unsigned i, uint64_t intended, 
     load_http_resp_reset(&v->resp, false);
     v->deadline = now + (uint64_t)w->cfg->timeout_ms * 1000000u;
     set_busy(w, v, v->fd >= 0 ? V_SEND : V_CONNECT);
+    v->sent = now_ns();
     if (measured(w, intended)) {
-        uint64_t t = now_ns();
-        load_stats_lag(&w->stats, intended - w->clk->meas, t > v->ready ? t - v->ready : 0);
+        load_stats_lag(&w->stats, intended - w->clk->meas,
+                       v->sent > v->ready ? v->sent - v->ready : 0);
     }
     if (w->depth < 8) {
         drive(w, i, now);
@@ -405,10 +369,10 @@ static void finish(struct load_worker *w, unsigned i, uint64_t now, enum load_er
         close_conn(v);
     }
     record(w, v, now, status, err);
-    if (status > 0 && now >= w->clk->meas && now < w->clk->end) {
-        /* Answers within the period, warm-up requests included: what the server
-           delivered in it, the open loop's achieved rate. */
-        load_stats_completed(&w->stats);
+    if (err == LOAD_ERR_NONE && now >= w->clk->meas && now < w->clk->end) {
+        /* Successful answers within the period, counted when they complete (warm-up
+           requests included): what the server delivered, the achieved rate. */
+        load_stats_completed(&w->stats, now - w->clk->meas);
     }
     if (err != LOAD_ERR_NONE) {
         v->txn_failed = true;
@@ -443,13 +407,28 @@ static bool do_connect(struct load_worker *w, struct load_vu *v)
     return epoll_ctl(w->epfd, EPOLL_CTL_ADD, v->fd, &ev) == 0;
 }
 
-/* A kept connection the server closed before answering: resend once on a new one. */
-static bool resend(struct load_vu *v)
+/* GET, HEAD, PUT, DELETE, OPTIONS may be sent twice (RFC 9110 9.2.2); a POST
+   (a join, a draw) may have reached the server and been done before the
+   connection dropped, so it is never replayed. */
+static bool idempotent(const char *req)
 {
-    if (!v->reused || v->retried || v->resp.status != 0 || v->resp.line_len != 0) {
+    return strncmp(req, "GET ", 4) == 0 || strncmp(req, "HEAD ", 5) == 0 ||
+           strncmp(req, "PUT ", 4) == 0 || strncmp(req, "DELETE ", 7) == 0 ||
+           strncmp(req, "OPTIONS ", 8) == 0;
+}
+
+/* A kept connection the server closed before answering (it timed the connection
+   out as we sent): resend an idempotent request once on a new one, and count it. */
+static bool resend(struct load_worker *w, struct load_vu *v)
+{
+    if (!v->reused || v->retried || v->resp.status != 0 || v->resp.line_len != 0 ||
+        !idempotent(v->req)) {
         return false;
     }
     close_conn(v);
+    if (measured(w, v->intended)) {
+        w->stats.retries++;
+    }
     v->retried = true;
     v->req_off = 0;
     load_http_resp_reset(&v->resp, false);
@@ -491,7 +470,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
                 return;
             }
-            if (resend(v)) {
+            if (resend(w, v)) {
                 v->state = V_CONNECT;
                 break;
             }
@@ -505,7 +484,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
                 size_t used;
                 r = load_http_feed(&v->resp, w->rbuf, (size_t)n, &used);
             } else if (n == 0) {
-                if (resend(v)) {
+                if (resend(w, v)) {
                     v->state = V_CONNECT;
                     break;
                 }
@@ -517,7 +496,7 @@ static void drive_once(struct load_worker *w, unsigned i, uint64_t now)
             } else if (errno == EAGAIN || errno == EINTR) {
                 return;
             } else {
-                if (resend(v)) {
+                if (resend(w, v)) {
                     v->state = V_CONNECT;
                     break;
                 }
@@ -560,8 +539,8 @@ static void run_ready(struct load_worker *w, uint64_t now)
 
 static void timers(struct load_worker *w, uint64_t now)
 {
-    while (w->nheap > 0 && w->heap_at[0] <= now) {
-        unsigned i = heap_pop(w);
+    while (w->heap.n > 0 && w->heap.at[0] <= now) {
+        unsigned i = load_heap_pop(&w->heap);
         struct load_vu *v = vu_at(w, i);
         if (open_loop(w, v->group)) {
             user_free(w, i, now, 0);
@@ -618,8 +597,8 @@ static void unsent(struct load_worker *w, uint64_t now)
 static uint64_t next_event(struct load_worker *w, uint64_t now)
 {
     uint64_t at = w->clk->stop;
-    if (w->nheap > 0 && w->heap_at[0] < at) {
-        at = w->heap_at[0];
+    if (w->heap.n > 0 && w->heap.at[0] < at) {
+        at = w->heap.at[0];
     }
     for (unsigned g = 0; g < w->cfg->sc.ngroups; g++) {
         if (w->sched[g].nidle > 0 && w->sched[g].next < at) {
@@ -649,8 +628,13 @@ void load_worker_run(struct load_worker *w)
 {
     struct epoll_event ev[256];
     uint64_t cpu0 = thread_cpu_ns(), wall0 = now_ns();
+    bool halted = false;
     for (;;) {
         uint64_t now = now_ns();
+        if (atomic_load_explicit(w->clk->halt, memory_order_relaxed)) {
+            halted = true; /* Ctrl-C: what is in flight is neither answered nor failed */
+            break;
+        }
         /* Driving deferred users may defer others again; the rest wait a turn. */
         run_ready(w, now);
         timers(w, now);
@@ -658,6 +642,9 @@ void load_worker_run(struct load_worker *w)
             break;
         }
         uint64_t wait = next_event(w, now);
+        if (wait > HALT_POLL_NS) {
+            wait = HALT_POLL_NS; /* see a Ctrl-C soon even when nothing is due */
+        }
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u),
                               .tv_nsec = (long)(wait % 1000000000u)};
         int n = epoll_pwait2(w->epfd, ev, 256, &ts, NULL);
@@ -673,10 +660,12 @@ void load_worker_run(struct load_worker *w)
         }
     }
     /* Whatever is still in flight at stop never answered in time. */
-    uint64_t end = w->clk->stop > now_ns() ? w->clk->stop : now_ns();
-    w->next_scan = 0;
-    timers(w, end);
-    unsent(w, end);
+    if (!halted) {
+        uint64_t end = w->clk->stop > now_ns() ? w->clk->stop : now_ns();
+        w->next_scan = 0;
+        timers(w, end);
+        unsent(w, end);
+    }
     w->cpu_ns = thread_cpu_ns() - cpu0;
     w->loop_ns = now_ns() - wall0;
 }

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "load_heap.h"
 #include "load_stats.h"
 #include "load_steps.h"
 #include "load_trace.h"
@@ -34,6 +35,7 @@ struct load_clock {
     uint64_t meas;  /* the measured period starts */
     uint64_t end;   /* no request intended at or after this is started */
     uint64_t stop;  /* in-flight requests still open now are timeouts */
+    _Atomic int *halt; /* set by the main thread on Ctrl-C: stop now, count nothing more */
 };
 
 struct load_worker {
@@ -55,9 +57,7 @@ struct load_worker {
         unsigned *idle;           /* users of this group waiting for a start */
         unsigned nidle;
     } sched[LOAD_MAX_GROUPS];
-    uint64_t *heap_at;        /* closed loop wake-ups: a min-heap of (time, user) */
-    unsigned *heap_vu;
-    unsigned nheap;
+    struct load_heap heap;    /* closed loop wake-ups: a min-heap of (time, user) */
     unsigned *ready;          /* users whose send was deferred to the loop (no recursion) */
     unsigned nready;
     uint64_t next_scan;

@@ -16,7 +16,8 @@ static char err[256];
 
 static const struct load_assert_input run = {
     .latency_ms = {10, 8, 20, 49.5, 80, 120}, /* mean p50 p90 p99 p999 max */
-    .requests = 10000, .errors = 5, .rps = 1234,
+    .requests = 10000, .errors = 5, .rps = 1234, .min_rps = 12, .offered_rps = 1300,
+    .timeouts = 2,
 };
 
 static unsigned failed(const char *expr)
@@ -38,6 +39,10 @@ static void test_terms_hold_or_fail(void **state)
     assert_int_equal(failed("errors<5"), 1);
     assert_int_equal(failed("rps>1000,requests>=10000"), 0);
     assert_int_equal(failed("rps>2000,p999<50,mean<5"), 3);
+    /* A stall: the lowest second's rate, the schedule, the timeouts. */
+    assert_int_equal(failed("min_rps>100"), 1);
+    assert_int_equal(failed("min_rps>=12,offered_rps>1299,timeouts<=2"), 0);
+    assert_int_equal(failed("timeouts<1"), 1);
     assert_int_equal(failed(""), 0);
 }
 

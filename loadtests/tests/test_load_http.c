@@ -209,6 +209,21 @@ static void test_server_timing_forms(void **state)
     assert_int_equal(r.st_cache_us, 12);
     assert_int_equal(r.st_app_us, 12000);
     assert_int_equal(r.st_store_us, -1);
+    /* Any name is kept (lower-cased), with its first dur; a name given twice and
+       a metric without dur add nothing. */
+    static const char w[] = "queue;dur=3;dur=99, app;dur=1, app;dur=7, miss, Pool-Wait;dur=0.5,"
+                            "a-very-long-metric-name-indeed;dur=2";
+    load_http_resp_reset(&r, false);
+    load_http_server_timing(&r, w, strlen(w));
+    assert_int_equal(r.nst, 4);
+    assert_string_equal(r.st[0].name, "queue");
+    assert_int_equal(r.st[0].us, 3000);
+    assert_string_equal(r.st[1].name, "app");
+    assert_int_equal(r.st[1].us, 1000);
+    assert_int_equal(r.st_app_us, 1000);
+    assert_string_equal(r.st[2].name, "pool-wait");
+    assert_int_equal(r.st[2].us, 500);
+    assert_int_equal(strlen(r.st[3].name), LOAD_ST_NAME - 1);
 }
 
 int main(void)

@@ -46,15 +46,21 @@ static void test_percentiles_after_merge(void **state)
     assert_int_equal(load_stats_init(&total, 2, 1, 10, 1), 0);
     for (uint64_t i = 1; i <= 1000; i++) {
         rec(&a, i, i * 1000, 0, 0, LOAD_ERR_NONE);
-        rec(&b, i, (1000 + i) * 1000, 0, 1, i % 100 == 0 ? LOAD_ERR_HTTP_5XX : LOAD_ERR_NONE);
+        rec(&b, i, (1000 + i) * 1000, 0, 1, LOAD_ERR_NONE);
+    }
+    rec(&b, 5, 3000000, 0, 1, LOAD_ERR_HTTP_5XX); /* failures: counted, kept apart */
+    for (int k = 0; k < 9; k++) {
+        rec(&a, 5, 1000, 0, 0, LOAD_ERR_HTTP_5XX);
     }
     assert_int_equal(load_stats_merge(&total, &a), 0);
     assert_int_equal(load_stats_merge(&total, &b), 0);
-    assert_int_equal(total.requests, 2000);
+    assert_int_equal(total.requests, 2010);
     assert_int_equal(total.errors, 10);
     assert_int_equal(total.err_kind[LOAD_ERR_HTTP_5XX], 10);
-    assert_int_equal(total.timer_req[0], 1000);
-    assert_int_equal(total.timer_err[1], 10);
+    assert_int_equal(total.timer_req[0], 1009);
+    assert_int_equal(total.timer_err[1], 1);
+    assert_int_equal(inst_hist_count(total.fail), 10);
+    assert_true(load_ms(total.fail, 100) == 3000.0);
     /* Nearest rank over 1..2000 ms: p50 = 1000, p90 = 1800, p99 = 1980; max exact. */
     near(load_ms(total.all, 50), 1000, 0.005);
     near(load_ms(total.all, 90), 1800, 0.005);
@@ -68,14 +74,56 @@ static void test_percentiles_after_merge(void **state)
     near(load_ms(&total.st[0], 50), 500, 0.005);
     /* The 20 slowest, slowest first. */
     assert_int_equal(total.nslow, LOAD_SLOWEST);
-    assert_int_equal(total.slow[0].latency_ns, 2000000000u);
-    assert_int_equal(total.slow[19].latency_ns, 1981000000u);
+    assert_int_equal(total.slow[0].latency_ns, 3000000000u); /* the failure, marked */
+    assert_int_equal(total.slow[0].err, LOAD_ERR_HTTP_5XX);
+    assert_int_equal(total.slow[1].latency_ns, 2000000000u);
+    assert_int_equal(total.slow[19].latency_ns, 1982000000u);
     /* Both workers' seconds were merged: each second got 2 x 1000 / 1 s. */
-    assert_int_equal(total.sec_req[0], 2 * 999);
-    assert_int_equal(total.nsamples, 2000);
+    assert_int_equal(total.sec_req[0], 2 * 999 + 10);
+    assert_int_equal(total.nsamples, 2010);
     load_stats_release(&a);
     load_stats_release(&b);
     load_stats_release(&total);
+}
+
+/* OK answers, failed answers and timeouts each in their own histogram: a
+   timeout's wait is no answer's latency and must not become max or p99.9. */
+static void test_failures_and_timeouts_apart(void **state)
+{
+    (void)state;
+    struct load_stats s;
+    assert_int_equal(load_stats_init(&s, 1, 1, 4, 1), 0);
+    for (uint64_t i = 0; i < 100; i++) {
+        rec(&s, i * 10, 1000, 0, 0, LOAD_ERR_NONE);          /* 1 ms answers */
+        load_stats_completed(&s, i * 10 * 1000000u + 1000000u); /* all in second 0 */
+    }
+    for (int i = 0; i < 5; i++) {
+        rec(&s, 1500, 3000000, 0, 0, LOAD_ERR_HTTP_5XX);       /* 3 s failures */
+    }
+    for (int i = 0; i < 2; i++) {
+        rec(&s, 1500, 5000000, 0, 0, LOAD_ERR_TIMEOUT);        /* 5 s without an answer */
+    }
+    assert_int_equal(s.requests, 107);
+    assert_int_equal(s.errors, 7);
+    assert_true(load_ms(s.all, 100) == 1.0);
+    assert_true(load_ms(s.all, 99.9) == 1.0);
+    assert_int_equal(inst_hist_count(s.all), 100);
+    assert_int_equal(inst_hist_count(s.fail), 5);
+    assert_int_equal(inst_hist_count(s.tmo), 2);
+    assert_true(load_ms(s.tmo, 100) == 5000.0);
+    /* The slowest list holds answers, the failures marked; no timeouts. */
+    assert_int_equal(s.nslow, LOAD_SLOWEST);
+    assert_int_equal(s.slow[0].latency_ns, 3000000000u);
+    assert_int_equal(s.slow[0].err, LOAD_ERR_HTTP_5XX);
+    for (unsigned i = 0; i < s.nslow; i++) {
+        assert_int_not_equal(s.slow[i].err, LOAD_ERR_TIMEOUT);
+    }
+    /* Throughput by completion: second 0 got all 100, second 1 none. */
+    assert_int_equal(s.sec_done[0], 100);
+    assert_int_equal(s.sec_done[1], 0);
+    assert_true(load_stats_min_rps(&s, 2) == 0);
+    assert_true(load_stats_min_rps(&s, 1) == 100);
+    load_stats_release(&s);
 }
 
 static void test_samples_are_thinned_to_the_cap(void **state)
@@ -142,6 +190,9 @@ static void test_results_folder(void **state)
     for (unsigned i = 0; i < 300; i++) {
         rec(&s, i * 10, 1000 + i, i % 3 == 2 ? 1 : 0, i % 3,
             i % 50 == 0 ? LOAD_ERR_TIMEOUT : LOAD_ERR_NONE);
+        if (i % 50 != 0) {
+            load_stats_completed(&s, (uint64_t)i * 10000000u + 1000000u);
+        }
     }
     load_stats_txn(&s, 0, 5000000, false);
     struct load_summary sum = {.cfg = &cfg, .st = &s, .duration_s = 3, .warmup_s = 1};
@@ -157,7 +208,13 @@ static void test_results_folder(void **state)
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "requests")), 300);
     assert_int_equal(json_integer_value(json_object_get(j, "errors")), 6);
-    near(json_real_value(json_object_get(j, "rps")), 100, 1e-9);
+    /* rps is achieved (294 answers in 3 s), offered_rps the 300 started. */
+    near(json_real_value(json_object_get(j, "rps")), 98, 1e-9);
+    near(json_real_value(json_object_get(j, "offered_rps")), 100, 1e-9);
+    near(json_real_value(json_object_get(j, "min_second_rps")), 98, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "timeouts"),
+                                                        "count")), 6);
+    assert_false(json_is_true(json_object_get(j, "partial")));
     json_t *ek = json_object_get(j, "errors_by_kind");
     assert_int_equal(json_integer_value(json_object_get(ek, "timeout")), 6);
     json_t *lat = json_object_get(j, "latency_ms");
@@ -187,6 +244,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_percentiles_after_merge),
+        cmocka_unit_test(test_failures_and_timeouts_apart),
         cmocka_unit_test(test_samples_are_thinned_to_the_cap),
         cmocka_unit_test(test_long_runs_get_coarser_rows),
         cmocka_unit_test(test_results_folder),

@@ -16,11 +16,13 @@
 #include "report_page.h"
 
 static const char USAGE[] =
-    "usage: santa-report run DIR\n"
+    "usage: santa-report run DIR [--traces FILE]\n"
     "       santa-report compare OUT.html DIR...\n"
     "\n"
     "  run      read the results folder DIR (summary.json, timeseries.csv, samples.csv,\n"
-    "           metrics/*.prom) written by santa-load and write DIR/report.html\n"
+    "           metrics/*.prom) written by santa-load and write DIR/report.html;\n"
+    "           --traces FILE: the stage's trace file (--trace-file, Zipkin v2 JSON),\n"
+    "           to draw the span waterfalls of the slowest requests\n"
     "  compare  read each DIR (one per stage run, at most 16) and write one page setting\n"
     "           them side by side; runs of one stage at several data sizes\n"
     "           (meta.seed.participants) give a latency-against-data-size chart\n"
@@ -58,11 +60,13 @@ int main(int argc, char **argv)
         fputs(USAGE, stdout);
         return 0;
     }
-    if (argc == 3 && strcmp(argv[1], "run") == 0) {
+    if ((argc == 3 || (argc == 5 && strcmp(argv[3], "--traces") == 0)) &&
+        strcmp(argv[1], "run") == 0) {
         if (check_dir(argv[2]) < 0)
             return REPORT_BAD_INPUT;
         snprintf(out, sizeof out, "%s/report.html", argv[2]);
-        return finish(report_write_run(argv[2], &err), &err, out);
+        return finish(report_write_run_traces(argv[2], argc == 5 ? argv[4] : NULL, &err), &err,
+                      out);
     }
     if (argc >= 4 && strcmp(argv[1], "compare") == 0) {
         if (argc - 3 > REPORT_MAX_RUNS) {

@@ -91,18 +91,30 @@ static const struct report_latency *txn_of(const struct report_run *r, const cha
 
 static void runs_table(struct report_buf *b, const struct cmp *c)
 {
-    static const char *const head[] = {"run", "participants", "req/s", "p50 (ms)", "p99 (ms)",
-                                       "p99.9 (ms)", "errors (%)", "requests"};
+    static const char *const head[] = {"run", "participants", "offered req/s",
+                                       "achieved req/s", "lowest second", "p50 (ms)",
+                                       "p99 (ms)", "p99.9 (ms)", "errors (%)",
+                                       "sustains req/s"};
     report_buf_puts(b, "<section id=\"runs\"><h2>Runs</h2><table>");
-    report_html_head_row(b, head, 8);
+    report_html_head_row(b, head, 10);
     for (size_t i = 0; i < c->n; i++) {
         const struct report_summary *s = &c->runs[i].summary;
-        double v[] = {s->seed_participants, s->rps, s->latency.p50, s->latency.p99,
-                      s->latency.p999, s->requests > 0 ? s->errors / s->requests * 100 : 0,
-                      s->requests};
-        report_html_row(b, NULL, c->labels[i], v, 7);
+        double v[] = {s->seed_participants, s->offered_rps, s->achieved_rps, s->min_second_rps,
+                      s->latency.p50, s->latency.p99, s->latency.p999,
+                      s->requests > 0 ? s->errors / s->requests * 100 : 0,
+                      s->has_search ? s->max_sustainable_rps : 0};
+        report_html_row(b, NULL, c->labels[i], v, 9);
     }
-    report_buf_puts(b, "</table>\n<p class=\"meta\">Folders: ");
+    report_buf_puts(b, "</table>\n<ul id=\"verdicts\">");
+    for (size_t i = 0; i < c->n; i++) {
+        char v[700];
+        report_buf_puts(b, "<li>");
+        report_buf_escape(b, c->labels[i]);
+        report_buf_puts(b, ": ");
+        report_buf_escape(b, report_verdict(&c->runs[i], v, sizeof v));
+        report_buf_puts(b, "</li>");
+    }
+    report_buf_puts(b, "</ul>\n<p class=\"meta\">Folders: ");
     for (size_t i = 0; i < c->n; i++) {
         report_buf_puts(b, i ? "; " : "");
         report_buf_escape(b, c->labels[i]);
@@ -258,6 +270,103 @@ static void txn_table(struct report_buf *b, const struct cmp *c)
     report_buf_puts(b, "</table></section>\n");
 }
 
+/* The one number per stage a workshop wants: what it takes within the SLO. */
+static void capacity(struct report_buf *b, const struct cmp *c)
+{
+    size_t searched = 0;
+    for (size_t i = 0; i < c->n; i++)
+        searched += c->runs[i].summary.has_search;
+    report_buf_puts(b, "<section id=\"capacity\"><h2>How much each stage takes</h2>\n");
+    if (searched == 0) {
+        report_html_note(b, "No run here is a saturation search (santa-load --find-max "
+                            "--slo-p99 MS, or make saturate STAGE=...): the rates above are "
+                            "what was offered, not what each stage can take.");
+        report_buf_puts(b, "</section>\n");
+        return;
+    }
+    report_buf_puts(b, "<ul class=\"lead\" id=\"capacity-headlines\">");
+    for (size_t i = 0; i < c->n; i++) {
+        const struct report_summary *s = &c->runs[i].summary;
+        if (!s->has_search)
+            continue;
+        char rps[48], slo[48];
+        report_fmt(rps, sizeof rps, s->max_sustainable_rps);
+        report_fmt(slo, sizeof slo, s->slo_p99_ms);
+        report_buf_puts(b, "<li>");
+        report_buf_escape(b, c->labels[i]);
+        if (s->max_sustainable_rps > 0)
+            report_buf_printf(b, " sustains <b>%s req/s</b> at p99 &le; %s ms</li>", rps, slo);
+        else
+            report_buf_printf(b, ": no rate tried held p99 &le; %s ms</li>", slo);
+    }
+    report_buf_puts(b, "</ul>\n");
+    struct report_series s[2 * REPORT_MAX_RUNS];
+    size_t total = 0, ns = 0;
+    for (size_t i = 0; i < c->n; i++)
+        total += c->runs[i].summary.nladder;
+    double *pts = santa_calloc(3 * (total ? total : 1), sizeof *pts);
+    if (pts == NULL) {
+        b->failed = true;
+        return;
+    }
+    char names[2 * REPORT_MAX_RUNS][LABEL];
+    size_t off = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct report_summary *sm = &c->runs[i].summary;
+        if (!sm->has_search)
+            continue;
+        size_t k = sm->nladder;
+        double *x = pts + off, *p50 = pts + total + off, *p99 = pts + 2 * total + off;
+        k = report_ladder_curve(sm, x, p50, p99);
+        off += sm->nladder;
+        snprintf(names[ns], LABEL, "%s p99", c->labels[i]);
+        s[ns] = (struct report_series){.name = names[ns], .x = x, .y = p99, .n = k,
+                                       .color = i + 1};
+        ns++;
+        snprintf(names[ns], LABEL, "%s p50", c->labels[i]);
+        s[ns] = (struct report_series){.name = names[ns], .x = x, .y = p50, .n = k,
+                                       .dashed = true, .color = i + 1};
+        ns++;
+    }
+    struct report_chart ch = {.id = "chart-cmp-hockey",
+                              .title = "Latency against throughput, every stage's ladder "
+                                       "(solid p99, dashed p50): the knee is the limit",
+                              .x_label = "achieved requests / s", .y_label = "latency (ms)",
+                              .empty_note = "no ladder steps"};
+    report_svg_lines(b, &ch, s, ns);
+    report_buf_puts(b, "</section>\n");
+    santa_free(pts);
+}
+
+/* Runs measured with different settings do not compare: say so, loudly. */
+static void settings(struct report_buf *b, const struct cmp *c)
+{
+    const struct report_summary *a = &c->runs[0].summary;
+    char diff[512] = "";
+    size_t len = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        const struct report_summary *s = &c->runs[i].summary;
+        const char *what = strcmp(s->scenario, a->scenario) != 0 ? "scenario"
+                           : strcmp(s->mode, a->mode) != 0       ? "open or closed loop"
+                           : s->threads != a->threads            ? "threads"
+                           : s->connections != a->connections    ? "connections"
+                           : s->meta_duration_s != a->meta_duration_s ? "duration"
+                           : s->has_search != a->has_search      ? "saturation search or not"
+                           : (!s->has_search && s->rate != a->rate) ? "rate"
+                           : s->trace_sample != a->trace_sample  ? "trace sampling"
+                                                                 : NULL;
+        if (what != NULL && len + 200 < sizeof diff)
+            len += (size_t)snprintf(diff + len, sizeof diff - len, "%s%s differs from %s in %s",
+                                    len ? "; " : "", c->labels[i], c->labels[0], what);
+    }
+    if (len == 0)
+        return;
+    report_buf_puts(b, "<div class=\"warn\" id=\"settings-differ\"><b>These runs were not "
+                       "measured alike</b>, so their differences are not only the stages': ");
+    report_buf_escape(b, diff);
+    report_buf_puts(b, ". Compare runs made with the same settings.</div>\n");
+}
+
 void report_page_compare(struct report_buf *b, const struct report_run *runs, size_t n)
 {
     struct cmp *c = santa_calloc(1, sizeof *c);
@@ -271,12 +380,16 @@ void report_page_compare(struct report_buf *b, const struct report_run *runs, si
     collect_txns(c);
     report_html_begin(b, "santa-stack load test comparison");
     report_buf_printf(b, "<h1>Load test comparison: %zu runs</h1>\n", c->n);
+    settings(b, c);
+    capacity(b, c);
     runs_table(b, c);
     report_buf_puts(b, "<section id=\"cmp-transactions-charts\"><h2>By transaction</h2>\n");
     txn_bars(b, c, M_RPS);
     txn_bars(b, c, M_P50);
     txn_bars(b, c, M_P99);
     report_buf_puts(b, "</section>\n");
+    if (c->n > 1)
+        report_compare_significance(b, c->runs, c->n, c->label_ptr);
     overlays(b, c);
     sweep(b, c);
     txn_table(b, c);

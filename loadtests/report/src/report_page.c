@@ -13,6 +13,7 @@
 #include "report_html.h"
 #include "report_page.h"
 #include "report_svg.h"
+#include "santa/alloc.h"
 
 static const double *col(const struct report_run *r, enum report_ts_col c)
 {
@@ -37,8 +38,10 @@ static double pct(double part, double whole)
 static void headline(struct report_buf *b, const struct report_run *r)
 {
     const struct report_summary *s = &r->summary;
-    char rps[48], p50[48], p99[48], errs[96], reqs[48], dur[48], ep[48];
-    report_fmt(rps, sizeof rps, s->rps);
+    char rps[48], p50[48], p99[48], errs[96], reqs[48], dur[48], ep[48], off[48], low[48];
+    report_fmt(rps, sizeof rps, s->achieved_rps);
+    report_fmt(off, sizeof off, s->offered_rps);
+    report_fmt(low, sizeof low, s->min_second_rps);
     report_fmt(p50, sizeof p50, s->latency.p50);
     report_fmt(p99, sizeof p99, s->latency.p99);
     report_fmt(reqs, sizeof reqs, s->requests);
@@ -47,15 +50,37 @@ static void headline(struct report_buf *b, const struct report_run *r)
     snprintf(errs, sizeof errs, "%.0f (%s%%)", s->errors, ep);
     report_buf_puts(b, "<section id=\"headline\"><p class=\"lead\">");
     report_buf_escape(b, s->stage);
-    report_buf_printf(b, " served %s requests in %s s: <b>%s req/s</b>, median <b>%s ms</b>, "
-                      "p99 <b>%s ms</b>, <b>%s</b> errors.</p>\n<div class=\"headline\">", reqs,
-                      dur, rps, p50, p99, errs);
-    card(b, NULL, "requests / s", rps);
+    report_buf_printf(b, " was offered %s requests in %s s (%s req/s) and answered <b>%s req/s"
+                      "</b>, median <b>%s ms</b>, p99 <b>%s ms</b>, <b>%s</b> errors.</p>\n"
+                      "<div class=\"headline\">", reqs, dur, off, rps, p50, p99, errs);
+    card(b, NULL, "achieved req/s (answers)", rps);
+    card(b, NULL, "offered req/s", off);
+    if (s->has_achieved)
+        card(b, report_dipped(s) ? "bad" : NULL, "lowest second req/s", low);
     card(b, NULL, "p50 latency (ms)", p50);
     card(b, NULL, "p99 latency (ms)", p99);
     card(b, s->errors > 0 ? "bad" : "good", "errors", errs);
-    card(b, NULL, "requests", reqs);
     report_buf_puts(b, "</div>\n");
+    if (s->has_repeats) {
+        char m[3][48], h[3][48];
+        for (int k = 0; k < 3; k++) {
+            report_fmt(m[k], sizeof m[k], s->repeat_mean[k]);
+            report_fmt(h[k], sizeof h[k], s->repeat_ci[k]);
+        }
+        report_buf_printf(b, "<p class=\"lead\" id=\"repeats\">Over %.0f repeated runs (95%% "
+                          "intervals): achieved %s &plusmn; %s req/s, p50 %s &plusmn; %s ms, p99 "
+                          "%s &plusmn; %s ms. The figures below are the median run's.</p>\n",
+                          s->repeat_runs, m[0], h[0], m[1], h[1], m[2], h[2]);
+    }
+    if (s->partial)
+        report_buf_puts(b, "<div class=\"warn\" id=\"partial\"><b>Partial results</b>: the run "
+                           "was interrupted (Ctrl-C); the figures cover the part that ran."
+                           "</div>\n");
+    if (report_dipped(s))
+        report_buf_printf(b, "<div class=\"warn\" id=\"dip\"><b>Throughput dipped</b>: in its "
+                          "slowest second the server completed %s successful answers per second "
+                          "while %s per second were offered. A stall (a pause, a lock, a full "
+                          "pool) shows here and in the throughput chart below.</div>\n", low, off);
     if (s->bottleneck) {
         report_buf_puts(b, "<div class=\"warn\" id=\"bottleneck\"><b>The load generator was the "
                            "bottleneck</b>: these figures measure santa-load as much as the "
@@ -82,6 +107,7 @@ static void meta(struct report_buf *b, const struct report_summary *s, const cha
     report_buf_printf(b, " loop, %s threads, %s connections", v[0], v[1]);
     if (s->rate > 0)
         report_buf_printf(b, ", target %.0f req/s", s->rate);
+    report_buf_printf(b, ", traceparent sampled for %.0f%% of requests", s->trace_sample * 100);
     report_buf_printf(b, ", %s s measured after %s s warm-up", v[2], v[3]);
     if (s->has_seed)
         report_buf_printf(b, ", data: %s exchanges, %s participants", v[5], v[4]);
@@ -100,8 +126,11 @@ static void over_time(struct report_buf *b, const struct report_run *r)
     const double *t = col(r, REPORT_TS_SECOND);
     const char *none = "timeseries.csv has no rows";
     struct report_series tput[] = {
-        {.name = "requests / s", .x = t, .y = col(r, REPORT_TS_RPS), .n = n},
+        {.name = "achieved (answers / s, at completion)", .x = t, .y = col(r, REPORT_TS_RPS),
+         .n = n},
         {.name = "errors / s", .x = t, .y = col(r, REPORT_TS_ERRORS), .n = n},
+        {.name = "offered (requests / s, by intended start)", .x = t,
+         .y = col(r, REPORT_TS_OFFERED), .n = n, .dashed = true},
     };
     struct report_chart c1 = {.id = "chart-throughput", .title = "Throughput and errors over time",
                               .x_label = "time since start of measurement (s)",
@@ -118,7 +147,7 @@ static void over_time(struct report_buf *b, const struct report_run *r)
                               .x_label = "time since start of measurement (s)",
                               .y_label = "latency (ms)", .empty_note = none};
     report_buf_puts(b, "<section id=\"over-time\"><h2>Over time</h2>\n");
-    report_svg_lines(b, &c1, tput, 2);
+    report_svg_lines(b, &c1, tput, 3);
     report_svg_lines(b, &c2, lat, 5);
     report_html_note(b, "Each point is one second. A rising p99 with flat throughput means "
                         "queueing; a send lag close to the latency means the generator, not the "
@@ -128,16 +157,25 @@ static void over_time(struct report_buf *b, const struct report_run *r)
 
 static void distribution(struct report_buf *b, const struct report_summary *s)
 {
-    struct report_series d = {.name = "latency", .x = s->dist_p, .y = s->dist_ms, .n = s->ndist};
+    struct report_series d[] = {
+        {.name = "response time (from the intended start)", .x = s->dist_p, .y = s->dist_ms,
+         .n = s->ndist},
+        {.name = "service time (from the actual send)", .x = s->sdist_p, .y = s->sdist_ms,
+         .n = s->nsdist, .dashed = true},
+    };
     struct report_chart c = {.id = "chart-distribution",
                              .title = "Latency distribution (percentile plot)",
                              .x_label = "percentile (%), log scale towards the tail",
                              .y_label = "latency (ms)", .x_axis = REPORT_X_PERCENTILE,
                              .empty_note = "summary.json has no latency_distribution"};
     report_buf_puts(b, "<section id=\"distribution\"><h2>Latency distribution</h2>\n");
-    report_svg_lines(b, &c, &d, 1);
+    report_svg_lines(b, &c, d, 2);
     report_html_note(b, "Read it left to right: the typical request, then the tail. Each step "
-                        "right is ten times rarer (90%, 99%, 99.9%).");
+                        "right is ten times rarer (90%, 99%, 99.9%). Successful answers only; "
+                        "where the two lines part, requests queued before they were sent.");
+    if (s->dist_from_histogram)
+        report_html_note(b, "Drawn from the whole histogram santa-load exported "
+                            "(summary.json histograms), cut at 52 percentiles.");
     report_buf_puts(b, "</section>\n");
 }
 
@@ -226,13 +264,16 @@ static void slow_row(struct report_buf *b, size_t i, const struct report_slow *r
     report_buf_escape(b, r->transaction);
     report_buf_puts(b, "</td><td class=\"t\">");
     report_buf_escape(b, r->step);
-    report_buf_printf(b, "</td><td>%.0f</td><td>%s</td><td>%s</td></tr>\n", r->status, lat, t);
+    report_buf_printf(b, "</td><td>%.0f</td><td>%s</td><td>%s</td><td class=\"t\">", r->status,
+                      lat, t);
+    report_buf_escape(b, r->error && r->error[0] ? r->error : "ok");
+    report_buf_puts(b, "</td></tr>\n");
 }
 
 static void slowest(struct report_buf *b, const struct report_summary *s)
 {
     static const char *const head[] = {"#", "trace id", "transaction", "step", "HTTP status",
-                                       "latency (ms)", "at (s)"};
+                                       "latency (ms)", "at (s)", "error"};
     report_buf_puts(b, "<section id=\"slowest\"><h2>Slowest requests</h2>\n");
     if (s->nslowest == 0) {
         report_html_note(b, "summary.json lists no slowest requests.");
@@ -243,7 +284,7 @@ static void slowest(struct report_buf *b, const struct report_summary *s)
                         "--trace-file FILE: grep the id) to see that request's spans: where "
                         "inside the server its time went.");
     report_buf_puts(b, "<table>");
-    report_html_head_row(b, head, 7);
+    report_html_head_row(b, head, 8);
     for (size_t i = 0; i < s->nslowest; i++)
         slow_row(b, i, &s->slowest[i]);
     report_buf_puts(b, "</table></section>\n");
@@ -258,17 +299,44 @@ void report_page_run(struct report_buf *b, const struct report_run *r)
     report_buf_puts(b, "</h1>\n");
     meta(b, s, r->dir);
     headline(b, r);
+    report_page_search(b, s);
+    report_page_timeline(b, r);
     over_time(b, r);
     distribution(b, s);
+    report_page_answers(b, s);
     report_page_server(b, r);
     transactions(b, s);
     errors(b, s);
     generator(b, s);
     slowest(b, s);
+    report_page_waterfalls(b, r);
     report_html_end(b);
 }
 
+/* The spans of the slowest answers from the trace file. */
+static int load_traces(struct report_run *r, const char *path, struct report_error *err)
+{
+    const char *ids[REPORT_TRACES_MAX];
+    size_t n = 0;
+    const struct report_summary *s = &r->summary;
+    for (size_t i = 0; i < s->nslowest && n < REPORT_TRACES_MAX; i++)
+        if (s->slowest[i].trace_id[0] != '\0')
+            ids[n++] = s->slowest[i].trace_id;
+    r->traces_given = true;
+    r->traces = santa_calloc(n ? n : 1, sizeof *r->traces);
+    if (r->traces == NULL)
+        return report_error_set(err, "%s: out of memory", path);
+    r->ntraces = n;
+    return report_traces_read(path, ids, n, r->traces, &r->arena, err);
+}
+
 enum report_outcome report_write_run(const char *dir, struct report_error *err)
+{
+    return report_write_run_traces(dir, NULL, err);
+}
+
+enum report_outcome report_write_run_traces(const char *dir, const char *traces,
+                                            struct report_error *err)
 {
     struct report_run r;
     struct report_buf b;
@@ -279,6 +347,10 @@ enum report_outcome report_write_run(const char *dir, struct report_error *err)
     }
     if (report_run_load(&r, dir, err) < 0)
         return REPORT_BAD_INPUT;
+    if (traces != NULL && load_traces(&r, traces, err) < 0) {
+        report_run_release(&r);
+        return REPORT_BAD_INPUT;
+    }
     report_buf_init(&b, REPORT_PAGE_LIMIT);
     report_page_run(&b, &r);
     int rc = report_html_write(&b, path, err);

@@ -164,6 +164,7 @@ void report_page_server(struct report_buf *b, const struct report_run *r)
     report_buf_puts(b, "<h3>Where the time went</h3>\n");
     phases_from_metrics(b, r);
     split_from_samples(b, r);
+    report_page_phases(b, &r->summary);
     cache_counters(b, r);
     routes_and_ops(b, r);
     report_buf_puts(b, "<h3>Process CPU and memory</h3>\n");

@@ -13,7 +13,7 @@ enum { RUN_ARENA_LIMIT = 64 << 20, RUN_PATH = 4096 };
 
 const char *const report_ts_names[REPORT_TS_COLS] = {
     "second", "requests", "errors", "rps", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-    "send_lag_p99_ms"};
+    "send_lag_p99_ms", "offered_rps"};
 
 static const char *const sample_names[] = {
     "t_ms", "transaction", "step", "status", "latency_us", "server_app_us", "server_store_us",
@@ -53,10 +53,14 @@ static int load_timeseries(struct report_run *r, struct report_error *err)
     if (path_in(path, r->dir, "timeseries.csv", err) < 0 ||
         report_csv_open(&c, path, err) < 0)
         return -1;
-    if (report_csv_columns(c, report_ts_names, REPORT_TS_COLS, idx, err) < 0) {
+    if (report_csv_columns(c, report_ts_names, REPORT_TS_REQUIRED, idx, err) < 0) {
         report_csv_close(c);
         return -1;
     }
+    struct report_error absent;
+    if (report_csv_columns(c, &report_ts_names[REPORT_TS_OFFERED], 1, &idx[REPORT_TS_OFFERED],
+                           &absent) < 0)
+        idx[REPORT_TS_OFFERED] = idx[REPORT_TS_RPS]; /* older results: one rate */
     while ((rc = report_csv_next(c, err)) == 1) {
         for (int i = 0; i < REPORT_TS_COLS && rc == 1; i++) {
             double v;
@@ -170,6 +174,7 @@ void report_run_release(struct report_run *r)
     santa_free(r->cpu_pct.v);
     santa_free(r->rss_t.v);
     santa_free(r->rss_mib.v);
+    santa_free(r->traces);
     santa_free(r->dir);
     santa_arena_release(&r->arena);
     *r = (struct report_run){0};

@@ -16,6 +16,7 @@
 
 #include "report_err.h"
 #include "report_summary.h"
+#include "report_traces.h"
 #include "santa/arena.h"
 
 /* A growable column of numbers. */
@@ -26,8 +27,13 @@ struct report_col {
 
 enum report_ts_col {
     REPORT_TS_SECOND, REPORT_TS_REQUESTS, REPORT_TS_ERRORS, REPORT_TS_RPS, REPORT_TS_P50,
-    REPORT_TS_P90, REPORT_TS_P99, REPORT_TS_MAX, REPORT_TS_LAG_P99, REPORT_TS_COLS
+    REPORT_TS_P90, REPORT_TS_P99, REPORT_TS_MAX, REPORT_TS_LAG_P99,
+    REPORT_TS_OFFERED, /* optional (older results lack it: rps is used) */
+    REPORT_TS_COLS
 };
+/* rps is the achieved rate (successful answers by completion) in results
+   that have offered_rps; before, it was the rate of requests by start. */
+enum { REPORT_TS_REQUIRED = REPORT_TS_OFFERED };
 extern const char *const report_ts_names[REPORT_TS_COLS];
 
 /* Where the time of requests with Server-Timing went, summed in microseconds. */
@@ -72,6 +78,10 @@ struct report_run {
     size_t nscrapes;                     /* metrics/tNNNNN.prom files read */
     struct report_col cpu_t, cpu_pct;    /* CPU % between consecutive scrapes, at the later one */
     struct report_col rss_t, rss_mib;    /* resident memory at each scrape */
+    /* The slowest requests' spans, when a trace file was given. */
+    bool traces_given;
+    struct report_trace *traces;         /* [ntraces], in the slowest list's order */
+    size_t ntraces;
 };
 
 /* Loads dir. 0, or -1 with err set (nothing to release then). */

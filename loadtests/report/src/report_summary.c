@@ -1,9 +1,10 @@
 /*
  * report_summary.c - summary.json reader on jansson (see report_summary.h).
  *
- * This is the one file that includes jansson.h. Each reader helper takes the
+ * With report_traces.c, one of the two files that include jansson.h. Each reader helper takes the
  * JSON path of the member it reads, so any complaint says exactly where.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,22 +95,34 @@ static void *alloc_array(struct ctx *c, size_t n, size_t size)
     return santa_arena_alloc(c->arena, (n ? n : 1) * size);
 }
 
-static int latency(struct ctx *c, json_t *obj, const char *path, bool required,
-                   struct report_latency *l)
+/* obj.key as a latency object {mean,p50,p90,p99,p999,max}; *present says
+   whether it was there. */
+static int latency_key(struct ctx *c, json_t *obj, const char *path, const char *key,
+                       bool required, struct report_latency *l, bool *present)
 {
     json_t *o;
     char p[PATH_MAX_LEN];
     *l = (struct report_latency){0};
-    if (object(c, obj, path, "latency_ms", required, &o) < 0)
+    if (present)
+        *present = false;
+    if (object(c, obj, path, key, required, &o) < 0)
         return -1;
     if (o == NULL)
         return 0;
-    join(p, path, "latency_ms");
+    if (present)
+        *present = true;
+    join(p, path, key);
     if (num(c, o, p, "mean", true, &l->mean) < 0 || num(c, o, p, "p50", true, &l->p50) < 0 ||
         num(c, o, p, "p90", true, &l->p90) < 0 || num(c, o, p, "p99", true, &l->p99) < 0 ||
         num(c, o, p, "p999", true, &l->p999) < 0 || num(c, o, p, "max", true, &l->max) < 0)
         return -1;
     return 0;
+}
+
+static int latency(struct ctx *c, json_t *obj, const char *path, bool required,
+                   struct report_latency *l)
+{
+    return latency_key(c, obj, path, "latency_ms", required, l, NULL);
 }
 
 static int meta(struct ctx *c, json_t *root, struct report_summary *s)
@@ -127,6 +140,7 @@ static int meta(struct ctx *c, json_t *root, struct report_summary *s)
         num(c, m, p, "duration_s", false, &s->meta_duration_s) < 0 ||
         num(c, m, p, "warmup_s", false, &s->warmup_s) < 0 ||
         num(c, m, p, "rampup_s", false, &s->rampup_s) < 0 ||
+        num(c, m, p, "cpus", false, &s->cpus) < 0 ||
         object(c, m, p, "seed", false, &seed) < 0)
         return -1;
     if (s->stage[0] == '\0')
@@ -140,32 +154,238 @@ static int meta(struct ctx *c, json_t *root, struct report_summary *s)
                : 0;
 }
 
-static int distribution(struct ctx *c, json_t *root, struct report_summary *s)
+/* root.key as an array of {p, ms}: a percentile plot. */
+static int dist_key(struct ctx *c, json_t *root, const char *key, double **pp, double **pms,
+                    size_t *n)
 {
-    json_t *a = json_object_get(root, "latency_distribution");
+    json_t *a = json_object_get(root, key);
+    char path[PATH_MAX_LEN];
+    join(path, "$", key);
     if (a == NULL)
         return 0;
     if (!json_is_array(a))
-        return bad(c, "$", "latency_distribution", "expected an array");
-    s->dist_p = alloc_array(c, json_array_size(a), sizeof *s->dist_p);
-    s->dist_ms = alloc_array(c, json_array_size(a), sizeof *s->dist_ms);
-    if (s->dist_p == NULL || s->dist_ms == NULL)
-        return bad(c, "$", "latency_distribution", "out of memory");
+        return bad(c, "$", key, "expected an array");
+    double *dp = alloc_array(c, json_array_size(a), sizeof *dp);
+    double *dms = alloc_array(c, json_array_size(a), sizeof *dms);
+    if (dp == NULL || dms == NULL)
+        return bad(c, "$", key, "out of memory");
+    *pp = dp;
+    *pms = dms;
     size_t i;
     json_t *e;
     json_array_foreach(a, i, e) {
         char p[PATH_MAX_LEN];
-        index_path(p, "$.latency_distribution", i);
+        index_path(p, path, i);
         if (!json_is_object(e))
             return bad(c, p, NULL, "expected an object {\"p\", \"ms\"}");
-        if (num(c, e, p, "p", true, &s->dist_p[i]) < 0 ||
-            num(c, e, p, "ms", true, &s->dist_ms[i]) < 0)
+        if (num(c, e, p, "p", true, &dp[i]) < 0 || num(c, e, p, "ms", true, &dms[i]) < 0)
             return -1;
-        if (s->dist_p[i] > 100)
+        if (dp[i] > 100)
             return bad(c, p, "p", "expected a percentile in [0, 100]");
-        if (i > 0 && s->dist_p[i] <= s->dist_p[i - 1])
+        if (i > 0 && dp[i] <= dp[i - 1])
             return bad(c, p, "p", "percentiles must increase");
-        s->ndist = i + 1;
+        *n = i + 1;
+    }
+    return 0;
+}
+
+/* The percentile p (nearest rank) of a histogram's buckets [low, width, count],
+   as the middle of its bucket kept within [min, max], in ms. */
+static double hist_at(json_t *buckets, double count, double min, double max, double p)
+{
+    if (p <= 0 || p >= 100)
+        return (p <= 0 ? min : max) / 1e6; /* exact, as the histogram keeps them */
+    double rank = ceil(p / 100 * count), seen = 0;
+    rank = rank < 1 ? 1 : rank;
+    size_t i;
+    json_t *e;
+    json_array_foreach(buckets, i, e) {
+        seen += json_number_value(json_array_get(e, 2));
+        if (seen >= rank) {
+            double v = json_number_value(json_array_get(e, 0)) +
+                       json_number_value(json_array_get(e, 1)) / 2;
+            v = v < min ? min : v > max ? max : v;
+            return v / 1e6;
+        }
+    }
+    return max / 1e6;
+}
+
+/* histograms.key: the whole distribution santa-load exported. Checked, then
+   cut into REPORT_HIST_POINTS percentiles (more than the summary's 15). */
+static int hist_curve(struct ctx *c, json_t *hs, const char *key, double **pp, double **pms,
+                      size_t *n)
+{
+    json_t *h = json_object_get(hs, key), *b, *e;
+    char path[PATH_MAX_LEN];
+    double count, min, max;
+    join(path, "$.histograms", key);
+    if (h == NULL)
+        return 0;
+    if (!json_is_object(h))
+        return bad(c, path, NULL, "expected an object");
+    if (num(c, h, path, "count", true, &count) < 0 || num(c, h, path, "min", true, &min) < 0 ||
+        num(c, h, path, "max", true, &max) < 0)
+        return -1;
+    b = json_object_get(h, "buckets");
+    if (!json_is_array(b))
+        return bad(c, path, "buckets", "expected an array");
+    double total = 0;
+    size_t i;
+    json_array_foreach(b, i, e) {
+        if (!json_is_array(e) || json_array_size(e) != 3 ||
+            !json_is_number(json_array_get(e, 0)) || !json_is_number(json_array_get(e, 1)) ||
+            !json_is_number(json_array_get(e, 2)) || json_number_value(json_array_get(e, 2)) < 0) {
+            char p[PATH_MAX_LEN];
+            index_path(p, path, i);
+            return bad(c, p, NULL, "expected [low_ns, width_ns, count]");
+        }
+        total += json_number_value(json_array_get(e, 2));
+    }
+    if (total != count)
+        return bad(c, path, "buckets", "their counts do not add up to count");
+    if (count == 0)
+        return 0;
+    double *dp = alloc_array(c, REPORT_HIST_POINTS, sizeof *dp);
+    double *dms = alloc_array(c, REPORT_HIST_POINTS, sizeof *dms);
+    if (dp == NULL || dms == NULL)
+        return bad(c, path, NULL, "out of memory");
+    for (int k = 0; k < REPORT_HIST_POINTS; k++) {
+        dp[k] = k == REPORT_HIST_POINTS - 1 ? 100 : 100 * (1 - pow(10, -k / 10.0));
+        dms[k] = hist_at(b, count, min, max, dp[k]);
+    }
+    *pp = dp;
+    *pms = dms;
+    *n = REPORT_HIST_POINTS;
+    return 1;
+}
+
+static int distribution(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *hs;
+    if (dist_key(c, root, "latency_distribution", &s->dist_p, &s->dist_ms, &s->ndist) < 0 ||
+        object(c, root, "$", "histograms", false, &hs) < 0)
+        return -1;
+    if (hs == NULL)
+        return 0;
+    int rc = hist_curve(c, hs, "response", &s->dist_p, &s->dist_ms, &s->ndist);
+    if (rc < 0)
+        return -1;
+    s->dist_from_histogram = rc > 0;
+    return 0;
+}
+
+/* After throughput() read service_time_distribution: the histogram's is finer. */
+static int service_curve(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *hs = json_object_get(root, "histograms");
+    return json_is_object(hs) && hist_curve(c, hs, "service", &s->sdist_p, &s->sdist_ms,
+                                            &s->nsdist) < 0
+               ? -1
+               : 0;
+}
+
+static int flag(struct ctx *c, json_t *obj, const char *path, const char *key, bool *out)
+{
+    json_t *b = json_object_get(obj, key);
+    if (b != NULL && !json_is_boolean(b))
+        return bad(c, path, key, "expected true or false");
+    *out = b != NULL && json_is_true(b);
+    return 0;
+}
+
+/* What santa-load writes since issue 14: achieved against offered, service
+   time, failures and timeouts apart. All optional (older results). */
+static int throughput(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *g = json_object_get(root, "generator"), *t = json_object_get(root, "timeouts");
+    json_t *f = json_object_get(root, "failed_latency_ms");
+    s->has_achieved = json_object_get(root, "achieved_rps") != NULL;
+    if (num(c, root, "$", "achieved_rps", false, &s->achieved_rps) < 0 ||
+        num(c, root, "$", "offered_rps", false, &s->offered_rps) < 0 ||
+        num(c, root, "$", "min_second_rps", false, &s->min_second_rps) < 0 ||
+        num(c, root, "$", "retries", false, &s->retries) < 0 ||
+        flag(c, root, "$", "partial", &s->partial) < 0 ||
+        latency_key(c, root, "$", "service_time_ms", false, &s->service, &s->has_service) < 0 ||
+        latency_key(c, root, "$", "failed_latency_ms", false, &s->failed, &s->has_failed) < 0 ||
+        latency_key(c, root, "$", "timeouts", false, &s->timeouts, &s->has_timeouts) < 0 ||
+        dist_key(c, root, "service_time_distribution", &s->sdist_p, &s->sdist_ms, &s->nsdist) < 0)
+        return -1;
+    if ((f && num(c, f, "$.failed_latency_ms", "count", false, &s->failed_count) < 0) ||
+        (t && num(c, t, "$.timeouts", "count", false, &s->timeout_count) < 0))
+        return -1;
+    json_t *m = json_object_get(root, "meta");
+    if (num(c, m, "$.meta", "trace_sample", false, &s->trace_sample) < 0)
+        return -1;
+    if (json_is_object(g) && latency_key(c, g, "$.generator", "queue_wait_ms", false,
+                                         &s->queue_wait, &s->has_queue_wait) < 0)
+        return -1;
+    /* Older results: rps was the only rate. */
+    if (!s->has_achieved)
+        s->achieved_rps = s->offered_rps = s->rps;
+    return 0;
+}
+
+static int ladder_step(struct ctx *c, json_t *e, const char *p, struct report_ladder_step *l)
+{
+    if (!json_is_object(e))
+        return bad(c, p, NULL, "expected an object");
+    return (num(c, e, p, "rate", false, &l->rate) < 0 ||
+            num(c, e, p, "offered_rps", true, &l->offered_rps) < 0 ||
+            num(c, e, p, "achieved_rps", true, &l->achieved_rps) < 0 ||
+            num(c, e, p, "p50_ms", false, &l->p50_ms) < 0 ||
+            num(c, e, p, "p99_ms", true, &l->p99_ms) < 0 ||
+            num(c, e, p, "errors", false, &l->errors) < 0 ||
+            flag(c, e, p, "held", &l->held) < 0 || flag(c, e, p, "bottleneck", &l->bottleneck) < 0)
+               ? -1
+               : 0;
+}
+
+/* repeats: santa-load --repeat K. */
+static int repeats(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    static const char *const names[3] = {"achieved_rps", "p50_ms", "p99_ms"};
+    json_t *o, *m;
+    if (object(c, root, "$", "repeats", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    s->has_repeats = true;
+    s->repeat_runs = (double)json_array_size(json_object_get(o, "runs"));
+    for (int k = 0; k < 3; k++) {
+        char p[PATH_MAX_LEN];
+        join(p, "$.repeats", names[k]);
+        if (object(c, o, "$.repeats", names[k], true, &m) < 0 ||
+            num(c, m, p, "mean", true, &s->repeat_mean[k]) < 0 ||
+            num(c, m, p, "ci95", true, &s->repeat_ci[k]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* search: the saturation search's ladder (santa-load --find-max). */
+static int search(struct ctx *c, json_t *root, struct report_summary *s)
+{
+    json_t *o, *a, *e;
+    const char *p = "$.search";
+    if (object(c, root, "$", "search", false, &o) < 0 || o == NULL)
+        return o == NULL ? 0 : -1;
+    s->has_search = true;
+    if (num(c, o, p, "max_sustainable_rps", true, &s->max_sustainable_rps) < 0 ||
+        num(c, o, p, "max_sustainable_rate", false, &s->max_rate) < 0 ||
+        num(c, o, p, "slo_p99_ms", true, &s->slo_p99_ms) < 0)
+        return -1;
+    a = json_object_get(o, "ladder");
+    if (!json_is_array(a))
+        return bad(c, p, "ladder", "expected an array");
+    s->ladder = alloc_array(c, json_array_size(a), sizeof *s->ladder);
+    if (s->ladder == NULL)
+        return bad(c, p, "ladder", "out of memory");
+    size_t i;
+    json_array_foreach(a, i, e) {
+        char q[PATH_MAX_LEN];
+        index_path(q, "$.search.ladder", i);
+        if (ladder_step(c, e, q, &s->ladder[i]) < 0)
+            return -1;
+        s->nladder = i + 1;
     }
     return 0;
 }
@@ -245,11 +465,40 @@ static int transactions(struct ctx *c, json_t *root, struct report_summary *s)
     return 0;
 }
 
+/* Every member of server_timing_ms, whatever its name. */
+static int named_phases(struct ctx *c, json_t *o, struct report_summary *s)
+{
+    const char *key;
+    json_t *v;
+    s->phases = alloc_array(c, json_object_size(o), sizeof *s->phases);
+    if (s->phases == NULL)
+        return bad(c, "$", "server_timing_ms", "out of memory");
+    json_object_foreach(o, key, v) {
+        char p[PATH_MAX_LEN];
+        struct report_named_phase *x = &s->phases[s->nphases];
+        join(p, "$.server_timing_ms", key);
+        if (!json_is_object(v))
+            return bad(c, p, NULL, "expected an object");
+        x->name = santa_arena_strdup(c->arena, key);
+        if (x->name == NULL)
+            return bad(c, p, NULL, "out of memory");
+        if (num(c, v, p, "mean", false, &x->mean) < 0 || num(c, v, p, "p50", false, &x->p50) < 0 ||
+            num(c, v, p, "p99", false, &x->p99) < 0 || num(c, v, p, "count", false, &x->count) < 0)
+            return -1;
+        /* Older results have no count: a phase listed is a phase seen. */
+        if (json_object_get(v, "count") == NULL || x->count > 0)
+            s->nphases++;
+    }
+    return 0;
+}
+
 static int server_timing(struct ctx *c, json_t *root, struct report_summary *s)
 {
     json_t *o, *ph;
     if (object(c, root, "$", "server_timing_ms", false, &o) < 0 || o == NULL)
         return o == NULL ? 0 : -1;
+    if (named_phases(c, o, s) < 0)
+        return -1;
     for (int i = 0; i < REPORT_PHASES; i++) {
         struct report_phase *r = &s->server_timing[i];
         if (object(c, o, "$.server_timing_ms", report_phase_names[i], false, &ph) < 0)
@@ -268,7 +517,7 @@ static int server_timing(struct ctx *c, json_t *root, struct report_summary *s)
 
 static int generator(struct ctx *c, json_t *root, struct report_summary *s)
 {
-    json_t *g, *lag, *b;
+    json_t *g, *lag;
     const char *p = "$.generator";
     if (object(c, root, "$", "generator", false, &g) < 0 || g == NULL)
         return g == NULL ? 0 : -1;
@@ -278,10 +527,8 @@ static int generator(struct ctx *c, json_t *root, struct report_summary *s)
         str(c, g, p, "note", false, &s->gen_note) < 0 ||
         object(c, g, p, "send_lag_ms", false, &lag) < 0)
         return -1;
-    b = json_object_get(g, "bottleneck");
-    if (b != NULL && !json_is_boolean(b))
-        return bad(c, p, "bottleneck", "expected true or false");
-    s->bottleneck = b != NULL && json_is_true(b);
+    if (flag(c, g, p, "bottleneck", &s->bottleneck) < 0)
+        return -1;
     if (lag == NULL)
         return 0;
     p = "$.generator.send_lag_ms";
@@ -312,6 +559,7 @@ static int slowest(struct ctx *c, json_t *root, struct report_summary *s)
         if (str(c, e, p, "trace_id", false, &r->trace_id) < 0 ||
             str(c, e, p, "transaction", false, &r->transaction) < 0 ||
             str(c, e, p, "step", false, &r->step) < 0 ||
+            str(c, e, p, "error", false, &r->error) < 0 ||
             num(c, e, p, "status", false, &r->status) < 0 ||
             num(c, e, p, "latency_ms", true, &r->latency_ms) < 0 ||
             num(c, e, p, "t_s", false, &r->t_s) < 0)
@@ -353,7 +601,9 @@ int report_summary_read(struct report_summary *s, const char *path, struct santa
     else if (meta(&c, root, s) == 0 && totals(&c, root, s) == 0 && distribution(&c, root, s) == 0 &&
              errors_by_kind(&c, root, s) == 0 && transactions(&c, root, s) == 0 &&
              server_timing(&c, root, s) == 0 && generator(&c, root, s) == 0 &&
-             slowest(&c, root, s) == 0)
+             slowest(&c, root, s) == 0 && throughput(&c, root, s) == 0 &&
+             service_curve(&c, root, s) == 0 && repeats(&c, root, s) == 0 &&
+             search(&c, root, s) == 0)
         rc = 0;
     json_decref(root);
     return rc;

@@ -47,9 +47,19 @@ struct report_phase {
 };
 
 struct report_slow {
-    const char *trace_id, *transaction, *step;
+    const char *trace_id, *transaction, *step, *error; /* error: "" for an answer that was OK */
     double status, latency_ms, t_s;
 };
+
+/* One step of a saturation search (santa-load --find-max). */
+struct report_ladder_step {
+    double rate, offered_rps, achieved_rps, p50_ms, p99_ms, errors;
+    bool held, bottleneck;
+};
+
+/* Percentiles cut from an exported histogram: 0, then ten per decade of
+   1/(1-p) up to 99.999, then 100. */
+enum { REPORT_HIST_POINTS = 52 };
 
 /* Server-Timing phases, in the order the page shows them. */
 enum report_phase_id { REPORT_PHASE_APP, REPORT_PHASE_STORE, REPORT_PHASE_CACHE, REPORT_PHASES };
@@ -59,6 +69,7 @@ struct report_summary {
     /* meta */
     const char *stage, *url, *scenario, *mode, *started_at; /* "" when absent */
     double threads, connections, rate, meta_duration_s, warmup_s, rampup_s;
+    double cpus; /* the machine's cores (0: not said) */
     bool has_seed;
     double seed_exchanges, seed_participants;
     /* totals */
@@ -77,6 +88,36 @@ struct report_summary {
     const char *gen_note;
     struct report_slow *slowest;
     size_t nslowest;
+    /* Throughput by completion and the schedule (santa-load after issue 14;
+       older results lack them, and rps then counted requests by start). */
+    bool has_achieved, partial;
+    double achieved_rps, offered_rps, min_second_rps, retries, trace_sample;
+    /* Successful answers' service time (from the actual send), failures and
+       timeouts kept apart from latency_ms (which is successful answers'). */
+    bool has_service, has_failed, has_timeouts, has_queue_wait;
+    struct report_latency service, failed, timeouts, queue_wait;
+    double failed_count, timeout_count;
+    double *sdist_p, *sdist_ms; /* service_time_distribution */
+    size_t nsdist;
+    /* The distributions above were cut from the exported histograms
+       (histograms.response / .service), at REPORT_HIST_POINTS percentiles. */
+    bool dist_from_histogram;
+    /* Every Server-Timing name of server_timing_ms (app, store, cache and any
+       other), with a count > 0, in file order. */
+    struct report_named_phase {
+        const char *name;
+        double mean, p50, p99, count;
+    } *phases;
+    size_t nphases;
+    /* santa-load --repeat K: the mean and 95 % half-width over the K runs of
+       achieved rps, p50 and p99 (this folder holds the median run). */
+    bool has_repeats;
+    double repeat_runs, repeat_mean[3], repeat_ci[3];
+    /* The saturation search: the highest rate that held, and every step. */
+    bool has_search;
+    double max_sustainable_rps, max_rate, slo_p99_ms;
+    struct report_ladder_step *ladder;
+    size_t nladder;
 };
 
 /* Reads path into *s; strings and arrays are allocated in arena.

@@ -232,6 +232,10 @@ static bool ranges(const struct report_chart *c, const struct report_series *s, 
         f->x0 = 0;
         f->x1 = fmax(1, ceil(f->x1 - 1e-9));
     }
+    if (c->fixed_x && c->x_axis == REPORT_X_LINEAR && c->x_to > c->x_from) {
+        f->x0 = c->x_from;
+        f->x1 = c->x_to;
+    }
     if (f->y1 <= f->y0)
         f->y1 = f->y0 + 1;
     double step = nice_step(f->y1 - f->y0, 5);

@@ -42,6 +42,8 @@ struct report_chart {
     const char *x_label, *y_label; /* with units, e.g. "time since start (s)" */
     enum report_x_axis x_axis;
     const char *empty_note;        /* shown instead of lines when there is no data */
+    bool fixed_x;                  /* x runs from x_from to x_to whatever the data */
+    double x_from, x_to;           /* (charts that share one time axis) */
 };
 
 /* A line chart of ns series. Series with n == 0 are left out; with none

@@ -53,6 +53,66 @@ static void json_str(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
+static void latency_named(FILE *fp, const char *name, double base)
+{
+    fprintf(fp, "\"%s\":{\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
+                "\"p999\":%.3f,\"max\":%.3f", name,
+            base * 1.2, base, base * 2.1, base * 5.3, base * 11.8, base * 24.0);
+}
+
+/* What santa-load writes since issue 14, and a saturation search's ladder. */
+static void throughput(struct fx *f, FILE *fp)
+{
+    fprintf(fp, "\"achieved_rps\":1000.0,\"offered_rps\":1000.0,\"min_second_rps\":%.1f,"
+                "\"retries\":3,\"partial\":false,\n", f->o.seconds >= 6 ? 400.0 : 1000.0);
+    latency_named(fp, "service_time_ms", 0.8 * f->o.scale);
+    fputs("},\n", fp);
+    latency_named(fp, "failed_latency_ms", 3.0 * f->o.scale);
+    fputs(",\"count\":32},\n", fp);
+    latency_named(fp, "timeouts", 5000);
+    fputs(",\"count\":4},\n\"service_time_distribution\":[", fp);
+    static const double p[] = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.9, 99.99, 100};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        fprintf(fp, "%s{\"p\":%g,\"ms\":%.3f}", i ? "," : "", p[i],
+                f->o.scale * (0.25 + 0.8 * -log(1 - fmin(p[i], 99.995) / 100.0)));
+    fputs("],\n", fp);
+    if (!f->o.search)
+        return;
+    /* Rates 500 .. 8000 doubling, then bisection, around a knee at cap. */
+    double cap = 4000 / f->o.scale, rates[8] = {500, 1000, 2000, 4000, 8000, 0, 0, 0};
+    int n = 5;
+    double lo = 0, hi = 0;
+    for (int i = 0; i < 5; i++)
+        if (rates[i] * 1.0 <= cap * 0.97)
+            lo = rates[i];
+        else if (hi == 0)
+            hi = rates[i];
+    while (n < 8 && hi / lo > 1.1) {
+        double mid = sqrt(lo * hi);
+        rates[n++] = mid;
+        if (mid <= cap * 0.97)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    fputs("\"search\":{\"ladder\":[", fp);
+    double best = 0;
+    for (int i = 0; i < n; i++) {
+        double r = rates[i], rho = fmin(r / cap, 0.99), ach = fmin(r, cap);
+        double p99 = 1.2 * f->o.scale * 5.3 / (1 - rho);
+        bool held = ach >= 0.98 * r && p99 <= 50;
+        if (held && ach > best)
+            best = ach;
+        fprintf(fp, "%s{\"rate\":%.1f,\"offered_rps\":%.1f,\"achieved_rps\":%.1f,"
+                    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"requests\":%.0f,\"errors\":0,"
+                    "\"held\":%s,\"bottleneck\":false,\"dir\":\"steps/%02d\"}",
+                i ? "," : "", r, r, ach, 1.2 * f->o.scale / (1 - rho * 0.8), p99, r * 5,
+                held ? "true" : "false", i + 1);
+    }
+    fprintf(fp, "],\"max_sustainable_rps\":%.1f,\"slo_p99_ms\":50,\"chosen_step\":1,"
+                "\"partial\":false},\n\"max_sustainable_rps\":%.1f,\n", best, best);
+}
+
 static void latency(FILE *fp, double base)
 {
     fprintf(fp, "\"latency_ms\":{\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
@@ -137,6 +197,7 @@ static int summary(struct fx *f)
             f->o.seconds);
     latency(fp, 1.2 * f->o.scale);
     fputs(",\n", fp);
+    throughput(f, fp);
     distribution(f, fp);
     fputs("\"errors_by_kind\":{\"connect\":0,\"timeout\":4,\"http_4xx\":20,\"http_5xx\":12,"
           "\"parse\":0,\"assert\":0},\n", fp);
@@ -164,12 +225,14 @@ static int timeseries(struct fx *f)
     FILE *fp = open_in(f, "timeseries.csv");
     if (fp == NULL)
         return -1;
-    fputs("second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,send_lag_p99_ms\n", fp);
+    fputs("second,requests,errors,rps,p50_ms,p90_ms,p99_ms,max_ms,send_lag_p99_ms,offered_rps,"
+          "completed\n", fp);
     for (int s = 0; s < f->o.seconds; s++) {
         double k = slowdown(f, s) * f->o.scale;
         double req = floor(1000 / slowdown(f, s) + rnd(f) * 60);
-        fprintf(fp, "%d,%.0f,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f\n", s, req, s % 7 == 3 ? 2 : 0,
-                req, 1.1 * k, 2.3 * k, 6.0 * k + rnd(f), 14.0 * k + 5 * rnd(f), 0.3 * rnd(f));
+        fprintf(fp, "%d,%.0f,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,1000.0,%.0f\n", s, req,
+                s % 7 == 3 ? 2 : 0, req, 1.1 * k, 2.3 * k, 6.0 * k + rnd(f),
+                14.0 * k + 5 * rnd(f), 0.3 * rnd(f), req);
     }
     return close_ok(fp);
 }

@@ -22,9 +22,12 @@ struct report_fixture_opts {
     bool bottleneck;       /* generator.bottleneck = true */
     const char *odd_txn;   /* one more transaction with this name (may need escaping) */
     double scale;          /* latency multiplier; 1 when 0 */
+    bool search;           /* a saturation search: ladder whose knee is at 4000/scale req/s */
 };
 
 /* Creates dir (and dir/metrics) and writes the files. 0, or -1 with errno. */
+/* The fixture's throughput: 1000 req/s offered; the slow third of the run
+   (seconds > n/3 and < n/2, when n >= 6) achieves 400. */
 int report_fixture_write(const char *dir, const struct report_fixture_opts *o);
 
 /* Writes text to dir/name, replacing it (for tests that break one file). */

@@ -3,7 +3,8 @@
  * for script tests (render-check) that need a results folder on disk.
  *
  *   report-fixture DIR [--stage S] [--participants N] [--seconds N] [--scrapes N]
- *                      [--cache] [--no-metrics] [--bottleneck] [--txn NAME] [--scale X]
+ *                      [--cache] [--no-metrics] [--bottleneck] [--search] [--txn NAME]
+ *                      [--scale X]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 static int usage(void)
 {
     fputs("usage: report-fixture DIR [--stage S] [--participants N] [--seconds N] "
-          "[--scrapes N] [--cache] [--no-metrics] [--bottleneck] [--txn NAME] [--scale X]\n",
+          "[--scrapes N] [--cache] [--no-metrics] [--bottleneck] [--search] [--txn NAME] "
+          "[--scale X]\n",
           stderr);
     return 2;
 }
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
             o.no_metrics = true;
         else if (strcmp(a, "--bottleneck") == 0)
             o.bottleneck = true;
+        else if (strcmp(a, "--search") == 0)
+            o.search = true;
         else if (v == NULL)
             return usage();
         else if (strcmp(a, "--stage") == 0)

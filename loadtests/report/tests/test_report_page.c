@@ -173,9 +173,9 @@ static void test_run_page_sections(void **state)
     lacks(html, "src=\"http");
     /* One point per timeseries row; one per distribution entry; CPU is a
      * rate between consecutive scrapes, memory one point per scrape. */
-    chart_points(html, "chart-throughput", 2, 37);
+    chart_points(html, "chart-throughput", 3, 37);
     chart_points(html, "chart-latency-time", 5, 37);
-    chart_points(html, "chart-distribution", 1, 15);
+    chart_points(html, "chart-distribution", 2, 15); /* response and service time */
     chart_points(html, "chart-cpu", 1, 11);
     chart_points(html, "chart-memory", 1, 12);
     /* Phase means from the metrics deltas (fixture: app 0.2 ms, store 0.6, cache 0.11). */
@@ -193,6 +193,8 @@ static void test_run_page_sections(void **state)
     /* Client-side split: all, organiser, participant; app, store, cache, network. */
     assert_int_equal(count_in_chart(html, "chart-split", "class=\"bar\""), 3 * 4);
     assert_int_equal(count_in_chart(html, "chart-split", "<title>network + queueing:"), 3);
+    /* Every Server-Timing name at p50 and p99: app, store, cache. */
+    assert_int_equal(count_in_chart(html, "chart-phase-tails", "class=\"bar\""), 3 * 2);
     free(html);
 }
 
@@ -234,7 +236,7 @@ static void test_missing_sources(void **state)
 
     struct report_fixture_opts one = {.seconds = 1, .scrapes = 1};
     html = run_page(*state, "short", &one);
-    chart_points(html, "chart-throughput", 2, 1);
+    chart_points(html, "chart-throughput", 3, 1);
     has(html, "no process_cpu_seconds_total in two or more");
     free(html);
 }
@@ -267,7 +269,7 @@ static void test_odd_values(void **state)
     /* CPU: rates at 2 (from 0), none at 4 (NaN) or 6 (reset), then 8 and 10. */
     chart_points(html, "chart-cpu", 1, 3);
     chart_points(html, "chart-memory", 1, 5);
-    chart_points(html, "chart-throughput", 2, 3);
+    chart_points(html, "chart-throughput", 3, 3);
     assert_true(count_in_chart(html, "chart-throughput", ">-") > 0); /* a negative y tick */
     free(html);
 }
@@ -480,6 +482,162 @@ static void test_compare_without_sweep(void **state)
     assert_int_equal(report_write_compare(out, dirs, 0, &err), REPORT_BAD_INPUT);
 }
 
+/* Achieved against offered, answers apart from failures, and a dip. */
+static void test_throughput_and_answers(void **state)
+{
+    struct report_fixture_opts o = {.seconds = 12};
+    char *html = run_page(*state, "tp", &o);
+    has(html, "id=\"dip\""); /* the fixture's slow third achieves 400 of 1000 */
+    has(html, "lowest second req/s");
+    has(html, "achieved (answers / s, at completion)");
+    has(html, "offered (requests / s, by intended start)");
+    has(html, "id=\"answers\"");
+    has(html, "successful answers: service time (from the actual send)");
+    has(html, "timeouts: how long they waited");
+    has(html, "<td>4</td>"); /* the timeouts' count */
+    lacks(html, "id=\"search\"");
+    lacks(html, "id=\"partial\"");
+    /* One timeline of four charts on one axis, a verdict and Little's law: the
+       fixture's p99 is 5.3 x its p50 with no CPU share to blame. */
+    chart_points(html, "chart-tl-throughput", 2, 12);
+    has(html, "id=\"chart-tl-cpu\"");
+    has(html, "<b>Verdict:</b> waiting on a dependency");
+    has(html, "Little&#39;s law: 1000 answers/s x 1.44 ms mean latency = 1.44 requests in "
+              "flight on average, of 32 connections.");
+    free(html);
+    struct report_fixture_opts gen = {.seconds = 12, .bottleneck = true};
+    html = run_page(*state, "gen", &gen);
+    has(html, "<b>Verdict:</b> generator-bound");
+    free(html);
+    /* Without the dip (a short run, every second at 1000), no warning. */
+    struct report_fixture_opts flat = {.seconds = 4};
+    html = run_page(*state, "flat", &flat);
+    lacks(html, "id=\"dip\"");
+    free(html);
+    /* Nor when a low rate's lowest second is short by counting noise alone. */
+    char run[512];
+    snprintf(run, sizeof run, "%s/flat", (const char *)*state);
+    struct report_error err = {{0}};
+    assert_int_equal(report_fixture_put(run, "summary.json",
+                                        "{\"meta\":{\"stage\":\"s\"},\"requests\":55,\"errors\":0,"
+                                        "\"rps\":13.8,\"duration_s\":4,\"achieved_rps\":13.8,"
+                                        "\"offered_rps\":13.8,\"min_second_rps\":12,\"latency_ms\":"
+                                        "{\"mean\":1,\"p50\":1,\"p90\":1,\"p99\":1,\"p999\":1,"
+                                        "\"max\":1}}"), 0);
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    char page[600];
+    snprintf(page, sizeof page, "%s/report.html", run);
+    html = slurp(page);
+    lacks(html, "id=\"dip\"");
+    free(html);
+}
+
+static void test_search_page(void **state)
+{
+    struct report_fixture_opts o = {.seconds = 5, .search = true};
+    char *html = run_page(*state, "sat", &o);
+    has(html, "id=\"search\"");
+    /* Knee at 4000 req/s: 500..4000 hold at p99 <= 50 ms except near the knee. */
+    has(html, "sustains <b>");
+    /* Three lines (p99, p50, SLO), one point per ladder step. */
+    const char *svg = strstr(html, "<svg id=\"chart-hockey\"");
+    assert_non_null(svg);
+    size_t held = 0;
+    for (const char *p = strstr(html, ": held</td>"); p != NULL; p = strstr(p + 1, ": held</td>"))
+        held++;
+    assert_true(held >= 3); /* 500, 1000, 2000 at least */
+    const char *dp = strstr(svg, "data-points=\"");
+    assert_non_null(dp);
+    size_t n = strtoul(dp + 13, NULL, 10);
+    assert_true(n >= 5 && n <= 8);
+    chart_points(html, "chart-hockey", 3, n);
+    free(html);
+}
+
+static void test_compare_capacity(void **state)
+{
+    const char *d = *state;
+    struct report_fixture_opts a = {.stage = "02-sqlite", .search = true, .scale = 1};
+    struct report_fixture_opts b = {.stage = "04-cache", .search = true, .scale = 0.5};
+    char run[512];
+    snprintf(run, sizeof run, "%s/sa", d);
+    assert_int_equal(report_fixture_write(run, &a), 0);
+    snprintf(run, sizeof run, "%s/sb", d);
+    assert_int_equal(report_fixture_write(run, &b), 0);
+    static const char *const subs[] = {"sa", "sb"};
+    char *html = compare_page(d, subs, 2);
+    has(html, "id=\"capacity-headlines\"");
+    has(html, "<li>02-sqlite sustains <b>");
+    has(html, "<li>04-cache sustains <b>");
+    has(html, "at p99 &le; 50 ms</li>");
+    const char *svg = strstr(html, "<svg id=\"chart-cmp-hockey\"");
+    assert_non_null(svg);
+    assert_int_equal(count_in_chart(html, "chart-cmp-hockey", "<polyline"), 4);
+    lacks(html, "id=\"settings-differ\"");
+    /* The same throughput both times (the fixture's), half the latency. */
+    has(html, "id=\"significance\"");
+    has(html, "<td>04-cache</td><td>achieved req/s</td>");
+    has(html, "</td><td>0</td><td>not significant</td></tr>");
+    has(html, "<tr class=\"sig\"><td>04-cache</td><td>p50 (ms)</td>");
+    has(html, "<td>-50</td><td>significant</td>");
+    free(html);
+    /* A run that is no search next to searches: said loudly. */
+    fixture(d, "plain", "01-csv", 1000, 2);
+    static const char *const mixed[] = {"sa", "plain"};
+    html = compare_page(d, mixed, 2);
+    has(html, "id=\"settings-differ\"");
+    has(html, "01-csv differs from 02-sqlite in ");
+    free(html);
+}
+
+/* Where the tail went: the spans of the slowest requests from a trace file. */
+static void test_waterfall(void **state)
+{
+    const char *d = *state;
+    struct report_fixture_opts o = {.seconds = 5};
+    struct report_error err = {{0}};
+    struct santa_arena a;
+    struct report_summary s;
+    char run[512], path[700], page[700], lines[2048];
+    snprintf(run, sizeof run, "%s/wf", d);
+    assert_int_equal(report_fixture_write(run, &o), 0);
+    snprintf(path, sizeof path, "%s/summary.json", run);
+    santa_arena_init(&a, 1 << 20);
+    assert_int_equal(report_summary_read(&s, path, &a, &err), 0);
+    /* The slowest request: a root span and two children, one nested; another
+       trace's span and an array line are read past. */
+    snprintf(lines, sizeof lines,
+             "{\"traceId\":\"%s\",\"id\":\"r\",\"name\":\"GET /api/x\",\"timestamp\":1000,"
+             "\"duration\":90000}\n"
+             "[{\"traceId\":\"%s\",\"id\":\"c1\",\"parentId\":\"r\",\"name\":\"store.get\","
+             "\"timestamp\":2000,\"duration\":80000},"
+             "{\"traceId\":\"ffff\",\"id\":\"z\",\"name\":\"other\",\"timestamp\":1}]\n"
+             "{\"traceId\":\"%s\",\"id\":\"c2\",\"parentId\":\"c1\",\"name\":\"sqlite.step\","
+             "\"timestamp\":3000,\"duration\":75000}\n",
+             s.slowest[0].trace_id, s.slowest[0].trace_id, s.slowest[0].trace_id);
+    santa_arena_release(&a);
+    assert_int_equal(report_fixture_put(run, "trace.json", lines), 0);
+    snprintf(path, sizeof path, "%s/trace.json", run);
+    assert_int_equal(report_write_run_traces(run, path, &err), REPORT_WRITTEN);
+    snprintf(page, sizeof page, "%s/report.html", run);
+    char *html = slurp(page);
+    has(html, "id=\"tail\"");
+    has(html, "3 spans</h3>");
+    assert_int_equal(count_in_chart(html, "waterfall-0", "class=\"span\""), 3);
+    has(html, "<title>sqlite.step: 75 ms</title>");
+    lacks(html, "waterfall-1");
+    free(html);
+    /* A line that is no span: refused, with the file and line. */
+    assert_int_equal(report_fixture_put(run, "trace.json", "{\"traceId\":\"x\"}\nnot json\n"), 0);
+    assert_int_equal(report_write_run_traces(run, path, &err), REPORT_BAD_INPUT);
+    has(err.msg, "trace.json:2: not a Zipkin v2 span");
+    /* No trace file: the page says how to get one. */
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    html = slurp(page);
+    has(html, "No trace file given");
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +649,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated_and_corrupted, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_sweep, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_without_sweep, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_throughput_and_answers, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_search_page, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_compare_capacity, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_waterfall, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

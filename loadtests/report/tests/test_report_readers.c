@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,35 @@ static void test_summary_good(void **state)
     assert_int_equal(strlen(s.slowest[0].trace_id), 32);
     santa_arena_release(&a);
 
+    /* The whole histogram, when exported, gives the percentile curve: 1000
+       values at 1 ms (bucket [999424, 8192)), 10 at 100 ms: p50 1 ms, the
+       p99.9 and beyond in the 100 ms bucket, max exact. */
+    santa_arena_init(&a, 1 << 20);
+    assert_int_equal(summary_text(dir, MIN_SUMMARY ",\"histograms\":{\"response\":{"
+                                       "\"count\":1010,\"min\":1000000,\"max\":100000000,"
+                                       "\"buckets\":[[999424,8192,1000],"
+                                       "[99614720,524288,10]]}}}", &s, &a, &err), 0);
+    assert_true(s.dist_from_histogram);
+    assert_int_equal(s.ndist, REPORT_HIST_POINTS);
+    assert_true(s.dist_p[0] == 0 && s.dist_p[REPORT_HIST_POINTS - 1] == 100);
+    assert_true(s.dist_ms[0] == 1.0); /* min */
+    assert_true(fabs(s.dist_ms[10] - 1.003520) < 1e-6); /* p90: bucket middle */
+    assert_true(s.dist_ms[REPORT_HIST_POINTS - 1] == 100.0); /* max */
+    assert_true(fabs(s.dist_ms[30] - 99.876864) < 1e-6); /* p99.9 */
+    santa_arena_release(&a);
+
+    /* --repeat's figures. */
+    santa_arena_init(&a, 1 << 20);
+    assert_int_equal(summary_text(dir, MIN_SUMMARY ",\"repeats\":{\"runs\":[{},{},{}],"
+                                       "\"achieved_rps\":{\"mean\":100,\"ci95\":3},"
+                                       "\"p50_ms\":{\"mean\":1,\"ci95\":0.1},"
+                                       "\"p99_ms\":{\"mean\":9,\"ci95\":2}}}", &s, &a, &err), 0);
+    assert_true(s.has_repeats && s.repeat_runs == 3);
+    assert_true(s.repeat_mean[0] == 100 && s.repeat_ci[2] == 2);
+    santa_arena_release(&a);
+    expect_summary_error(dir, MIN_SUMMARY ",\"repeats\":{\"p50_ms\":{\"mean\":1}}}",
+                         ": $.repeats.achieved_rps: missing");
+
     /* The minimum: only the required members. */
     santa_arena_init(&a, 1 << 20);
     assert_int_equal(summary_text(dir, MIN_SUMMARY "}", &s, &a, &err), 0);
@@ -307,6 +337,12 @@ static void test_summary_malformed(void **state)
     expect_summary_error(d, MIN_SUMMARY ",\"slowest\":[{\"trace_id\":\"ab\"}]}",
                          ": $.slowest[0].latency_ms: missing");
     expect_summary_error(d, MIN_SUMMARY ",\"rps\":2}", "duplicate object key");
+    expect_summary_error(d, MIN_SUMMARY ",\"histograms\":{\"response\":{\"count\":3,\"min\":1,"
+                            "\"max\":9,\"buckets\":[[1,1,2]]}}}",
+                         ": $.histograms.response.buckets: their counts do not add up");
+    expect_summary_error(d, MIN_SUMMARY ",\"histograms\":{\"service\":{\"count\":1,\"min\":1,"
+                            "\"max\":9,\"buckets\":[[1,1]]}}}",
+                         ": $.histograms.service[0]: expected [low_ns, width_ns, count]");
 
     struct santa_arena a;
     struct report_summary s;
