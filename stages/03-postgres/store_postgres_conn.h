@@ -5,8 +5,8 @@
  *
  * Each worker thread that calls the store gets its own connection (a PGconn
  * must not be used by two threads at once), opened lazily with the settings
- * of the nested-timeouts rule (stages/03-postgres/README.md): connect_timeout 2 s, TCP keepalives and
- * tcp_user_timeout, and per session statement_timeout and
+ * of the nested-timeouts rule (stages/03-postgres/README.md): connect_timeout
+ * 2 s, TCP keepalives and tcp_user_timeout, and per session statement_timeout and
  * idle_in_transaction_session_timeout. Statements are prepared on that
  * connection on first use and cached.
  *

@@ -7,8 +7,9 @@
  *    giver's assignment; joins are followed by the public view. Every read
  *    after a write must show that write: the cache may never answer stale.
  * 2. Fail open: streams of reads that run through Redis being killed and
- *    started again (until after the restart, bounded in time and count). Every request must succeed; the server must count the cache
- *    errors (/metrics); and once Redis is back the cache must be used again
+ *    started again (until after the restart, bounded in time and count).
+ *    Every request must succeed; the server must count the cache errors
+ *    (/metrics); and once Redis is back the cache must be used again
  *    (cache hits rise, and Redis holds the entry again).
  * Everything runs on 127.0.0.1, bounded in requests and time.
  */
