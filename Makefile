@@ -43,8 +43,8 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # gmtime) that we cannot fix, each with its reason; our own code has none.
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
-.PHONY: help deps build test test-unit test-asan test-tsan demo walk loadtest sweep saturate run stop \
-	bench bench-load bench-scale clean
+.PHONY: help deps build test test-unit test-asan test-tsan test-docs demo walk loadtest sweep saturate \
+	run stop bench bench-load bench-scale clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -52,6 +52,7 @@ help: ## list the targets
 	@echo "  deps     install the Debian packages (deploy/install-deps)"
 	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
+	@echo "  test-docs  run every shell block docs/ and the READMEs mark runnable (tools/doc-check)"
 	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
 	@echo "  walk     build, start stage 02 and walk one exchange with curl"
 	@echo "  loadtest one stage under a scenario: make loadtest STAGE=02-sqlite [SCENARIO=...]"
@@ -94,6 +95,11 @@ test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANTA_SANITIZE=thread
 	cmake --build $(BUILD_TSAN) -j$(JOBS)
 	$(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
+
+# Every command the docs mark runnable, in order, on loopback, bounded in time
+# (tools/doc-check; docs/README.md says how blocks are marked).
+test-docs: build
+	tools/doc-check
 
 # The main job: every stage under the same load test, then the comparison
 # (loadtests/demo; a few minutes). The curl walk of one exchange is `make walk`.

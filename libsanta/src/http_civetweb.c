@@ -31,6 +31,7 @@
 #include "observe.h"
 #include "ratelimit.h"
 #include "read_deadline.h"
+#include "ui.h"
 
 struct santa_http {
     struct mg_context *ctx;
@@ -122,7 +123,7 @@ static void put_headers(char *out, size_t cap, size_t *len, const struct santa_r
         PUT("Content-Type: %s\r\n", resp->content_type);
     PUT("Content-Length: %zu\r\n", resp->body ? resp->body_len : 0);
     PUT("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-        "X-Frame-Options: DENY\r\nContent-Security-Policy: frame-ancestors 'none'\r\n"
+        "X-Frame-Options: DENY\r\nContent-Security-Policy: " SANTA_CSP "\r\n"
         "Referrer-Policy: no-referrer\r\n");
     /* Where the time went, in ms: our code, the store, the cache (observe.c). */
     PUT("Server-Timing: %s\r\n", obs->server_timing);

@@ -14,6 +14,7 @@
 #include "api_internal.h"
 #include "santa/alloc.h"
 #include "santa/token.h"
+#include "ui.h"
 
 struct route {
     const char *method;
@@ -42,6 +43,14 @@ static const struct route routes[] = {
     ROUTE("GET", "/healthz", santa_h_healthz),
     ROUTE("GET", "/readyz", santa_h_readyz),
     ROUTE("GET", "/metrics", santa_h_metrics),
+    /* The web UI (ui.c): pages and assets compiled into the binary. */
+    ROUTE("GET", "/", santa_h_ui),
+    ROUTE("GET", "/ui/app.js", santa_h_ui),
+    ROUTE("GET", "/ui/app.css", santa_h_ui),
+    ROUTE("GET", "/ui/icon.svg", santa_h_ui),
+    ROUTE("GET", "/x/{id}/join", santa_h_ui),
+    ROUTE("GET", "/x/{id}/admin", santa_h_ui),
+    ROUTE("GET", "/x/{id}/me", santa_h_ui),
 };
 
 size_t santa_route_count(void)
@@ -184,7 +193,8 @@ static void render_success(struct santa_ctx *ctx)
         santa_jb_discard(&ctx->out);
         return;
     }
-    resp->content_type = "application/json";
+    if (resp->content_type == NULL) /* the UI's handler names its own */
+        resp->content_type = "application/json";
     if (ctx->ready_body) {
         resp->body = ctx->ready_body;
         resp->body_len = ctx->ready_len;

@@ -4,7 +4,7 @@
  *
  * In: string members of an API answer (ids, tokens, invite codes).
  * Out: summary.json, the results contract read by santa-report
- * (docs: /work/notes/interfaces.md section C, loadtests/README.md).
+ * (loadtests/README.md, "The results folder").
  */
 #ifndef SANTA_LOAD_JSON_H
 #define SANTA_LOAD_JSON_H

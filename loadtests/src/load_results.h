@@ -1,6 +1,6 @@
 /*
  * load_results.h - the results folder of one run (the contract with
- * santa-report, /work/notes/interfaces.md section C): summary.json,
+ * santa-report, loadtests/README.md "The results folder"): summary.json,
  * samples.csv, timeseries.csv, metrics/NAME.prom.
  */
 #ifndef SANTA_LOAD_RESULTS_H
