@@ -2,6 +2,7 @@
  * config.c - the one configuration table and its reader (see config.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,15 @@ static const struct option_def options[] = {
      "apply the schema migrations and exit (they are also applied at every start)"},
     {"redis", "SANTA_REDIS", OPT_ADDR, "127.0.0.1:6379", 0, 0, SANTA_STAGE_CACHE,
      offsetof(struct santa_config, redis), "HOST:PORT",
-     "the Redis cache (an IPv4 address); while it is down, requests go to the database"},
+     "the Redis cache (an IPv4 address or a DNS name, resolved at every connect, e.g. a "
+     "compose service); while it is down, requests go to the database"},
+    /* Empty by default: a Redis on loopback without a password, as
+     * deploy/local starts it. The environment variable is the way to pass
+     * it: a flag shows in the process list. */
+    {"redis-password", "SANTA_REDIS_PASSWORD", OPT_OPTIONAL, "", 0, 0, SANTA_STAGE_CACHE,
+     offsetof(struct santa_config, redis_password), "PASSWORD",
+     "sent with AUTH after every connect to Redis (empty: none); prefer the environment "
+     "variable, a flag shows in the process list"},
     {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", OPT_UINT, "60000", 100, 86400000, SANTA_STAGE_CACHE,
      offsetof(struct santa_config, cache_ttl_ms), "MS",
      "how long a cached value lives at most (a safety net: writes invalidate at once)"},
@@ -114,9 +123,34 @@ static int set_uint(const struct option_def *o, struct santa_config *cfg, const 
     return 0;
 }
 
-/* HOST:PORT into host (cap bytes) and *port_out, or a message and -1. */
+/* A DNS name as RFC 1123 allows it: labels of letters, digits and '-', not
+ * starting or ending with '-', joined by dots. */
+static bool is_dns_name(const char *h)
+{
+    size_t label = 0;
+    if (*h == '\0')
+        return false;
+    for (const char *c = h; *c; c++) {
+        bool alnum = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                     (*c >= '0' && *c <= '9');
+        if (*c == '.') {
+            if (label == 0 || c[-1] == '-')
+                return false;
+            label = 0;
+        } else if (alnum || (*c == '-' && label > 0)) {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && h[strlen(h) - 1] != '-';
+}
+
+/* HOST:PORT into host (cap bytes) and *port_out, or a message and -1. HOST
+ * is a numeric IPv4 address, or also a DNS name when allow_name is set. */
 static int parse_hostport(const struct santa_config *cfg, const char *v, const char *src,
-                          FILE *out, char *host_out, size_t cap, uint16_t *port_out)
+                          FILE *out, char *host_out, size_t cap, uint16_t *port_out,
+                          bool allow_name)
 {
     const char *colon = strrchr(v, ':');
     if (colon == NULL || colon == v || (size_t)(colon - v) >= cap)
@@ -125,8 +159,10 @@ static int parse_hostport(const struct santa_config *cfg, const char *v, const c
     memcpy(host, v, (size_t)(colon - v));
     host[colon - v] = '\0';
     struct in_addr addr;
-    if (inet_pton(AF_INET, host, &addr) != 1)
-        return fail(out, cfg->program, src, v, "HOST must be a numeric IPv4 address");
+    if (inet_pton(AF_INET, host, &addr) != 1 && !(allow_name && is_dns_name(host)))
+        return fail(out, cfg->program, src, v,
+                    allow_name ? "HOST must be an IPv4 address or a DNS name"
+                               : "HOST must be a numeric IPv4 address");
     char *end = NULL;
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
@@ -140,14 +176,14 @@ static int parse_hostport(const struct santa_config *cfg, const char *v, const c
 static int set_hostport(struct santa_config *cfg, const char *v, const char *src, FILE *out)
 {
     return parse_hostport(cfg, v, src, out, cfg->listen_host, sizeof cfg->listen_host,
-                          &cfg->listen_port);
+                          &cfg->listen_port, false);
 }
 
 static int set_addr(const struct option_def *o, struct santa_config *cfg, const char *v,
                     const char *src, FILE *out)
 {
     struct santa_addr *a = (struct santa_addr *)((char *)cfg + o->offset);
-    return parse_hostport(cfg, v, src, out, a->host, sizeof a->host, &a->port);
+    return parse_hostport(cfg, v, src, out, a->host, sizeof a->host, &a->port, true);
 }
 
 static int set_ratio(const struct option_def *o, struct santa_config *cfg, const char *v,

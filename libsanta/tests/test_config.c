@@ -147,9 +147,38 @@ static void test_cache_options(void **state)
     assert_int_equal(cfg.redis.port, 6390);
     assert_string_equal(cfg.listen_host, "127.0.0.1"); /* --listen untouched by --redis */
     unsetenv("SANTA_REDIS");
-    const char *name[] = {"--redis", "localhost:6379", NULL};
-    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, name), SANTA_CONFIG_ERROR);
+    /* A DNS name (a compose service, resolved by whoever connects) ... */
+    const char *name[] = {"--redis", "redis:6379", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, name), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.redis.host, "redis");
+    const char *fqdn[] = {"--redis", "cache-1.santa.example:6380", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, fqdn), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.redis.host, "cache-1.santa.example");
+    /* ... but not anything that is neither a name nor an address. */
+    const char *bad[] = {"-redis:1", "re dis:1", "a..b:1", "redis-:1", "a/b:1", ".x:1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv_bad[] = {"--redis", bad[i], NULL};
+        msg[0] = '\0';
+        assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, argv_bad),
+                         SANTA_CONFIG_ERROR);
+        assert_non_null(strstr(msg, "IPv4 address or a DNS name"));
+    }
+    /* --listen stays numeric: it is what santa binds. */
+    const char *listen_name[] = {"--listen", "localhost:8080", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, listen_name),
+                     SANTA_CONFIG_ERROR);
     assert_non_null(strstr(msg, "numeric IPv4"));
+    /* The password: empty by default, from the environment (never needs argv). */
+    unsetenv("SANTA_REDIS_PASSWORD");
+    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, NULL), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.redis_password, "");
+    setenv("SANTA_REDIS_PASSWORD", "s3cret", 1);
+    assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, NULL), SANTA_CONFIG_OK);
+    assert_string_equal(cfg.redis_password, "s3cret");
+    unsetenv("SANTA_REDIS_PASSWORD");
+    const char *pw_other[] = {"--redis-password", "x", NULL};
+    assert_int_equal(load(&cfg, SANTA_STAGE_POSTGRES, msg, sizeof msg, pw_other),
+                     SANTA_CONFIG_ERROR);
     const char *port[] = {"--redis", "127.0.0.1:0", NULL};
     assert_int_equal(load(&cfg, SANTA_STAGE_CACHE, msg, sizeof msg, port), SANTA_CONFIG_ERROR);
     const char *other[] = {"--redis", "127.0.0.1:6379", NULL};

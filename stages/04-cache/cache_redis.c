@@ -85,8 +85,9 @@ struct cache_conn {
 };
 
 struct cache_redis {
-    char host[64];
+    char host[64]; /* an IPv4 address or a DNS name, resolved at every connect */
     uint16_t port;
+    char password[256]; /* AUTH after every connect; "" = none */
     struct timeval connect_tv, command_tv;
     uint64_t retry_ns;
     pthread_key_t key;
@@ -191,6 +192,11 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         snprintf(err, errlen, "redis address must be HOST:PORT");
         return SANTA_UNAVAILABLE;
     }
+    const char *password = o->password ? o->password : "";
+    if (strlen(password) >= sizeof((struct cache_redis *)0)->password) {
+        snprintf(err, errlen, "redis password must be shorter than 256 bytes");
+        return SANTA_UNAVAILABLE;
+    }
     struct cache_redis *r = santa_calloc(1, sizeof *r);
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -202,6 +208,7 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         return SANTA_UNAVAILABLE;
     }
     memcpy(r->host, o->host, strlen(o->host) + 1);
+    memcpy(r->password, password, strlen(password) + 1);
     r->port = o->port;
     r->connect_tv = ms_tv(o->connect_timeout_ms ? o->connect_timeout_ms : 100);
     r->command_tv = ms_tv(o->command_timeout_ms ? o->command_timeout_ms : 100);
@@ -313,6 +320,25 @@ static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
     return true;
 }
 
+/* AUTH with the configured password, if any. A wrong or missing password is
+ * a failure like any other (the cache fails open), logged with Redis's own
+ * words so that it is not mistaken for a Redis that is down. */
+static bool auth(struct cache_redis *r, struct cache_conn *cn)
+{
+    if (r->password[0] == '\0')
+        return true;
+    const char *argv[] = {"AUTH", r->password};
+    const size_t lens[] = {4, strlen(r->password)};
+    redisReply *rep = command(r, cn, RT_CONNECT, 2, argv, lens);
+    bool ok = rep != NULL && rep->type == REDIS_REPLY_STATUS;
+    if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+        santa_log(SANTA_LOG_WARN, "cache: redis %s:%u refused AUTH: %s", r->host, r->port,
+                  rep->str);
+    if (rep != NULL)
+        freeReplyObject(rep);
+    return ok;
+}
+
 static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
 {
     cn->born_gen = atomic_load(&r->fail_gen);
@@ -324,6 +350,10 @@ static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
         return false;
     if (failed || redisSetTimeout(cn->c, r->command_tv) != REDIS_OK) {
         conn_failed(r, cn, "connect");
+        return false;
+    }
+    if (!auth(r, cn)) {
+        conn_failed(r, cn, "AUTH");
         return false;
     }
     if (!epoch_ensure(r, cn)) {

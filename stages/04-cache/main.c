@@ -21,6 +21,7 @@ static enum santa_status open_store(const struct santa_config *cfg, struct santa
         .inner = inner, /* the cache owns it from here on */
         .redis_host = cfg->redis.host,
         .redis_port = cfg->redis.port,
+        .redis_password = cfg->redis_password,
         .ttl_ms = cfg->cache_ttl_ms,
         .connect_timeout_ms = cfg->redis_timeout_ms,
         .command_timeout_ms = cfg->redis_timeout_ms,

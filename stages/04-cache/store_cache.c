@@ -347,6 +347,7 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
     struct cache_redis_options ro = {
         .host = o->redis_host,
         .port = o->redis_port,
+        .password = o->redis_password,
         .connect_timeout_ms = o->connect_timeout_ms,
         .command_timeout_ms = o->command_timeout_ms,
         .retry_ms = o->retry_ms,

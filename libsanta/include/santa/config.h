@@ -28,7 +28,9 @@ enum santa_stage {
 
 #define SANTA_CONFIG_STR 256
 
-/* A numeric IPv4 HOST:PORT option other than --listen (e.g. --redis). */
+/* A HOST:PORT option other than --listen (e.g. --redis): HOST is a numeric
+ * IPv4 address or a DNS name (checked for its syntax only; resolved by
+ * whoever connects). */
 struct santa_addr {
     char host[64];
     uint16_t port;
@@ -46,6 +48,7 @@ struct santa_config {
     struct santa_addr redis;             /* stage 04: the Redis cache */
     uint32_t cache_ttl_ms;               /* stage 04: lifetime of a cached value */
     uint32_t redis_timeout_ms;           /* stage 04: connect and command timeout */
+    char redis_password[SANTA_CONFIG_STR]; /* stage 04: AUTH after connect; "" = none */
     /* instrumentation (libinstrument; see libinstrument/README.md) */
     char statsd[SANTA_CONFIG_STR];       /* "HOST:PORT", "" for none */
     uint32_t statsd_interval_ms;
