@@ -74,3 +74,137 @@ check_docker_stage() {
 env_get() {
   sed -n "s/^$1=//p" "$2" | tail -n 1
 }
+
+# The compose project of a stage: santa-STAGE, unless SANTA_DOCKER_PROJECT
+# names another (the tests use their own, so they never touch yours).
+docker_project() {
+  echo "${SANTA_DOCKER_PROJECT:-santa-$1}"
+}
+
+# deploy/docker/.env: the secrets every compose file reads (${POSTGRES_PASSWORD}
+# ...). Made once with random values, mode 600, through a rename; a key
+# missing from an older file is added. Never committed (.gitignore).
+ensure_dotenv() {
+  local f=$docker_dir/.env key tmp
+  tmp=$(mktemp "$docker_dir/.env.XXXXXX")
+  [ -f "$f" ] && cat "$f" >"$tmp"
+  for key in POSTGRES_PASSWORD REDIS_PASSWORD; do
+    if ! grep -q "^$key=" "$tmp"; then
+      # 24 random bytes in hex: no character that a conninfo or a shell quotes.
+      echo "$key=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >>"$tmp"
+    fi
+  done
+  if [ -f "$f" ] && cmp -s "$f" "$tmp"; then
+    rm -f "$tmp"
+  else
+    chmod 600 "$tmp"
+    mv -f "$tmp" "$f"
+    note "wrote the deployment secrets to deploy/docker/.env (never committed)"
+  fi
+}
+
+# The Dockerfile targets a compose file builds from (its `target:` lines).
+compose_targets() {
+  sed -n 's/^ *target: *\([a-z0-9-]*\) *$/\1/p' "$1" | sort -u
+}
+
+# build_image TARGET: santa-stack-TARGET from deploy/docker/Dockerfile, the
+# repository root as context; output to build/docker/build-TARGET.log.
+build_image() {
+  local target=$1 log=$docker_build/build-$1.log t0=$SECONDS
+  mkdir -p "$docker_build"
+  note "building santa-stack-$target (log: build/docker/build-$target.log)"
+  # BuildKit (RUN --mount=type=cache) for docker; podman's buildah has it.
+  DOCKER_BUILDKIT=1 timeout 1200 "$engine" build -f "$docker_dir/Dockerfile" --target "$target" \
+    --build-arg "BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}" -t "santa-stack-$target" \
+    "$root" >"$log" 2>&1 || { tail -n 20 "$log" >&2; return 1; }
+  note "built santa-stack-$target in $((SECONDS - t0)) s"
+}
+
+# The containers, networks and (with $2 = 1) volumes of a compose project,
+# found by the label all three compose tools put on them.
+project_containers() {
+  "$engine" ps -a --filter "label=com.docker.compose.project=$1" --format '{{.Names}}'
+}
+project_networks() {
+  "$engine" network ls --filter "label=com.docker.compose.project=$1" --format '{{.Name}}'
+}
+project_volumes() {
+  "$engine" volume ls --filter "label=com.docker.compose.project=$1" --format '{{.Name}}'
+}
+project_objects() {
+  local out
+  out="$(project_containers "$1" | sed 's/^/container /')
+$(project_networks "$1" | sed 's/^/network /')"
+  [ "$2" = 1 ] && out+="
+$(project_volumes "$1" | sed 's/^/volume /')"
+  echo "$out" | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//'
+}
+
+remove_leftovers() {
+  local c n v
+  for c in $(project_containers "$1"); do "$engine" rm -f "$c" >/dev/null 2>&1 || true; done
+  for n in $(project_networks "$1"); do "$engine" network rm "$n" >/dev/null 2>&1 || true; done
+  if [ "$2" = 1 ]; then
+    for v in $(project_volumes "$1"); do "$engine" volume rm -f "$v" >/dev/null 2>&1 || true; done
+  fi
+}
+
+# is_healthy CONTAINER: its health check passes now. Docker runs health
+# checks on its own schedule; podman without systemd (as here) cannot
+# schedule them, so for podman the check is run here (`podman healthcheck
+# run`, which also records the result). A container without a health check
+# counts when it is running.
+is_healthy() {
+  local c=$1 state
+  state=$("$engine" inspect --format '{{.State.Status}}' "$c" 2>/dev/null) || return 1
+  [ "$state" = running ] || return 1
+  if [ "$engine" = podman ]; then
+    local out
+    out=$(timeout 10 podman healthcheck run "$c" 2>&1) && return 0
+    case "$out" in *"no defined healthcheck"*|*"has no defined healthcheck"*) return 0 ;; esac
+    return 1
+  fi
+  case "$("$engine" inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c")" in
+    healthy|none) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# wait_healthy PROJECT SECONDS: every container of the project healthy at
+# once, within SECONDS. Prints which one is not, on failure.
+wait_healthy() {
+  local project=$1 limit=$2 deadline=$((SECONDS + $2)) c all names
+  while :; do
+    names=$(project_containers "$project")
+    all=1
+    [ -n "$names" ] || all=0
+    for c in $names; do
+      is_healthy "$c" || { all=0; break; }
+    done
+    [ "$all" -eq 1 ] && return 0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      note "not healthy within $limit s: ${c:-no container}"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# wait_url URL SECONDS: curl gets a 2xx from URL within SECONDS.
+wait_url() {
+  local deadline=$((SECONDS + $2))
+  until curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.5
+  done
+}
+
+# The last lines of every container's log, for a failed start.
+project_logs() {
+  local c
+  for c in $(project_containers "$1"); do
+    echo "--- $c: $("$engine" inspect --format '{{.State.Status}}' "$c" 2>/dev/null)"
+    "$engine" logs --tail 15 "$c" 2>&1 || true
+  done
+}
