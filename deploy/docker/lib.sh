@@ -141,9 +141,18 @@ $(project_volumes "$1" | sed 's/^/volume /')"
   echo "$out" | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//'
 }
 
+# Every volume the project's containers mount, named or anonymous (an
+# anonymous one carries no project label: only its container knows it).
+project_mounted_volumes() {
+  local c
+  for c in $(project_containers "$1"); do
+    "$engine" inspect --format '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{"\n"}}{{end}}{{end}}' "$c"
+  done | sed '/^$/d' | sort -u
+}
+
 remove_leftovers() {
   local c n v
-  for c in $(project_containers "$1"); do "$engine" rm -f "$c" >/dev/null 2>&1 || true; done
+  for c in $(project_containers "$1"); do "$engine" rm -f -v "$c" >/dev/null 2>&1 || true; done
   for n in $(project_networks "$1"); do "$engine" network rm "$n" >/dev/null 2>&1 || true; done
   if [ "$2" = 1 ]; then
     for v in $(project_volumes "$1"); do "$engine" volume rm -f "$v" >/dev/null 2>&1 || true; done
