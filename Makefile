@@ -43,8 +43,8 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # gmtime) that we cannot fix, each with its reason; our own code has none.
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
-.PHONY: help deps build test test-unit test-asan test-tsan test-docs demo walk loadtest sweep saturate \
-	run stop bench bench-load bench-scale clean
+.PHONY: help deps build test test-unit test-asan test-tsan test-docs test-docker demo walk loadtest \
+	sweep saturate run stop bench bench-load bench-scale clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -53,7 +53,9 @@ help: ## list the targets
 	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
 	@echo "  test-docs  run every shell block docs/ and the READMEs mark runnable (tools/doc-check)"
+	@echo "  test-docker  every stage in containers (podman or docker): up, e2e suite, down -v"
 	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
+	@echo "           DEPLOY=docker: every stage in containers instead (deploy/docker/up)"
 	@echo "  walk     build, start stage 02 and walk one exchange with curl"
 	@echo "  loadtest one stage under a scenario: make loadtest STAGE=02-sqlite [SCENARIO=...]"
 	@echo "  sweep    one stage at 1k and 10k participants: make sweep STAGE=02-sqlite"
@@ -101,9 +103,21 @@ test-tsan: deps
 test-docs: build
 	tools/doc-check
 
+# The container deployment (deploy/docker/README.md): its own packages
+# (install-deps --docker: podman, podman-compose, docker-compose, debootstrap),
+# which `make test` does not need. Bounded: 25 minutes at most, under 15 on
+# a warm image cache.
+test-docker: build
+	deploy/install-deps --docker
+	timeout 1800 deploy/docker/tests/test-docker
+
 # The main job: every stage under the same load test, then the comparison
 # (loadtests/demo; a few minutes). The curl walk of one exchange is `make walk`.
+# DEPLOY=docker runs every stage in containers (deploy/docker/up) instead.
+DEPLOY ?= local
+export DEPLOY
 demo: build
+	$(if $(filter docker,$(DEPLOY)),deploy/install-deps --docker)
 	loadtests/demo
 
 walk: build

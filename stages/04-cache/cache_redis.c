@@ -85,7 +85,7 @@ struct cache_conn {
 };
 
 struct cache_redis {
-    char host[64];
+    char host[64]; /* an IPv4 address or a DNS name, resolved at every connect */
     uint16_t port;
     char password[128]; /* never logged; "" when Redis asks for none */
     struct timeval connect_tv, command_tv;
@@ -192,6 +192,11 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         snprintf(err, errlen, "redis address must be HOST:PORT");
         return SANTA_UNAVAILABLE;
     }
+    const char *password = o->password ? o->password : "";
+    if (strlen(password) >= sizeof((struct cache_redis *)0)->password) {
+        snprintf(err, errlen, "redis password must be shorter than 256 bytes");
+        return SANTA_UNAVAILABLE;
+    }
     struct cache_redis *r = santa_calloc(1, sizeof *r);
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -203,6 +208,7 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         return SANTA_UNAVAILABLE;
     }
     memcpy(r->host, o->host, strlen(o->host) + 1);
+    memcpy(r->password, password, strlen(password) + 1);
     r->port = o->port;
     snprintf(r->password, sizeof r->password, "%s", o->password ? o->password : "");
     r->connect_tv = ms_tv(o->connect_timeout_ms ? o->connect_timeout_ms : 100);

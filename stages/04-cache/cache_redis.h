@@ -37,7 +37,7 @@
 struct cache_redis;
 
 struct cache_redis_options {
-    const char *host; /* numeric IPv4, e.g. "127.0.0.1" */
+    const char *host; /* IPv4 address or DNS name (resolved at every connect), e.g. "127.0.0.1" */
     uint16_t port;
     const char *password;        /* sent with AUTH after each connect; NULL or "": none */
     uint32_t connect_timeout_ms; /* per connect attempt */

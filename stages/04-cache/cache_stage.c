@@ -13,7 +13,7 @@ const struct santa_option cache_options[] = {
     /* A string: it may carry a password, parsed by cache_url.c. */
     {"redis", "SANTA_REDIS", SANTA_OPT_STRING, "127.0.0.1:6379", 0, 0, 0,
      offsetof(struct cache_config, redis), "[:PASSWORD@]HOST:PORT",
-     "the Redis cache (an IPv4 address; a password through SANTA_REDIS, not the command "
+     "the Redis cache (IPv4 or DNS name; a password through SANTA_REDIS, not the command "
      "line); while it is down, requests go to the database"},
     {"cache-ttl-ms", "SANTA_CACHE_TTL_MS", SANTA_OPT_UINT, "60000", 100, 86400000, 0,
      offsetof(struct cache_config, ttl_ms), "MS",

@@ -54,6 +54,30 @@ static bool take_password(const char *p, size_t n, bool url, char *out, char *er
     return true;
 }
 
+/* A DNS name as RFC 1123 allows: letters, digits and '-' in dot-separated
+ * labels, none empty, none starting or ending with '-' (a compose service
+ * such as "redis"; hiredis resolves it at every connect). */
+static bool dns_name(const char *h)
+{
+    size_t label = 0;
+    char prev = '.';
+    for (const char *p = h; *p; prev = *p++) {
+        char c = *p;
+        if (c == '.') {
+            if (label == 0 || prev == '-')
+                return false;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   (c == '-' && label > 0)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && prev != '-';
+}
+
 static bool take_hostport(const char *hp, struct cache_url *out, char *err, size_t errlen)
 {
     const char *colon = strrchr(hp, ':');
@@ -65,8 +89,8 @@ static bool take_hostport(const char *hp, struct cache_url *out, char *err, size
     }
     memcpy(out->host, hp, hlen);
     out->host[hlen] = '\0';
-    if (inet_pton(AF_INET, out->host, &addr) != 1) {
-        snprintf(err, errlen, "--redis '%s': HOST must be a numeric IPv4 address", hp);
+    if (inet_pton(AF_INET, out->host, &addr) != 1 && !dns_name(out->host)) {
+        snprintf(err, errlen, "--redis '%s': HOST must be an IPv4 address or a DNS name", hp);
         return false;
     }
     char *end = NULL;

@@ -6,7 +6,8 @@
  *   :PASSWORD@HOST:PORT            the password Redis asks for (requirepass)
  *   redis://[USER]:PASSWORD@HOST:PORT   as redis-cli -u takes it; USER empty
  *                                  or "default"; %XX escapes in the password
- * HOST is a numeric IPv4 address. Give the password through the environment
+ * HOST is an IPv4 address or a DNS name (a compose service such as "redis",
+ * resolved at every connect). Give the password through the environment
  * (SANTA_REDIS), not the command line, where `ps` shows it to every user.
  * Messages about a bad value never repeat the password.
  */

@@ -25,7 +25,7 @@
 
 struct cache_store_options {
     struct santa_store *inner; /* owned from the call on, even when it fails */
-    const char *redis_host;    /* numeric IPv4 */
+    const char *redis_host;    /* IPv4 address or DNS name */
     uint16_t redis_port;
     const char *redis_password;  /* AUTH after connecting; NULL or "": none */
     uint32_t ttl_ms;             /* lifetime of a cached value; 0: 60 s */

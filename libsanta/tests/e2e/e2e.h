@@ -4,6 +4,13 @@
  * It starts the binary on a free loopback port with a fresh data directory,
  * waits for /readyz, and offers one-call HTTP requests through libcurl with
  * parsed JSON answers (jansson). Everything targets 127.0.0.1 only.
+ *
+ * External server mode (the container deployment's tests): with
+ * SANTA_E2E_URL=http://127.0.0.1:PORT set, nothing is started; the suite
+ * talks to that server. Stopping and starting it then goes through the
+ * program named by SANTA_E2E_CONTROL, run as `CONTROL stop KILL|TERM` (its
+ * exit status is the server's, e.g. 137 after KILL) and `CONTROL start`;
+ * without one, e2e_can_control() is false and those tests are skipped.
  */
 #ifndef SANTA_E2E_H
 #define SANTA_E2E_H
@@ -16,6 +23,8 @@
 
 struct e2e_server {
     const char *binary;
+    const char *control; /* external mode: the stop/start program, or NULL */
+    bool external;       /* SANTA_E2E_URL: a server this harness did not start */
     char data_dir[256];
     char log_path[300];
     char base[64]; /* http://127.0.0.1:PORT */
@@ -41,6 +50,9 @@ int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *
 int e2e_restart(struct e2e_server *s);
 /* Sends sig and waits; returns the exit status (or 128+signal). */
 int e2e_stop(struct e2e_server *s, int sig);
+/* Can this harness stop and start the server (always, unless external
+ * without SANTA_E2E_CONTROL)? */
+bool e2e_can_control(const struct e2e_server *s);
 /* Removes the data directory. */
 void e2e_cleanup(struct e2e_server *s);
 

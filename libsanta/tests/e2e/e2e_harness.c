@@ -90,7 +90,7 @@ static int wait_ready(struct e2e_server *s)
         if (rc == 0 && st == 200)
             return 0;
         int wst;
-        if (waitpid(s->pid, &wst, WNOHANG) == s->pid) {
+        if (s->pid > 0 && waitpid(s->pid, &wst, WNOHANG) == s->pid) {
             fprintf(stderr, "e2e: %s exited early; see %s\n", s->binary, s->log_path);
             s->pid = 0;
             return -1;
@@ -98,6 +98,43 @@ static int wait_ready(struct e2e_server *s)
         sleep_ms(50);
     }
     return -1;
+}
+
+/* External mode: SANTA_E2E_URL names the server (http://127.0.0.1:PORT). */
+static int attach(struct e2e_server *s, const char *url)
+{
+    int port = 0;
+    char tail = '\0';
+    if (sscanf(url, "http://127.0.0.1:%d%c", &port, &tail) != 1 || port <= 0 || port > 65535) {
+        fprintf(stderr, "e2e: SANTA_E2E_URL must be http://127.0.0.1:PORT, not %s\n", url);
+        return -1;
+    }
+    s->external = true;
+    s->port = port;
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", port);
+    const char *control = getenv("SANTA_E2E_CONTROL");
+    s->control = control && control[0] ? control : NULL;
+    return wait_ready(s);
+}
+
+/* External mode: runs `CONTROL ARGS...` and returns its exit status (-1
+ * when it could not run or was killed). */
+static int run_control(const struct e2e_server *s, const char *verb, const char *arg)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(s->control, s->control, verb, arg, (char *)NULL);
+        _exit(127);
+    }
+    int wst = 0;
+    if (pid < 0 || waitpid(pid, &wst, 0) != pid || !WIFEXITED(wst))
+        return -1;
+    return WEXITSTATUS(wst);
+}
+
+bool e2e_can_control(const struct e2e_server *s)
+{
+    return !s->external || s->control != NULL;
 }
 
 int e2e_start(struct e2e_server *s, const char *binary)
@@ -110,6 +147,9 @@ int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *
     memset(s, 0, sizeof *s);
     s->binary = binary;
     s->extra = extra;
+    const char *url = getenv("SANTA_E2E_URL");
+    if (url && url[0])
+        return attach(s, url);
     snprintf(s->data_dir, sizeof s->data_dir, "/tmp/santa-e2e-XXXXXX");
     if (mkdtemp(s->data_dir) == NULL)
         return -1;
@@ -124,12 +164,22 @@ int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *
 
 int e2e_restart(struct e2e_server *s)
 {
+    if (s->external) {
+        if (s->control == NULL || run_control(s, "start", NULL) != 0)
+            return -1;
+        return wait_ready(s);
+    }
     s->pid = spawn(s);
     return s->pid > 0 ? wait_ready(s) : -1;
 }
 
 int e2e_stop(struct e2e_server *s, int sig)
 {
+    if (s->external) {
+        if (s->control == NULL || (sig != SIGKILL && sig != SIGTERM))
+            return -1;
+        return run_control(s, "stop", sig == SIGKILL ? "KILL" : "TERM");
+    }
     if (s->pid <= 0)
         return -1;
     kill(s->pid, sig);

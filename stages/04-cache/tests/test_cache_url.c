@@ -34,6 +34,11 @@ static void test_forms(void **state)
     assert_string_equal(u.password, "p@ss");
     assert_true(cache_url_parse("redis://127.0.0.1:6379", &u, err, sizeof err));
     assert_string_equal(u.password, "");
+    /* A DNS name: the compose service of the container deployment. */
+    assert_true(cache_url_parse(":pw@redis:6379", &u, err, sizeof err));
+    assert_string_equal(u.host, "redis");
+    assert_true(cache_url_parse("cache-1.santa.internal:6380", &u, err, sizeof err));
+    assert_string_equal(u.host, "cache-1.santa.internal");
 }
 
 static void test_bad_forms_never_echo_the_password(void **state)
@@ -42,10 +47,10 @@ static void test_bad_forms_never_echo_the_password(void **state)
     struct cache_url u;
     char err[256];
     const char *bad[] = {
-        ":hunter2@localhost:6379",     ":hunter2@127.0.0.1:0",  ":hunter2@127.0.0.1",
+        ":hunter2@local_host:6379",    ":hunter2@127.0.0.1:0",  ":hunter2@127.0.0.1",
         "admin:hunter2@127.0.0.1:6379", "redis://bob:hunter2@127.0.0.1:1",
         "redis://:hunter2%4@127.0.0.1:1", "hunter2@127.0.0.1:6379", ":@127.0.0.1:6379",
-        "localhost:6379", "127.0.0.1:65536", "127.0.0.1:", "",
+        "-redis:6379", "redis-.lan:6379", "a..b:6379", "127.0.0.1:65536", "127.0.0.1:", "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';

@@ -43,7 +43,8 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static struct santa_store *wrap(struct santa_store *inner)
+/* The cache over inner, talking to g_redis with this password (NULL: none). */
+static struct santa_store *wrap_with(struct santa_store *inner, const char *password)
 {
     if (inner == NULL)
         return NULL;
@@ -51,7 +52,7 @@ static struct santa_store *wrap(struct santa_store *inner)
         .inner = inner,
         .redis_host = "127.0.0.1",
         .redis_port = (uint16_t)g_redis.port,
-        .redis_password = g_redis.password,
+        .redis_password = password,
         .ttl_ms = 60000,
         /* Long enough that a sanitizer build on a busy machine never times
          * out by accident (tests count exact hits and misses), short enough
@@ -65,6 +66,11 @@ static struct santa_store *wrap(struct santa_store *inner)
     if (cache_store_open(&o, &s, err, sizeof err) != SANTA_OK)
         fprintf(stderr, "cache_store_open: %s\n", err);
     return s;
+}
+
+static struct santa_store *wrap(struct santa_store *inner)
+{
+    return wrap_with(inner, g_redis.password); /* the fixture's Redis asks for one */
 }
 
 /* ---- the contract, through the cache ---------------------------------- */
@@ -548,6 +554,44 @@ static void read_all(struct fx *f, unsigned expect_count)
     }
 }
 
+/* The counters after three reads of one exchange through a cache that
+ * AUTHs with this password (NULL: none). */
+static struct cache_stats reads_with_password(const char *password)
+{
+    void *state = NULL;
+    assert_int_equal(fx_setup(&state), 0);
+    struct fx *f = state;
+    santa_store_close(f->s);
+    struct santa_store *inner = NULL;
+    assert_int_equal(mem_store_open(&inner), SANTA_OK);
+    f->s = wrap_with(inner, password);
+    assert_non_null(f->s);
+    make_exchange(f);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(count_now(f), 0);
+    struct cache_stats st = stats(f);
+    fx_teardown(&state);
+    return st;
+}
+
+/* The fixture's Redis asks for a password (as deploy/local and the
+ * containers run it): the cache sends AUTH after connecting and hits;
+ * without the password, or with a wrong one, it fails open to the store
+ * (right answers, no hits). */
+static void test_password_is_sent_with_auth(void **state)
+{
+    (void)state;
+    struct cache_stats right = reads_with_password(g_redis.password);
+    struct cache_stats wrong = reads_with_password("wrong");
+    struct cache_stats none = reads_with_password(NULL);
+    assert_true(right.hits >= 1);
+    assert_int_equal(right.errors, 0);
+    assert_int_equal(wrong.hits, 0);
+    assert_true(wrong.errors > 0);
+    assert_int_equal(none.hits, 0);
+    assert_true(none.errors > 0);
+}
+
 static void test_fail_open_when_redis_dies(void **state)
 {
     struct fx *f = *state;
@@ -722,6 +766,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lost_invalidation_is_never_served, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_fail_open_when_redis_dies, fx_setup, fx_teardown),
+        cmocka_unit_test(test_password_is_sent_with_auth),
     };
     failed += cmocka_run_group_tests_name("cache", tests, NULL, NULL);
     redis_proc_cleanup(&g_redis);
