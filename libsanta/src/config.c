@@ -2,7 +2,6 @@
  * config.c - the one configuration table and its reader (see config.h).
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,34 +116,9 @@ static int set_uint(const struct target *t, const char *v, const char *src, FILE
     return 0;
 }
 
-/* A DNS name as RFC 1123 allows it: labels of letters, digits and '-', not
- * starting or ending with '-', joined by dots. */
-static bool is_dns_name(const char *h)
-{
-    size_t label = 0;
-    if (*h == '\0')
-        return false;
-    for (const char *c = h; *c; c++) {
-        bool alnum = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                     (*c >= '0' && *c <= '9');
-        if (*c == '.') {
-            if (label == 0 || c[-1] == '-')
-                return false;
-            label = 0;
-        } else if (alnum || (*c == '-' && label > 0)) {
-            label++;
-        } else {
-            return false;
-        }
-    }
-    return label > 0 && h[strlen(h) - 1] != '-';
-}
-
-/* HOST:PORT into host (cap bytes) and *port_out, or a message and -1. HOST
- * is a numeric IPv4 address, or also a DNS name when allow_name is set. */
+/* HOST:PORT into host (cap bytes) and *port_out, or a message and -1. */
 static int parse_hostport(const struct santa_config *cfg, const char *v, const char *src,
-                          FILE *out, char *host_out, size_t cap, uint16_t *port_out,
-                          bool allow_name)
+                          FILE *out, char *host_out, size_t cap, uint16_t *port_out)
 {
     const char *colon = strrchr(v, ':');
     if (colon == NULL || colon == v || (size_t)(colon - v) >= cap)
@@ -153,10 +127,8 @@ static int parse_hostport(const struct santa_config *cfg, const char *v, const c
     memcpy(host, v, (size_t)(colon - v));
     host[colon - v] = '\0';
     struct in_addr addr;
-    if (inet_pton(AF_INET, host, &addr) != 1 && !(allow_name && is_dns_name(host)))
-        return fail(out, cfg->program, src, v,
-                    allow_name ? "HOST must be an IPv4 address or a DNS name"
-                               : "HOST must be a numeric IPv4 address");
+    if (inet_pton(AF_INET, host, &addr) != 1)
+        return fail(out, cfg->program, src, v, "HOST must be a numeric IPv4 address");
     char *end = NULL;
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
@@ -172,7 +144,7 @@ static int set_hostport(const struct target *t, const char *v, const char *src, 
 {
     struct santa_config *cfg = t->cfg;
     return parse_hostport(cfg, v, src, out, cfg->listen_host, sizeof cfg->listen_host,
-                          &cfg->listen_port, false);
+                          &cfg->listen_port);
 }
 
 static int set_addr(const struct target *t, const char *v, const char *src, FILE *out)
