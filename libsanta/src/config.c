@@ -88,6 +88,20 @@ static const struct option_def options[] = {
     {"no-instrument", "SANTA_NO_INSTRUMENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, no_instrument), "",
      "turn metrics, tracing and statsd off (Server-Timing stays)"},
+    /* Stage 01 sends reminders inside the request; later stages' workers
+     * take the same options from their own table (santa-worker-* --help). */
+    {"smtp", "SANTA_SMTP", OPT_OPTIONAL, "", 0, 0, SANTA_STAGE_CSV,
+     offsetof(struct santa_config, smtp_url), "smtp://HOST:PORT",
+     "deliver reminders over SMTP to this server (empty: into --maildir)"},
+    {"maildir", "SANTA_MAILDIR", OPT_STRING, "santa-mail", 0, 0, SANTA_STAGE_CSV,
+     offsetof(struct santa_config, maildir), "DIR",
+     "the Maildir reminders go to when --smtp is empty (created if missing)"},
+    {"public-url", "SANTA_PUBLIC_URL", OPT_URL, "", 0, 0, SANTA_STAGE_CSV,
+     offsetof(struct santa_config, public_url), "URL",
+     "the service's public base URL; each reminder then links the exchange's public page"},
+    {"smtp-timeout-ms", "SANTA_SMTP_TIMEOUT_MS", OPT_UINT, "10000", 100, 600000, SANTA_STAGE_CSV,
+     offsetof(struct santa_config, smtp_timeout_ms), "MS",
+     "SMTP connect and per-mail timeout"},
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])

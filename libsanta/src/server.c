@@ -65,9 +65,27 @@ int santa_http_serve(const struct santa_http_options *opts, const char *program,
     return 0;
 }
 
-int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
+/* Adapts santa_app.remind_now (which knows no config) to the stage's hook. */
+struct remind_binding {
+    const struct santa_config *cfg;
+    santa_remind_now_fn fn;
+};
+
+static enum santa_status remind_bound(const void *ctx, const char *exchange_id, uint32_t *sent)
 {
+    const struct remind_binding *b = ctx;
+    return b->fn(b->cfg, exchange_id, sent);
+}
+
+static int server_run(const struct santa_config *cfg, struct santa_store *store,
+                      santa_remind_now_fn remind_now)
+{
+    struct remind_binding rb = {cfg, remind_now};
     struct santa_app app = {.store = store, .rng = santa_rng_csprng()};
+    if (remind_now) {
+        app.remind_now = remind_bound;
+        app.remind_ctx = &rb;
+    }
     struct santa_http_options opts = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,
@@ -82,7 +100,18 @@ int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
     return santa_http_serve(&opts, cfg->program, what);
 }
 
+int santa_server_run(const struct santa_config *cfg, struct santa_store *store)
+{
+    return server_run(cfg, store, NULL);
+}
+
 int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_open_fn open_store)
+{
+    return santa_stage_main_remind(argc, argv, stage_mask, open_store, NULL);
+}
+
+int santa_stage_main_remind(int argc, char **argv, unsigned stage_mask,
+                            santa_store_open_fn open_store, santa_remind_now_fn remind_now)
 {
     struct santa_config cfg;
     enum santa_config_result r = santa_config_load(&cfg, stage_mask, argc, argv, stderr);
@@ -103,7 +132,7 @@ int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_ope
         santa_log(SANTA_LOG_ERROR, "%s: cannot open the store: %s", cfg.program, err);
         return 1;
     }
-    int rc = santa_server_run(&cfg, store);
+    int rc = server_run(&cfg, store, remind_now);
     santa_store_close(store);
     santa_observe_stop(); /* after the workers: the last spans reach the trace file */
     return rc;

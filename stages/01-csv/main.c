@@ -5,6 +5,7 @@
  * draw and the HTTP server are shared. `diff` this file with
  * ../02-sqlite/main.c: the store is the only difference.
  */
+#include "remind.h"
 #include "santa/server.h"
 #include "store_csv.h"
 
@@ -17,5 +18,8 @@ static enum santa_status open_store(const struct santa_config *cfg, struct santa
 
 int main(int argc, char **argv)
 {
-    return santa_stage_main(argc, argv, SANTA_STAGE_CSV, open_store);
+    if (santa_mail_global_init() != 0)
+        return 1;
+    /* Stage 01 sends reminders inside the request (remind_inline.c). */
+    return santa_stage_main_remind(argc, argv, SANTA_STAGE_CSV, open_store, csv_remind_now);
 }

@@ -54,6 +54,11 @@ struct santa_config {
     double trace_sample;                 /* 0..1 */
     uint32_t slow_ms;                    /* 0: no slow-request log */
     uint32_t no_instrument;              /* 1: metrics, tracing and statsd off */
+    /* stage 01: reminders sent inside the request (santa/mail.h) */
+    char smtp_url[SANTA_CONFIG_STR];     /* "smtp://HOST:PORT", "" for the Maildir */
+    char maildir[SANTA_CONFIG_STR];
+    char public_url[SANTA_CONFIG_STR];   /* "" for none */
+    uint32_t smtp_timeout_ms;
 };
 
 enum santa_config_result {

@@ -11,6 +11,7 @@
 #define SANTA_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "santa/config.h"
 #include "santa/store.h"
@@ -41,5 +42,14 @@ typedef enum santa_status (*santa_store_open_fn)(const struct santa_config *cfg,
  * 0 after --help), runtime set-up, the store, serving until a signal, and a
  * clean close. A stage's main() is one call to this. */
 int santa_stage_main(int argc, char **argv, unsigned stage_mask, santa_store_open_fn open_store);
+
+/* Stage 01's inline reminders (api.h, santa_app.remind_now): sends the
+ * batch just queued for exchange_id with cfg's mail options. */
+typedef enum santa_status (*santa_remind_now_fn)(const struct santa_config *cfg,
+                                                 const char *exchange_id, uint32_t *sent);
+
+/* santa_stage_main() for a stage that sends reminders inside the request. */
+int santa_stage_main_remind(int argc, char **argv, unsigned stage_mask,
+                            santa_store_open_fn open_store, santa_remind_now_fn remind_now);
 
 #endif /* SANTA_SERVER_H */
