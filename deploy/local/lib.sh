@@ -25,7 +25,9 @@ check_stage() {
   fi
 }
 
-run_dir() { echo "$root/build/run/$1"; }
+# SANTA_RUN_ROOT moves every stage's run folder (tests keep theirs apart
+# from a workshop's build/run).
+run_dir() { echo "${SANTA_RUN_ROOT:-$root/build/run}/$1"; }
 
 valid_port() {
   case "$1" in ''|*[!0-9]*) return 1 ;; esac

@@ -87,7 +87,7 @@ static bool clean_address(const char *s)
 
 static bool clean_key(const char *s)
 {
-    if (!*s || strlen(s) > 120)
+    if (!*s || strlen(s) > 150)
         return false;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
