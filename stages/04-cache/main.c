@@ -8,6 +8,7 @@
 #include "santa/server.h"
 #include "store_cache.h"
 #include "store_postgres.h"
+#include "store_queue.h"
 
 static enum santa_status open_store(const struct santa_config *cfg, struct santa_store **out,
                                     char *err, size_t errlen)
@@ -25,7 +26,13 @@ static enum santa_status open_store(const struct santa_config *cfg, struct santa
         .connect_timeout_ms = cfg->redis_timeout_ms,
         .command_timeout_ms = cfg->redis_timeout_ms,
     };
-    return cache_store_open(&opts, out, err, errlen);
+    struct santa_store *cached = NULL;
+    st = cache_store_open(&opts, &cached, err, errlen);
+    if (st != SANTA_OK)
+        return st;
+    /* Reminders go into the Redis stream the workers read (store_queue.h). */
+    struct queue_store_options q = {cached, cfg->redis.host, cfg->redis.port, 1000};
+    return queue_store_open(&q, out, err, errlen);
 }
 
 int main(int argc, char **argv)

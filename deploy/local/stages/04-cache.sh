@@ -16,6 +16,7 @@ stage_up() {
     { note "santa --migrate failed; see $log"; return 1; }
   REDIS_FIRST_PORT=${REDIS_FIRST_PORT:-6380} redis_start "$run" || return 1
   santa_args+=(--pg "$PG_CONNINFO" --redis "127.0.0.1:$redis_port")
+  worker_args=(--redis "127.0.0.1:$redis_port") # the reminder stream lives in this Redis
   santa_data_args=() # the data lives in PostgreSQL
 }
 
