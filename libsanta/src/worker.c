@@ -248,6 +248,7 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
         pthread_join(tids[i], NULL);
     santa_log(SANTA_LOG_INFO, "%s: stopped: %llu sent, %llu retried, %llu dead-lettered",
               program, (unsigned long long)atomic_load(&w.sent),
-              (unsigned long long)atomic_load(&w.retried), (unsigned long long)atomic_load(&w.dead));
+              (unsigned long long)atomic_load(&w.retried),
+              (unsigned long long)atomic_load(&w.dead));
     return 0;
 }
