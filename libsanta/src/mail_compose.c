@@ -97,11 +97,11 @@ static bool clean_key(const char *s)
 }
 
 /* RFC 2047 words of at most 45 input bytes (60 base64 characters + 12),
- * never splitting a UTF-8 sequence; folded with CRLF SP between words. */
+ * never splitting a UTF-8 sequence; each on a folded line of its own
+ * (CRLF SP before every word), so no line passes 76 columns. */
 static void put_encoded_words(struct out *o, const char *s)
 {
     size_t n = strlen(s), i = 0;
-    bool first = true;
     while (i < n) {
         size_t take = n - i < 45 ? n - i : 45;
         while (take > 0 && i + take < n && ((unsigned char)s[i + take] & 0xC0) == 0x80)
@@ -109,29 +109,30 @@ static void put_encoded_words(struct out *o, const char *s)
         char b64[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
         sodium_bin2base64(b64, sizeof b64, (const unsigned char *)s + i, take,
                           sodium_base64_VARIANT_ORIGINAL);
-        putf(o, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", b64);
-        first = false;
+        putf(o, "\r\n =?UTF-8?B?%s?=", b64);
         i += take;
     }
 }
 
-/* A header value: as is when plain ASCII, else as encoded words. */
+/* A header value after "Name:": " value" when plain ASCII, else folded
+ * encoded words. */
 static void put_header_text(struct out *o, const char *s)
 {
-    if (is_ascii(s) && strlen(s) <= 900)
+    if (is_ascii(s) && strlen(s) <= 900) {
+        put(o, " ", 1);
         puts_(o, s);
-    else
+    } else
         put_encoded_words(o, s);
 }
 
-/* The display name of To:, quoted when ASCII (it may hold commas). */
+/* The display name after "To:", quoted when ASCII (it may hold commas). */
 static void put_display_name(struct out *o, const char *s)
 {
     if (!is_ascii(s)) {
         put_encoded_words(o, s);
         return;
     }
-    put(o, "\"", 1);
+    put(o, " \"", 2);
     for (const char *c = s; *c; c++) {
         if (*c == '"' || *c == '\\')
             put(o, "\\", 1);
@@ -164,12 +165,12 @@ size_t santa_reminder_compose(const struct santa_reminder *r, const char *public
     strftime(when, sizeof when, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 
     putf(&o, "From: Secret Santa <%s>\r\n", SANTA_MAIL_FROM);
-    puts_(&o, "To: ");
+    puts_(&o, "To:");
     put_display_name(&o, r->to_name);
     putf(&o, " <%s>\r\n", r->to_email);
     char subject[512];
     snprintf(subject, sizeof subject, "Secret Santa reminder: %s", r->exchange_name);
-    puts_(&o, "Subject: ");
+    puts_(&o, "Subject:");
     put_header_text(&o, subject);
     putf(&o, "\r\nDate: %s\r\n", when);
     putf(&o, "Message-ID: <%s@santa-stack.invalid>\r\n", r->message_key);
