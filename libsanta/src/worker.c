@@ -20,6 +20,7 @@
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/worker.h"
+#include "worker_observe.h"
 
 #define WORKER_MAX_THREADS 64
 #define WORKER_MAX_BATCH 1000
@@ -30,6 +31,7 @@ struct worker {
     santa_queue_open_fn open_queue;
     atomic_bool stop;
     atomic_uint_fast64_t sent, retried, dead;
+    _Atomic int64_t stats_at_ms; /* when the queue's depth was last sampled */
 };
 
 int64_t santa_wall_ms(void)
@@ -71,13 +73,15 @@ static void handle(struct worker *w, struct santa_queue *q, struct santa_mailer 
         .message_key = j->key,
     };
     char err[512] = "";
+    worker_observe_job_begin(j);
     enum santa_status st = santa_mailer_send(m, &r, err, sizeof err);
+    bool dead = st != SANTA_OK && (st != SANTA_UNAVAILABLE || j->attempts >= w->cfg.max_attempts);
+    worker_observe_job_end(j, st, dead);
     enum santa_status qs;
     if (st == SANTA_OK) {
         qs = q->ops->done(q, j);
         atomic_fetch_add(&w->sent, 1);
     } else {
-        bool dead = st != SANTA_UNAVAILABLE || j->attempts >= w->cfg.max_attempts;
         uint32_t delay = santa_worker_backoff(&w->cfg, j->attempts);
         santa_log(dead ? SANTA_LOG_ERROR : SANTA_LOG_WARN, "%s: job %s attempt %u: %s%s",
                   w->cfg.name, j->id, j->attempts, err, dead ? " (dead-lettered)" : "");
@@ -104,6 +108,17 @@ static void log_claim(const struct worker *w, const struct santa_job *jobs, uint
     santa_log(SANTA_LOG_INFO, "%s: claimed %u:%s", w->cfg.name, n, keys);
 }
 
+/* About once a second, one of the loops samples the queue for the metrics. */
+static void sample_queue(struct worker *w, struct santa_queue *q)
+{
+    int64_t now = santa_wall_ms(), last = atomic_load(&w->stats_at_ms);
+    if (now - last < 1000 || !atomic_compare_exchange_strong(&w->stats_at_ms, &last, now))
+        return;
+    uint64_t depth = 0, oldest = 0;
+    if (q->ops->stats(q, &depth, &oldest) == SANTA_OK)
+        worker_observe_queue(depth, oldest);
+}
+
 static void *loop(void *arg)
 {
     struct worker *w = arg;
@@ -119,6 +134,7 @@ static void *loop(void *arg)
         goto out;
     }
     while (!atomic_load(&w->stop)) {
+        sample_queue(w, q);
         uint32_t n = 0;
         enum santa_status st = q->ops->claim(q, jobs, w->cfg.batch, &n);
         if (st != SANTA_OK || n == 0) {
@@ -157,7 +173,8 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
 {
     static struct worker w; /* one per process: the signal's target */
     char smtp[SANTA_OPT_STR], maildir[SANTA_OPT_STR], public_url[SANTA_OPT_STR],
-        ready[SANTA_OPT_STR];
+        ready[SANTA_OPT_STR], trace_file[SANTA_OPT_STR], statsd[SANTA_OPT_STR],
+        listen[SANTA_OPT_STR];
     uint32_t threads = 1, timeout_ms = 10000;
     struct santa_worker_config *c = &w.cfg;
     const struct santa_opt common[] = {
@@ -187,6 +204,12 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
          "how long to wait when nothing is due"},
         {"ready-file", NULL, SANTA_OPT_STRING, "", 0, 0, ready, "FILE",
          "write the PID here once the queue and the mailer are open (for deploy/local/up)"},
+        {"listen", "SANTA_WORKER_LISTEN", SANTA_OPT_STRING, "", 0, 0, listen, "HOST:PORT",
+         "serve GET /metrics here (empty: no HTTP)"},
+        {"trace-file", "SANTA_WORKER_TRACE_FILE", SANTA_OPT_STRING, "", 0, 0, trace_file, "FILE",
+         "append one Zipkin v2 span per line: each mail's trace continues its request's"},
+        {"statsd", "SANTA_STATSD", SANTA_OPT_STRING, "", 0, 0, statsd, "HOST:PORT",
+         "send the metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
     };
     size_t n_common = sizeof common / sizeof common[0];
     struct santa_opt *all = santa_calloc(n_common + n_extra, sizeof *all);
@@ -211,6 +234,11 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
 
     /* Check the queue and the mailer once before reporting ready. */
     char err[512] = "";
+    struct worker_observe_options oo = {c->name, trace_file, statsd, listen, 1.0};
+    if (worker_observe_start(&oo, err, sizeof err) != 0) {
+        santa_log(SANTA_LOG_ERROR, "%s: %s", program, err);
+        return 1;
+    }
     struct santa_queue *q = NULL;
     struct santa_mailer *m = NULL;
     if (open_queue(c, &q, err, sizeof err) != SANTA_OK ||
@@ -218,6 +246,7 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
         santa_log(SANTA_LOG_ERROR, "%s: %s", program, err);
         if (q)
             q->ops->close(q);
+        worker_observe_stop();
         return 1;
     }
     santa_mailer_close(m);
@@ -246,6 +275,7 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
     }
     for (uint32_t i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
+    worker_observe_stop();
     santa_log(SANTA_LOG_INFO, "%s: stopped: %llu sent, %llu retried, %llu dead-lettered",
               program, (unsigned long long)atomic_load(&w.sent),
               (unsigned long long)atomic_load(&w.retried),

@@ -20,6 +20,10 @@ workers `up` starts), in a run folder of its own under BUILD/run/remind-*
              workers fail against the closed port for 10 s (checked in their
              logs), the sink comes back on the same port: every address gets
              its mail (0 lost) within 30 s.
+  trace      stages 02-04: POST .../reminders with a traceparent; the server's
+             and the worker's trace files hold one trace: the request, its
+             store span, then per mail a "reminder" span (the worker's,
+             child of the request's store span) and its "smtp" child.
   cli        stage 01: santa-remind sends the last batch again, slow and with
              --index, with --threads 4 and --processes 4: each run delivers
              one mail per participant.
@@ -100,9 +104,9 @@ class Sink:
         return out
 
 
-def http(method, url, body=None, token=None):
+def http(method, url, body=None, token=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         req.add_header("Content-Type", "application/json")
     if token:
@@ -299,6 +303,58 @@ def case_smtp_down(sink):
          "its return" % (back - down_at, tries, took))
 
 
+def spans(path, trace_id):
+    out = []
+    if os.path.exists(path):
+        for line in open(path, errors="replace"):
+            try:
+                s = json.loads(line)
+            except ValueError:
+                continue
+            if s.get("traceId") == trace_id:
+                out.append(s)
+    return out
+
+
+def case_trace(sink):
+    server_file = os.path.join(RUN_ROOT, "santa-trace.jsonl")
+    worker_file = os.path.join(RUN_ROOT, "worker-trace.jsonl")
+    url = up(sink.port, {"SANTA_WORKERS": "1", "SANTA_TRACE_FILE": server_file,
+                         "SANTA_WORKER_TRACE_FILE": worker_file})
+    ex, name, people, secrets = exchange_with(url, 20, "trace")
+    trace_id = "%032x" % random.getrandbits(128)
+    tp = "00-%s-%016x-01" % (trace_id, random.getrandbits(64))
+    st, body = http("POST", url + "/api/exchanges/%s/reminders" % ex["id"],
+                    token=ex["admin_token"], headers={"traceparent": tp})
+    if st != 202 or body.get("queued") != 20:
+        fail("POST reminders: %d %s" % (st, body))
+    wait_for(lambda: len(sink.files()) >= 20, 60, "20 mails at the sink")
+
+    def complete():
+        w = spans(worker_file, trace_id)
+        return (len([s for s in w if s["name"] == "smtp"]) >= 20
+                and len([s for s in w if s["name"] == "reminder"]) >= 20)
+    wait_for(complete, 20, "the worker's spans of trace %s" % trace_id)
+    srv, wrk = spans(server_file, trace_id), spans(worker_file, trace_id)
+    srv_ids = {s["id"] for s in srv}
+    roots = [s for s in srv if "POST" in s["name"] and "reminders" in s["name"]]
+    if not roots:
+        fail("no request span of trace %s in the server's trace file" % trace_id)
+    reminder = {s["id"]: s for s in wrk if s["name"] == "reminder"}
+    for s in reminder.values():
+        if s.get("parentId") not in srv_ids:
+            fail("a reminder span's parent %s is not a span of the request" % s.get("parentId"))
+    smtp = [s for s in wrk if s["name"] == "smtp"]
+    for s in smtp:
+        if s.get("parentId") not in reminder:
+            fail("an smtp span's parent is not a reminder span")
+    keys = {s.get("tags", {}).get("message_key") for s in smtp}
+    if len(keys) != 20:
+        fail("%d distinct mails traced, want 20" % len(keys))
+    note("ok: trace %s: the request (%d spans in santa), 20 reminder spans under its store span, "
+         "each with its smtp span" % (trace_id, len(srv)))
+
+
 def case_cli(sink):
     url = up(sink.port, {})
     ex, name, people, secrets = exchange_with(url, 20, "cli")
@@ -330,7 +386,7 @@ def main():
     sink.start()
     try:
         {"twenty": case_twenty, "kill": case_kill, "smtp-down": case_smtp_down,
-         "cli": case_cli}[CASE](sink)
+         "trace": case_trace, "cli": case_cli}[CASE](sink)
     finally:
         down()
         sink.stop()
