@@ -319,8 +319,14 @@ def spans(path, trace_id):
 def case_trace(sink):
     server_file = os.path.join(RUN_ROOT, "santa-trace.jsonl")
     worker_file = os.path.join(RUN_ROOT, "worker-trace.jsonl")
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    mport = s.getsockname()[1]
+    s.close()
     url = up(sink.port, {"SANTA_WORKERS": "1", "SANTA_TRACE_FILE": server_file,
-                         "SANTA_WORKER_TRACE_FILE": worker_file})
+                         "SANTA_WORKER_TRACE_FILE": worker_file,
+                         "SANTA_WORKER_LISTEN": "127.0.0.1:%d" % mport})
     ex, name, people, secrets = exchange_with(url, 20, "trace")
     trace_id = "%032x" % random.getrandbits(128)
     tp = "00-%s-%016x-01" % (trace_id, random.getrandbits(64))
@@ -353,6 +359,22 @@ def case_trace(sink):
         fail("%d distinct mails traced, want 20" % len(keys))
     note("ok: trace %s: the request (%d spans in santa), 20 reminder spans under its store span, "
          "each with its smtp span" % (trace_id, len(srv)))
+
+    # The worker's metrics: 20 sent, 20 latencies, and the queue seen empty again.
+    def metric(text, name):
+        for line in text.splitlines():
+            if line.startswith(name):
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+    def metrics_settled():
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=10) as r:
+            text = r.read().decode()
+        return (metric(text, 'santa_reminders_sent_total{worker="%s-w1"}' % STAGE) == 20
+                and metric(text, "santa_reminder_enqueue_to_sent_seconds_count") == 20
+                and metric(text, "santa_reminder_queue_depth") == 0)
+    wait_for(metrics_settled, 10, "the worker's /metrics: 20 sent, 20 latencies, depth 0")
+    note("ok: /metrics of the worker: 20 sent, 20 enqueue-to-sent latencies, queue depth 0")
 
 
 def case_cli(sink):
