@@ -75,13 +75,32 @@ static enum santa_status maildir_create(const char *dir, char *err, size_t errle
     return SANTA_OK;
 }
 
+/* smtp://HOST[:PORT][/...]: a host, and a port of digits when a colon is
+ * there (libcurl would take "smtp://h:" as port 25 without a word). */
+static bool smtp_url_ok(const char *u)
+{
+    if (strncmp(u, "smtp://", 7) != 0)
+        return false;
+    const char *host = u + 7, *end = host + strcspn(host, "/");
+    const char *colon = memchr(host, ':', (size_t)(end - host));
+    if ((colon ? colon : end) == host)
+        return false;
+    if (!colon)
+        return true;
+    unsigned long port = 0;
+    const char *p = colon + 1;
+    for (; p < end && *p >= '0' && *p <= '9' && port <= 65535; p++)
+        port = port * 10 + (unsigned long)(*p - '0');
+    return p == end && p > colon + 1 && port >= 1 && port <= 65535;
+}
+
 enum santa_status santa_mailer_open(const struct santa_mail_options *o, struct santa_mailer **out,
                                     char *err, size_t errlen)
 {
     *out = NULL;
     bool smtp = o->smtp_url && *o->smtp_url;
-    if (smtp && strncmp(o->smtp_url, "smtp://", 7) != 0) {
-        snprintf(err, errlen, "the SMTP URL must start with smtp://, e.g. smtp://127.0.0.1:25");
+    if (smtp && !smtp_url_ok(o->smtp_url)) {
+        snprintf(err, errlen, "the SMTP URL must be smtp://HOST[:PORT], e.g. smtp://127.0.0.1:25");
         return SANTA_VALIDATION_FAILED;
     }
     if (!smtp && !(o->maildir && *o->maildir)) {

@@ -115,6 +115,25 @@ static void test_refuses_injection_and_bad_addresses(void **state)
     assert_int_equal(compose(&base, NULL, buf, 100), 0);
 }
 
+static void test_mailer_refuses_bad_urls(void **state)
+{
+    (void)state;
+    const char *bad[] = {"http://127.0.0.1:25", "smtp://", "smtp://127.0.0.1:",
+                         "smtp://127.0.0.1:x25", "smtp://127.0.0.1:70000", "smtp://:25"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct santa_mail_options o = {.smtp_url = bad[i]};
+        struct santa_mailer *m = NULL;
+        char err[256];
+        assert_int_equal(santa_mailer_open(&o, &m, err, sizeof err), SANTA_VALIDATION_FAILED);
+        assert_null(m);
+    }
+    struct santa_mail_options o = {.smtp_url = "smtp://127.0.0.1:2525"};
+    struct santa_mailer *m = NULL;
+    char err[256];
+    assert_int_equal(santa_mailer_open(&o, &m, err, sizeof err), SANTA_OK);
+    santa_mailer_close(m);
+}
+
 static void test_backoff_doubles_to_the_cap(void **state)
 {
     (void)state;
@@ -133,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_optional_fields),
         cmocka_unit_test(test_non_ascii_headers_are_encoded),
         cmocka_unit_test(test_refuses_injection_and_bad_addresses),
+        cmocka_unit_test(test_mailer_refuses_bad_urls),
         cmocka_unit_test(test_backoff_doubles_to_the_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
