@@ -132,6 +132,7 @@ def env_get(key):
 def up(smtp_port, extra_env):
     env = dict(os.environ)
     env.update({"SANTA_RUN_ROOT": RUN_ROOT, "SANTA_SMTP": "smtp://127.0.0.1:%d" % smtp_port,
+                "SANTA_BIN_DIR": os.path.join(BUILD, "bin"),  # this build tree's binaries
                 # Servers of their own, away from other tests' and the workshop's ports.
                 "PG_FIRST_PORT": str(random.randrange(20000, 28000)),
                 "REDIS_FIRST_PORT": str(random.randrange(28000, 30000))})
