@@ -118,9 +118,13 @@ static bool read_exec(struct redis_queue *q, uint32_t n)
             drop(q, "no answer");
             return false;
         }
+        if (r->type == REDIS_REPLY_ERROR && ok) {
+            santa_log(SANTA_LOG_WARN, "queue redis: reply %u of %u: %s", i + 1, n, r->str);
+            ok = i + 1 < n; /* queued commands' errors show again in EXEC's answer */
+        }
         if (i + 1 == n && r->type != REDIS_REPLY_ARRAY) {
-            santa_log(SANTA_LOG_WARN, "queue redis: transaction failed: %s",
-                      r->type == REDIS_REPLY_ERROR ? r->str : "aborted");
+            santa_log(SANTA_LOG_WARN, "queue redis: transaction failed: %s (reply type %d)",
+                      r->type == REDIS_REPLY_ERROR ? r->str : "not run", r->type);
             ok = false;
         }
         freeReplyObject(r);
