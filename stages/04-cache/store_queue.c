@@ -146,7 +146,10 @@ static enum santa_status build_jobs(struct queue_store *qs, const char *exchange
                                     struct santa_job **jobs_out, uint32_t *n_out)
 {
     struct santa_store *in = qs->inner;
-    struct santa_arena a;
+    /* Two arenas: the exchange's text must outlive every page, and each
+     * page's arena starts over once its text is copied into the jobs. */
+    struct santa_arena xa, a;
+    santa_arena_init(&xa, 1u << 20);
     santa_arena_init(&a, 64u << 20);
     struct santa_job *jobs = NULL;
     uint32_t n = 0, cap = 0;
@@ -154,7 +157,7 @@ static enum santa_status build_jobs(struct queue_store *qs, const char *exchange
     char batch[SANTA_ID_LEN + 1], tp[56] = "";
     inst_trace_current_traceparent(tp);
     int64_t now = santa_wall_ms();
-    enum santa_status st = in->ops->exchange_get(in, exchange_id, &a, &ex);
+    enum santa_status st = in->ops->exchange_get(in, exchange_id, &xa, &ex);
     if (st == SANTA_OK)
         st = santa_id_new(batch);
     uint64_t after = 0;
@@ -197,6 +200,7 @@ static enum santa_status build_jobs(struct queue_store *qs, const char *exchange
         santa_arena_init(&a, 64u << 20);
     }
     santa_arena_release(&a);
+    santa_arena_release(&xa);
     if (st != SANTA_OK) {
         santa_free(jobs);
         return st;

@@ -24,6 +24,9 @@ workers `up` starts), in a run folder of its own under BUILD/run/remind-*
              and the worker's trace files hold one trace: the request, its
              store span, then per mail a "reminder" span (the worker's,
              child of the request's store span) and its "smtp" child.
+  pages      stage 04: 1,050 participants, so the enqueue reads two pages of
+             participants: every address gets one mail naming the exchange
+             (the exchange's text once lived in the first page's arena).
   cli        stage 01: santa-remind sends the last batch again, slow and with
              --index, with --threads 4 and --processes 4: each run delivers
              one mail per participant.
@@ -378,6 +381,16 @@ def case_trace(sink):
     note("ok: /metrics of the worker: 20 sent, 20 enqueue-to-sent latencies, queue depth 0")
 
 
+def case_pages(sink):
+    url = up(sink.port, {"SANTA_WORKERS": "4", "SANTA_WORKER_POLL_MS": "50"})
+    ex, name, people, secrets = exchange_with(url, 1050, "pages")
+    queue(url, ex, 1050)
+    wait_for(lambda: len(sink.files()) >= 1050, 240, "1,050 mails at the sink")
+    time.sleep(1.5)
+    check_mails(sink.mails(), ex, name, people, secrets, exact=True)
+    note("ok: 1,050 reminders over two pages of participants, one mail each, naming %s" % ex["id"])
+
+
 def case_cli(sink):
     url = up(sink.port, {})
     ex, name, people, secrets = exchange_with(url, 20, "cli")
@@ -409,7 +422,7 @@ def main():
     sink.start()
     try:
         {"twenty": case_twenty, "kill": case_kill, "smtp-down": case_smtp_down,
-         "trace": case_trace, "cli": case_cli}[CASE](sink)
+         "trace": case_trace, "pages": case_pages, "cli": case_cli}[CASE](sink)
     finally:
         down()
         sink.stop()
