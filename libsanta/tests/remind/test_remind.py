@@ -132,6 +132,25 @@ def env_get(key):
     return None
 
 
+def free_port():
+    """A random free port below the ephemeral range. deploy/local/up's own
+    choice (the first free one from 8080) races when tests start stages side
+    by side: two ups may both pick 8080, and one's readiness probe is then
+    answered by the other's server."""
+    import socket
+    for _ in range(200):
+        p = random.randrange(20000, 32000)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
+    fail("no free port")
+
+
 def up(smtp_port, extra_env):
     env = dict(os.environ)
     env.update({"SANTA_RUN_ROOT": RUN_ROOT, "SANTA_SMTP": "smtp://127.0.0.1:%d" % smtp_port,
@@ -140,7 +159,8 @@ def up(smtp_port, extra_env):
                 "PG_FIRST_PORT": str(random.randrange(20000, 28000)),
                 "REDIS_FIRST_PORT": str(random.randrange(28000, 30000))})
     env.update(extra_env)
-    r = subprocess.run([os.path.join(SRC, "deploy", "local", "up"), STAGE], env=env,
+    r = subprocess.run([os.path.join(SRC, "deploy", "local", "up"), STAGE,
+                        "--port", str(free_port())], env=env,
                        stdout=subprocess.PIPE, timeout=180)
     if r.returncode != 0:
         fail("deploy/local/up %s failed" % STAGE)
