@@ -44,7 +44,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
 .PHONY: help deps build test test-unit test-asan test-tsan test-docs test-docker demo walk loadtest \
-	sweep saturate run stop bench bench-load bench-scale clean
+	sweep saturate run stop bench bench-load bench-scale bench-remind clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -64,7 +64,7 @@ help: ## list the targets
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
 	@echo "  bench    build and run bench/run-bench (wrk, about 7 minutes)"
 	@echo "  bench-load  santa-load against wrk on the baseline (about 1 minute)"
-	@echo "  bench-scale stage 05: 1-4 CPU-capped replicas behind HAProxy, the hop's cost (root, ~3 min)"
+	@echo "  bench-remind  the slow e-mail script, --index, threads and processes (bench/run-bench-remind)"
 	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"
 	@echo
 	@echo "stages: $$(cd stages && ls -d [0-9]* | tr '\n' ' ')"
@@ -160,8 +160,8 @@ bench: build
 bench-load: build
 	bench/run-bench-load
 
-bench-scale: build
-	bench/run-bench-scale
+bench-remind: build
+	bench/run-bench-remind
 
 # Stop running stages first: their env files (the only record of their PIDs)
 # live in build/run and are about to be deleted.

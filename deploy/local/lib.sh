@@ -25,6 +25,8 @@ check_stage() {
   fi
 }
 
+# SANTA_RUN_ROOT moves every stage's run folder (tests keep theirs apart
+# from a workshop's build/run).
 run_dir() { echo "${SANTA_RUN_ROOT:-$root/build/run}/$1"; }
 
 valid_port() {

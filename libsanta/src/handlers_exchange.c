@@ -162,6 +162,14 @@ enum santa_status santa_h_reminders(struct santa_ctx *ctx)
     if (st != SANTA_OK)
         return st;
     santa_jb_uint(&ctx->out, "queued", queued);
+    if (ctx->app->remind_now) {
+        /* Stage 01: the mails go out now; a mail that fails is not fatal to
+         * the answer (the rows stay in the outbox for santa-remind). */
+        uint32_t sent = 0;
+        if (queued > 0)
+            ctx->app->remind_now(ctx->app->remind_ctx, ctx->id, &sent);
+        santa_jb_uint(&ctx->out, "sent", sent);
+    }
     ctx->ok_status = 202;
     return SANTA_OK;
 }

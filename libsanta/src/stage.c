@@ -33,6 +33,13 @@ static void thread_exit(void *ctx)
         r->app.store->ops->thread_stop(r->app.store);
 }
 
+/* santa_app.remind_now knows no stage: this binds the stage's hook to it. */
+static enum santa_status remind_now(const void *ctx, const char *exchange_id, uint32_t *sent)
+{
+    const struct santa_stage *stage = ctx;
+    return stage->remind_now(stage->ctx, exchange_id, sent);
+}
+
 static void drain(void *ctx)
 {
     const struct santa_stage *stage = ctx;
@@ -61,6 +68,10 @@ static int serve(const struct santa_stage *stage, const struct santa_config *cfg
     struct run r = {.stage = stage,
                     .app = {.store = santa_store_observed_init(&observed, store),
                             .rng = santa_rng_csprng()}};
+    if (stage->remind_now) {
+        r.app.remind_now = remind_now;
+        r.app.remind_ctx = stage;
+    }
     struct santa_http_options opts = {
         .host = cfg->listen_host,
         .port = cfg->listen_port,

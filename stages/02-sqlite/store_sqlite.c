@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "store_sqlite_conn.h"
@@ -1003,7 +1004,11 @@ static enum santa_status reminders_queue_tx(struct sqlite_store_conn *c, const c
     sqlite3_stmt *q = use(c, SQ_REMINDERS_QUEUE);
     if (!q)
         return SANTA_UNAVAILABLE;
-    if (!bind_text(q, 1, exchange_id))
+    /* The request's trace context travels with each job, so the worker's
+     * spans join the request's trace. */
+    char tp[56];
+    bool traced = inst_trace_current_traceparent(tp);
+    if (!bind_text(q, 1, exchange_id) || !bind_text(q, 2, traced ? tp : NULL))
         st = bind_failed(c, "reminders queue");
     else
         st = run(c, q, "reminders queue"); /* one INSERT ... SELECT: all or none */

@@ -93,8 +93,26 @@ static const char migration_1[] =
 
     "PRAGMA user_version = 1;";
 
+/* Migration 2: the outbox becomes a job queue for santa-worker-02-sqlite
+ * (worker_sqlite.c): attempts, when a job is next due, who holds it until
+ * when (a lease, so a killed worker's jobs come back), the last error, a
+ * dead-letter mark, and the enqueuing request's trace context. */
+static const char migration_2[] =
+    "ALTER TABLE outbox ADD COLUMN queued_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN traceparent TEXT;"
+    "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN next_at_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN lease_until_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE outbox ADD COLUMN last_error TEXT;"
+    "ALTER TABLE outbox ADD COLUMN dead_at TEXT;"
+    "DROP INDEX outbox_unsent;"
+    "CREATE INDEX outbox_due ON outbox(next_at_ms, id) WHERE sent_at IS NULL AND dead_at IS NULL;"
+    "PRAGMA user_version = 2;";
+
 static const char *const migrations[] = {
     migration_1,
+    migration_2,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -55,8 +55,10 @@
       " JOIN participants AS r ON r.id = a.recipient_id"                                           \
       " WHERE a.giver_id = ?2 AND a.exchange_id = ?1")                                             \
     X(REMINDERS_QUEUE,                                                                             \
-      "INSERT INTO outbox (exchange_id, participant_id, email, kind, queued_at)"                   \
-      " SELECT exchange_id, id, email, 'reminder', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"          \
+      "INSERT INTO outbox (exchange_id, participant_id, email, kind, queued_at, queued_ms,"        \
+      " traceparent)"                                                                              \
+      " SELECT exchange_id, id, email, 'reminder', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"         \
+      " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), ?2"                            \
       " FROM participants WHERE exchange_id = ?1 ORDER BY seq")
 
 enum sqlite_store_query {

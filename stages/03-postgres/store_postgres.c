@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "store_postgres_conn.h"
@@ -1017,8 +1018,13 @@ static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void 
     enum santa_status st = exchange_state(c, rc->exchange_id, true, NULL);
     if (st != SANTA_OK)
         return st;
+    /* The request's trace context travels with each job, so the worker's
+     * spans join the request's trace. */
+    char tp[56];
+    bool traced = inst_trace_current_traceparent(tp);
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, rc->exchange_id);
+    postgres_store_param_text(&p, traced ? tp : NULL);
     int64_t n = 0;
     st = exec_count(c, PQ_REMINDERS_QUEUE, &p, &n); /* one INSERT ... SELECT */
     if (st == SANTA_OK)

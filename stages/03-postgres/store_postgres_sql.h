@@ -67,9 +67,9 @@
       " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = $1")                                                                          \
-    X(REMINDERS_QUEUE, 1,                                                                          \
-      "INSERT INTO outbox (exchange_id, participant_id, email, kind)"                              \
-      " SELECT exchange_id, id, email, 'reminder' FROM participants WHERE exchange_id = $1"        \
+    X(REMINDERS_QUEUE, 2,                                                                          \
+      "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent)"                 \
+      " SELECT exchange_id, id, email, 'reminder', $2 FROM participants WHERE exchange_id = $1"    \
       " ORDER BY seq")
 
 enum postgres_store_query {

@@ -7,6 +7,7 @@
 
 #include "cache_stage.h"
 #include "cache_url.h"
+#include "store_queue.h"
 #include "store_cache.h"
 
 const struct santa_option cache_options[] = {
@@ -57,4 +58,22 @@ enum santa_status cache_stage_open(const struct cache_config *c, struct santa_st
         .command_timeout_ms = c->timeout_ms,
     };
     return cache_store_open(&opts, out, err, errlen);
+}
+
+enum santa_status cache_stage_queue(const struct cache_config *c, struct santa_store *inner,
+                                    struct santa_store **out, char *err, size_t errlen)
+{
+    struct cache_url redis;
+    if (!cache_url_parse(c->redis, &redis, err, errlen)) {
+        santa_store_close(inner); /* owned from the call on */
+        return SANTA_UNAVAILABLE;
+    }
+    struct queue_store_options q = {
+        .inner = inner,
+        .redis_host = redis.host,
+        .redis_port = redis.port,
+        .redis_password = redis.password,
+        .timeout_ms = 1000,
+    };
+    return queue_store_open(&q, out, err, errlen);
 }

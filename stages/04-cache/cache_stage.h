@@ -34,4 +34,10 @@ int cache_stage_check(const struct cache_config *c, const char *program);
 enum santa_status cache_stage_open(const struct cache_config *c, struct santa_store *inner,
                                    struct santa_store **out, char *err, size_t errlen);
 
+/* Wraps inner (owned from the call on, even when it fails) in the store that
+ * queues POST .../reminders in the Redis stream at c->redis (store_queue.h),
+ * for santa-worker-04-cache to send: stages 04 and 05 share the stream. */
+enum santa_status cache_stage_queue(const struct cache_config *c, struct santa_store *inner,
+                                    struct santa_store **out, char *err, size_t errlen);
+
 #endif /* SANTA_CACHE_STAGE_H */

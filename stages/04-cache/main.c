@@ -24,7 +24,12 @@ static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
     enum santa_status st = postgres_stage_open(&s->pg, &inner, err, errlen);
     if (st != SANTA_OK)
         return st;
-    return cache_stage_open(&s->cache, inner, out, err, errlen);
+    struct santa_store *cached = NULL;
+    st = cache_stage_open(&s->cache, inner, &cached, err, errlen);
+    if (st != SANTA_OK)
+        return st;
+    /* Reminders go into the Redis stream the workers read (store_queue.h). */
+    return cache_stage_queue(&s->cache, cached, out, err, errlen);
 }
 
 /* Before serving: --migrate does its one job (as stage 03: the cache holds

@@ -15,6 +15,7 @@ stage_up() {
   "$binary" --migrate --pg "$PG_CONNINFO" >>"$log" 2>&1 ||
     { note "santa --migrate failed; see $log"; return 1; }
   santa_args+=(--pg "$PG_CONNINFO")
+  worker_args=(--pg "$PG_CONNINFO") # santa-worker-03-postgres claims from the outbox table
   santa_data_args=() # the data lives in PostgreSQL
 }
 

@@ -18,7 +18,10 @@ stage_up() {
     { note "santa --migrate failed; see $log"; return 1; }
   REDIS_FIRST_PORT=${REDIS_FIRST_PORT:-6380} redis_start "$run" || return 1
   santa_args+=(--pg "$PG_CONNINFO")
+  # The password in the environment, not argv (ps shows argv to every user);
+  # the workers read the reminder stream from the same Redis (SANTA_REDIS).
   export SANTA_REDIS=":$redis_password@127.0.0.1:$redis_port"
+  worker_args=()
   santa_data_args=() # the data lives in PostgreSQL
 }
 

@@ -23,6 +23,11 @@
 struct santa_app {
     struct santa_store *store;
     struct santa_rng rng; /* the draw's randomness (santa_rng_csprng() in production) */
+    /* Stage 01 only: sends the batch POST .../reminders just queued, inside
+     * the request (the lesson: the request lasts as long as the mails), and
+     * reports how many went out. NULL in stages whose workers send. */
+    enum santa_status (*remind_now)(const void *ctx, const char *exchange_id, uint32_t *sent);
+    const void *remind_ctx;
 };
 
 struct santa_request {

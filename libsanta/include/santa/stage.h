@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "santa/api.h"
 #include "santa/config.h"
@@ -59,6 +60,11 @@ struct santa_stage {
     void (*drain)(void *ctx);
     /* After the last request, before the store closes. */
     void (*stop)(void *ctx);
+    /* Reminders sent inside the request (stage 01, the lesson's "before"):
+     * once the store queued the batch of POST .../reminders, sends it and
+     * reports how many went out (the answer's "sent"). Called from every
+     * worker thread. */
+    enum santa_status (*remind_now)(void *ctx, const char *exchange_id, uint32_t *sent);
 };
 
 /* The whole life of a stage binary (see the order above). Returns the

@@ -1,0 +1,423 @@
+/*
+ * queue_redis.c - the reminder queue in a Redis stream (queue_redis.h).
+ */
+#include "queue_redis.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "santa/alloc.h"
+#include "santa/log.h"
+
+#define STREAM "santa:reminders"
+#define QUEUE_DB 1 /* apart from the cache's database 0 (see connect_) */
+#define RETRY "santa:reminders:retry"
+#define DEAD "santa:reminders:dead"
+#define GROUP "senders"
+
+/* Moves up to ARGV[2] retries due by ARGV[1] (ms) back into the stream,
+ * atomically: two workers never move the same job. */
+static const char move_due_lua[] =
+    "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, "
+    "tonumber(ARGV[2]))\n"
+    "for _, job in ipairs(due) do\n"
+    "  redis.call('XADD', KEYS[2], '*', 'job', job)\n"
+    "  redis.call('ZREM', KEYS[1], job)\n"
+    "end\n"
+    "return #due\n";
+
+struct redis_queue {
+    struct santa_queue base;
+    redisContext *c; /* NULL while disconnected: the next call reconnects */
+    char host[64];
+    uint16_t port;
+    char password[128]; /* AUTH after every connect; "" = none */
+    uint32_t timeout_ms;
+    const struct santa_worker_config *w;
+};
+
+static struct redis_queue *queue_of(struct santa_queue *q)
+{
+    return (struct redis_queue *)q;
+}
+
+static void drop(struct redis_queue *q, const char *why)
+{
+    santa_log(SANTA_LOG_WARN, "queue redis %s:%u: %s", q->host, (unsigned)q->port,
+              q->c && q->c->err ? q->c->errstr : why);
+    if (q->c)
+        redisFree(q->c);
+    q->c = NULL;
+}
+
+static bool connect_(struct redis_queue *q, char *err, size_t errlen)
+{
+    if (q->c)
+        return true;
+    struct timeval tv = {q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000};
+    q->c = redisConnectWithTimeout(q->host, q->port, tv);
+    if (!q->c || q->c->err || redisSetTimeout(q->c, tv) != REDIS_OK) {
+        snprintf(err, errlen, "cannot reach Redis at %s:%u: %s", q->host, (unsigned)q->port,
+                 q->c ? q->c->errstr : "out of memory");
+        if (q->c)
+            redisFree(q->c);
+        q->c = NULL;
+        return false;
+    }
+    if (q->password[0]) { /* a Redis with requirepass (deploy/local, the containers) */
+        redisReply *a = redisCommand(q->c, "AUTH %s", q->password);
+        bool authed = a && a->type == REDIS_REPLY_STATUS;
+        /* Redis's words, never the password. */
+        snprintf(err, errlen, "Redis at %s:%u refused AUTH: %s", q->host, (unsigned)q->port,
+                 a && a->type == REDIS_REPLY_ERROR ? a->str : q->c->errstr);
+        if (a)
+            freeReplyObject(a);
+        if (!authed) {
+            redisFree(q->c);
+            q->c = NULL;
+            return false;
+        }
+        err[0] = '\0';
+    }
+    /* The queue lives in its own database: the cache (cache_redis.c) runs
+     * FLUSHDB on database 0 after a lost invalidation, which must never
+     * take queued reminders with it. */
+    redisReply *sel = redisCommand(q->c, "SELECT %d", QUEUE_DB);
+    bool selected = sel && sel->type == REDIS_REPLY_STATUS;
+    snprintf(err, errlen, "Redis at %s:%u refused SELECT %d: %s", q->host, (unsigned)q->port,
+             QUEUE_DB, sel && sel->type == REDIS_REPLY_ERROR ? sel->str : q->c->errstr);
+    if (sel)
+        freeReplyObject(sel);
+    if (!selected) {
+        redisFree(q->c);
+        q->c = NULL;
+        return false;
+    }
+    err[0] = '\0';
+    /* From id 0: entries added before the group existed are read too. */
+    redisReply *r = redisCommand(q->c, "XGROUP CREATE %s %s 0 MKSTREAM", STREAM, GROUP);
+    bool ok = r && (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "BUSYGROUP", 9) == 0);
+    if (!ok)
+        snprintf(err, errlen, "cannot create the consumer group: %s",
+                 r ? r->str : q->c->errstr);
+    if (r)
+        freeReplyObject(r);
+    if (!ok) {
+        redisFree(q->c);
+        q->c = NULL;
+    }
+    return ok;
+}
+
+/* One command; NULL (logged) on an error reply or a lost connection. */
+static redisReply *command(struct redis_queue *q, const char *fmt, ...)
+{
+    char err[256];
+    if (!connect_(q, err, sizeof err)) {
+        santa_log(SANTA_LOG_WARN, "queue redis: %s", err);
+        return NULL;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(q->c, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        drop(q, "no answer");
+        return NULL;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        santa_log(SANTA_LOG_WARN, "queue redis: %s", r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Reads the replies of `n` pipelined commands (MULTI ... EXEC); true when
+ * the last one, EXEC's, is an array (the transaction ran). */
+static bool read_exec(struct redis_queue *q, uint32_t n)
+{
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(q->c, (void **)&r) != REDIS_OK || !r) {
+            drop(q, "no answer");
+            return false;
+        }
+        if (r->type == REDIS_REPLY_ERROR && ok) {
+            santa_log(SANTA_LOG_WARN, "queue redis: reply %u of %u: %s", i + 1, n, r->str);
+            ok = i + 1 < n; /* queued commands' errors show again in EXEC's answer */
+        }
+        if (i + 1 == n && r->type != REDIS_REPLY_ARRAY) {
+            santa_log(SANTA_LOG_WARN, "queue redis: transaction failed: %s (reply type %d)",
+                      r->type == REDIS_REPLY_ERROR ? r->str : "not run", r->type);
+            ok = false;
+        }
+        freeReplyObject(r);
+    }
+    return ok;
+}
+
+/* ---- jobs as JSON ------------------------------------------------------ */
+
+/* json_dumps() allocates with jansson's allocator (libsanta may have set
+ * it): free with the same. */
+static void json_text_free(char *s)
+{
+    json_free_t f = NULL;
+    json_get_alloc_funcs(NULL, &f);
+    (f ? f : free)(s);
+}
+
+static char *encode(const struct santa_job *j, uint32_t attempts)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "k", j->key,
+                          "x", j->exchange_id, "xn", j->exchange_name, "b", j->budget, "d",
+                          j->exchange_date, "p", j->participant_id, "n", j->to_name, "e",
+                          j->to_email, "a", (json_int_t)attempts, "q", (json_int_t)j->queued_ms,
+                          "tp", j->traceparent);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+static void copy(char *dst, size_t cap, json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    snprintf(dst, cap, "%s", v ? v : "");
+}
+
+static bool decode(const char *id, const char *s, size_t len, struct santa_job *j)
+{
+    json_t *o = json_loadb(s, len, 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return false;
+    }
+    memset(j, 0, sizeof *j);
+    snprintf(j->id, sizeof j->id, "%s", id);
+    copy(j->key, sizeof j->key, o, "k");
+    copy(j->exchange_id, sizeof j->exchange_id, o, "x");
+    copy(j->exchange_name, sizeof j->exchange_name, o, "xn");
+    copy(j->budget, sizeof j->budget, o, "b");
+    copy(j->exchange_date, sizeof j->exchange_date, o, "d");
+    copy(j->participant_id, sizeof j->participant_id, o, "p");
+    copy(j->to_name, sizeof j->to_name, o, "n");
+    copy(j->to_email, sizeof j->to_email, o, "e");
+    copy(j->traceparent, sizeof j->traceparent, o, "tp");
+    j->attempts = (uint32_t)json_integer_value(json_object_get(o, "a")) + 1;
+    j->queued_ms = (int64_t)json_integer_value(json_object_get(o, "q"));
+    json_decref(o);
+    return j->key[0] && j->to_email[0];
+}
+
+/* Appends the stream entries of `entries` (XREADGROUP / XAUTOCLAIM shape:
+ * [id, [field, value, ...]]) to jobs. An entry that does not decode is
+ * dead-lettered as it is, so it cannot come back forever. */
+static void take_entries(struct redis_queue *q, const redisReply *entries,
+                         struct santa_job *jobs, uint32_t max, uint32_t *n)
+{
+    for (size_t i = 0; i < entries->elements && *n < max; i++) {
+        const redisReply *e = entries->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
+            e->element[1]->type != REDIS_REPLY_ARRAY)
+            continue; /* deleted meanwhile */
+        const redisReply *f = e->element[1];
+        const char *id = e->element[0]->str;
+        bool ok = false;
+        for (size_t k = 0; k + 1 < f->elements && !ok; k += 2)
+            if (strcmp(f->element[k]->str, "job") == 0)
+                ok = decode(id, f->element[k + 1]->str, f->element[k + 1]->len, &jobs[*n]);
+        if (ok) {
+            (*n)++;
+        } else {
+            santa_log(SANTA_LOG_ERROR, "queue redis: entry %s is not a job: dead-lettered", id);
+            redisReply *r = command(q, "XADD %s * bad %s", DEAD, id);
+            if (r)
+                freeReplyObject(r);
+            r = command(q, "XACK %s %s %s", STREAM, GROUP, id);
+            if (r)
+                freeReplyObject(r);
+        }
+    }
+}
+
+/* ---- the queue operations ---------------------------------------------- */
+
+static enum santa_status queue_claim(struct santa_queue *base, struct santa_job *jobs,
+                                     uint32_t max, uint32_t *n)
+{
+    struct redis_queue *q = queue_of(base);
+    *n = 0;
+    redisReply *r = command(q, "EVAL %s 2 %s %s %lld %u", move_due_lua, RETRY, STREAM,
+                            (long long)santa_wall_ms(), max);
+    if (!r)
+        return SANTA_UNAVAILABLE;
+    freeReplyObject(r);
+    /* A dead consumer's entries first: they have waited longest. */
+    r = command(q, "XAUTOCLAIM %s %s %s %u 0-0 COUNT %u", STREAM, GROUP, q->w->name,
+                q->w->lease_ms, max);
+    if (!r)
+        return SANTA_UNAVAILABLE;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+        r->element[1]->type == REDIS_REPLY_ARRAY)
+        take_entries(q, r->element[1], jobs, max, n);
+    freeReplyObject(r);
+    if (*n == max)
+        return SANTA_OK;
+    r = command(q, "XREADGROUP GROUP %s %s COUNT %u STREAMS %s >", GROUP, q->w->name, max - *n,
+                STREAM);
+    if (!r)
+        return *n ? SANTA_OK : SANTA_UNAVAILABLE;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements >= 2)
+        take_entries(q, r->element[0]->element[1], jobs, max, n);
+    freeReplyObject(r);
+    return SANTA_OK;
+}
+
+static enum santa_status queue_done(struct santa_queue *base, const struct santa_job *j)
+{
+    struct redis_queue *q = queue_of(base);
+    char err[256];
+    if (!connect_(q, err, sizeof err))
+        return SANTA_UNAVAILABLE;
+    redisAppendCommand(q->c, "MULTI");
+    redisAppendCommand(q->c, "XACK %s %s %s", STREAM, GROUP, j->id);
+    redisAppendCommand(q->c, "XDEL %s %s", STREAM, j->id);
+    redisAppendCommand(q->c, "EXEC");
+    return read_exec(q, 4) ? SANTA_OK : SANTA_UNAVAILABLE;
+}
+
+static enum santa_status queue_fail(struct santa_queue *base, const struct santa_job *j,
+                                    bool dead, uint32_t delay_ms, const char *error)
+{
+    struct redis_queue *q = queue_of(base);
+    char err[256];
+    char *json = encode(j, j->attempts);
+    if (!json)
+        return SANTA_UNAVAILABLE;
+    if (!connect_(q, err, sizeof err)) {
+        json_text_free(json);
+        return SANTA_UNAVAILABLE;
+    }
+    redisAppendCommand(q->c, "MULTI");
+    redisAppendCommand(q->c, "XACK %s %s %s", STREAM, GROUP, j->id);
+    redisAppendCommand(q->c, "XDEL %s %s", STREAM, j->id);
+    if (dead)
+        redisAppendCommand(q->c, "XADD %s * job %s error %s", DEAD, json, error);
+    else
+        redisAppendCommand(q->c, "ZADD %s %lld %s", RETRY,
+                           (long long)(santa_wall_ms() + delay_ms), json);
+    redisAppendCommand(q->c, "EXEC");
+    json_text_free(json);
+    return read_exec(q, 5) ? SANTA_OK : SANTA_UNAVAILABLE;
+}
+
+static enum santa_status queue_stats(struct santa_queue *base, uint64_t *depth,
+                                     uint64_t *oldest_age_ms)
+{
+    struct redis_queue *q = queue_of(base);
+    *depth = *oldest_age_ms = 0;
+    redisReply *a = command(q, "XLEN %s", STREAM);
+    redisReply *b = a ? command(q, "ZCARD %s", RETRY) : NULL;
+    redisReply *c = b ? command(q, "XRANGE %s - + COUNT 1", STREAM) : NULL;
+    enum santa_status st = c ? SANTA_OK : SANTA_UNAVAILABLE;
+    if (c) {
+        *depth = (uint64_t)a->integer + (uint64_t)b->integer;
+        struct santa_job j;
+        if (c->elements == 1 && c->element[0]->elements >= 2) {
+            const redisReply *f = c->element[0]->element[1];
+            if (f->elements >= 2 && decode("", f->element[1]->str, f->element[1]->len, &j)) {
+                int64_t age = santa_wall_ms() - j.queued_ms;
+                *oldest_age_ms = age > 0 ? (uint64_t)age : 0;
+            }
+        }
+    }
+    if (a)
+        freeReplyObject(a);
+    if (b)
+        freeReplyObject(b);
+    if (c)
+        freeReplyObject(c);
+    return st;
+}
+
+static void queue_close(struct santa_queue *base)
+{
+    struct redis_queue *q = queue_of(base);
+    if (q->c)
+        redisFree(q->c);
+    santa_free(q);
+}
+
+static const struct santa_queue_ops redis_queue_ops = {
+    .name = "redis",
+    .claim = queue_claim,
+    .done = queue_done,
+    .fail = queue_fail,
+    .stats = queue_stats,
+    .close = queue_close,
+};
+
+enum santa_status redis_queue_open(const struct redis_queue_options *o, struct santa_queue **out,
+                                   char *err, size_t errlen)
+{
+    *out = NULL;
+    struct redis_queue *q = santa_calloc(1, sizeof *q);
+    if (!q) {
+        snprintf(err, errlen, "out of memory");
+        return SANTA_UNAVAILABLE;
+    }
+    q->base.ops = &redis_queue_ops;
+    snprintf(q->host, sizeof q->host, "%s", o->host);
+    snprintf(q->password, sizeof q->password, "%s", o->password ? o->password : "");
+    q->port = o->port;
+    q->timeout_ms = o->timeout_ms ? o->timeout_ms : 1000;
+    q->w = o->worker;
+    if (!connect_(q, err, errlen)) {
+        if (q->w) { /* a worker without its queue has nothing to do */
+            santa_free(q);
+            return SANTA_UNAVAILABLE;
+        }
+        /* The web server starts without Redis, as the cache lets it: until
+         * Redis is back, POST .../reminders answers 503. */
+        santa_log(SANTA_LOG_WARN, "queue redis: %s (reminders answer 503 until it is up)", err);
+    }
+    *out = &q->base;
+    return SANTA_OK;
+}
+
+enum santa_status redis_queue_enqueue(struct santa_queue *base, const struct santa_job *jobs,
+                                      uint32_t n)
+{
+    struct redis_queue *q = queue_of(base);
+    char err[256];
+    if (!connect_(q, err, sizeof err)) {
+        santa_log(SANTA_LOG_WARN, "queue redis: %s", err);
+        return SANTA_UNAVAILABLE;
+    }
+    redisAppendCommand(q->c, "MULTI");
+    uint32_t sent = 1;
+    bool ok = true;
+    for (uint32_t i = 0; i < n; i++) {
+        char *json = encode(&jobs[i], 0);
+        if (!json) {
+            ok = false;
+            break;
+        }
+        redisAppendCommand(q->c, "XADD %s * job %s", STREAM, json);
+        json_text_free(json);
+        sent++;
+    }
+    /* Out of memory half way: DISCARD, so the queued XADDs never run. */
+    redisAppendCommand(q->c, ok ? "EXEC" : "DISCARD");
+    sent++;
+    return read_exec(q, sent) && ok ? SANTA_OK : SANTA_UNAVAILABLE;
+}
