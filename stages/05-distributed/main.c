@@ -29,7 +29,13 @@ static enum santa_status open_store(void *ctx, const struct santa_config *cfg,
     enum santa_status st = postgres_stage_open(&s->pg, &inner, err, errlen);
     if (st != SANTA_OK)
         return st;
-    return cache_stage_open(&s->cache, inner, out, err, errlen);
+    struct santa_store *cached = NULL;
+    st = cache_stage_open(&s->cache, inner, &cached, err, errlen);
+    if (st != SANTA_OK)
+        return st;
+    /* Every replica queues reminders into the one stream stage 04's workers
+     * read (store_queue.h). */
+    return cache_stage_queue(&s->cache, cached, out, err, errlen);
 }
 
 /* Before serving: --migrate does its one job (run once per deployment, not

@@ -54,6 +54,8 @@ stage_up() {
   export SANTA_REDIS=":$redis_password@127.0.0.1:$redis_port"
   cache_key_for "$run" || return 1
   export SANTA_CACHE_KEY_FILE=$cache_key_file
+  santa_data_args=()                  # the data lives in PostgreSQL
+  stage_worker=santa-worker-04-cache  # replicas and workers share stage 04's stream
 }
 
 # cgroup_for NAME CORES: creates a CPU cgroup NAME limited to CORES cores and
