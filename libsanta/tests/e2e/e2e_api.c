@@ -208,7 +208,18 @@ static void test_bad_input(void **state)
                                 "Content-Length: 12\r\nTransfer-Encoding: chunked\r\n\r\n"
                                 "c\r\n{\"name\":\"x\"}\r\n0\r\n\r\n";
     char answer[2048];
-    assert_int_equal(e2e_raw(&server, twice, sizeof twice - 1, answer, sizeof answer), 400);
+    long st = e2e_raw(&server, twice, sizeof twice - 1, answer, sizeof answer);
+    if (getenv("SANTA_E2E_EDGE_REFRAMES")) {
+        /* Behind a proxy that takes RFC 9112 section 6.1's other allowed
+         * answer (HAProxy drops the Content-Length and forwards the chunked
+         * body alone): santa sees one chunked request, which it refuses
+         * (411) - or a proxy that de-chunks it gives a 201. Either way
+         * exactly one answer came back: nothing was smuggled behind it. */
+        assert_true(st == 400 || st == 411 || st == 201);
+        assert_null(strstr(answer + 1, "HTTP/1."));
+        return;
+    }
+    assert_int_equal(st, 400);
     assert_non_null(strstr(answer, "application/problem+json"));
     assert_non_null(strstr(answer, "\"code\":\"validation_failed\""));
 }
