@@ -44,8 +44,8 @@ static void test_names_everything(void **state)
     assert_non_null(strstr(buf, "Date:     2026-12-24\r\n"));
     assert_non_null(strstr(buf, "Budget:   25 EUR\r\n"));
     /* one slash between the base URL and the path, whatever the base ends with */
-    assert_non_null(strstr(
-        buf, "Page:     https://santa.example.org/api/exchanges/AAAAAAAAAAAAAAAAAAAAAA\r\n"));
+    assert_non_null(strstr(buf, "Page:     https://santa.example.org/api/exchanges/"
+                                "AAAAAAAAAAAAAAAAAAAAAA\r\n"));
     /* headers end at the first blank line, and every line ends in CRLF */
     assert_non_null(strstr(buf, "8bit\r\n\r\nHello Ann,"));
     for (const char *p = buf; (p = strchr(p, '\n')); p++)

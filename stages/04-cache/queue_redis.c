@@ -16,7 +16,6 @@
 #include "santa/log.h"
 
 #define STREAM "santa:reminders"
-#define QUEUE_DB 1 /* apart from the cache's database 0 (see connect_) */
 #define RETRY "santa:reminders:retry"
 #define DEAD "santa:reminders:dead"
 #define GROUP "senders"
@@ -85,23 +84,21 @@ static bool connect_(struct redis_queue *q, char *err, size_t errlen)
         }
         err[0] = '\0';
     }
-    /* The queue lives in its own database: the cache (cache_redis.c) runs
-     * FLUSHDB on database 0 after a lost invalidation, which must never
-     * take queued reminders with it. */
-    redisReply *sel = redisCommand(q->c, "SELECT %d", QUEUE_DB);
-    bool selected = sel && sel->type == REDIS_REPLY_STATUS;
-    snprintf(err, errlen, "Redis at %s:%u refused SELECT %d: %s", q->host, (unsigned)q->port,
-             QUEUE_DB, sel && sel->type == REDIS_REPLY_ERROR ? sel->str : q->c->errstr);
-    if (sel)
-        freeReplyObject(sel);
+    /* The queue's own logical database: the cache's recovery runs FLUSHDB
+     * on database 0 (cache_redis.c), which must not take the queue along. */
+    redisReply *r = redisCommand(q->c, "SELECT %d", REDIS_QUEUE_DB);
+    bool selected = r && r->type != REDIS_REPLY_ERROR;
+    if (r)
+        freeReplyObject(r);
     if (!selected) {
+        snprintf(err, errlen, "cannot select Redis database %d: %s", REDIS_QUEUE_DB,
+                 q->c->errstr[0] ? q->c->errstr : "refused");
         redisFree(q->c);
         q->c = NULL;
         return false;
     }
-    err[0] = '\0';
     /* From id 0: entries added before the group existed are read too. */
-    redisReply *r = redisCommand(q->c, "XGROUP CREATE %s %s 0 MKSTREAM", STREAM, GROUP);
+    r = redisCommand(q->c, "XGROUP CREATE %s %s 0 MKSTREAM", STREAM, GROUP);
     bool ok = r && (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "BUSYGROUP", 9) == 0);
     if (!ok)
         snprintf(err, errlen, "cannot create the consumer group: %s",
@@ -133,6 +130,10 @@ static redisReply *command(struct redis_queue *q, const char *fmt, ...)
     }
     if (r->type == REDIS_REPLY_ERROR) {
         santa_log(SANTA_LOG_WARN, "queue redis: %s", r->str);
+        /* The stream or its group is gone (a flush, a Redis restarted
+         * without persistence): reconnecting creates them again. */
+        if (strncmp(r->str, "NOGROUP", 7) == 0)
+            drop(q, "the consumer group is gone: creating it again");
         freeReplyObject(r);
         return NULL;
     }

@@ -3,9 +3,8 @@
  * 04's job queue, built to be shared as it is by stage 05 (several web
  * replicas enqueue, several workers consume, nothing in it is per-process).
  *
- * Keys (one Redis, no persistence in deploy/local: see the stage README), all
- * in database 1: the cache keeps database 0 and may FLUSHDB it after a lost
- * invalidation, which must never drop queued reminders:
+ * Keys, in database REDIS_QUEUE_DB of the cache's Redis (no persistence in
+ * deploy/local: see the stage README):
  *   santa:reminders        the stream; one entry per mail, field "job" = JSON
  *   santa:reminders:retry  sorted set of failed jobs, scored by when they are due
  *   santa:reminders:dead   stream of dead-lettered jobs with their last error
@@ -30,6 +29,10 @@
 
 #include "santa/status.h"
 #include "santa/worker.h"
+
+/* The logical database the queue's keys live in: not the cache's (0), whose
+ * recovery empties its database with FLUSHDB. */
+#define REDIS_QUEUE_DB 1
 
 struct redis_queue_options {
     const char *host; /* IPv4 address or DNS name */
