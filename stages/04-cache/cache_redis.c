@@ -452,8 +452,9 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
         return CACHE_ERROR;
     }
     enum { REF_ARGS = 9 };
-    const char *argv[REF_ARGS] = {"EVAL", cache_redis_get_ref_script, "3",        key,       gen_key,
-                                  EPOCH_KEY, field,       ref_member, ref_prefix};
+    const char *argv[REF_ARGS] = {
+        "EVAL",    cache_redis_get_ref_script, "3", key, gen_key, EPOCH_KEY, field, ref_member,
+        ref_prefix};
     size_t lens[REF_ARGS];
     for (int i = 0; i < REF_ARGS; i++)
         lens[i] = strlen(argv[i]);
@@ -593,9 +594,10 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     if (cn) {
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script, nkeys, gen_key};
-        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(cache_redis_invalidate_script), strlen(nkeys),
-                                                    strlen(gen_key)};
+        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
+                                                         nkeys, gen_key};
+        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(cache_redis_invalidate_script),
+                                                    strlen(nkeys), strlen(gen_key)};
         for (size_t i = 0; i < n; i++) {
             argv[4 + i] = keys[i];
             lens[4 + i] = strlen(keys[i]);

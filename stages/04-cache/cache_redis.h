@@ -98,8 +98,8 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
 /* What cache_redis_get_principal() read ahead for the reveal: the lookup
  * cache_redis_get_ref() would make for the principal's own assignment. */
 struct cache_reveal {
-    bool valid;            /* the principal's value named a participant */
-    char exchange_id[32];  /* the ids its (not yet verified) value named */
+    bool valid;           /* the principal's value named a participant */
+    char exchange_id[32]; /* the ids its (not yet verified) value named */
     char participant_id[32];
     enum cache_result res; /* as cache_redis_get_ref() returns it; not counted yet */
     char *val, *val2;      /* on CACHE_HIT: copies in the arena */

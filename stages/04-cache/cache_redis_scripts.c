@@ -17,14 +17,13 @@ const char cache_redis_fill_script[] =
     "return 1\n";
 
 /* ARGV[2] empty: delete the keys; otherwise delete that field of each. */
-const char cache_redis_invalidate_script[] =
-    "redis.call('INCR', KEYS[1])\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-    "for i = 2, #KEYS do\n"
-    "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
-    "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
-    "end\n"
-    "return 1\n";
+const char cache_redis_invalidate_script[] = "redis.call('INCR', KEYS[1])\n"
+                                             "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+                                             "for i = 2, #KEYS do\n"
+                                             "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
+                                             "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
+                                             "end\n"
+                                             "return 1\n";
 
 /* The reveal's lookup: a field, then the field its JSON member ARGV[2]
  * names (prefixed by ARGV[3]) in the same hash, plus the generation and the
@@ -68,5 +67,5 @@ const char cache_redis_get_principal_script[] =
     "        x, q, v, w, xg}\n";
 
 const char cache_redis_flush_script[] = "redis.call('FLUSHDB')\n"
-                                   "redis.call('SET', KEYS[1], ARGV[1])\n"
-                                   "return 1\n";
+                                        "redis.call('SET', KEYS[1], ARGV[1])\n"
+                                        "return 1\n";

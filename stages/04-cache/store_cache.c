@@ -50,7 +50,7 @@ struct cache_store {
     struct santa_store *inner;
     struct cache_redis *redis;
     uint32_t ttl_ms;
-    struct cache_seal seal;     /* the MAC key: only in this process */
+    struct cache_seal seal;      /* the MAC key: only in this process */
     atomic_uint_fast64_t forged; /* values refused by the MAC check */
     pthread_key_t slot_key;      /* struct reveal_slot, per worker thread */
 };
@@ -269,8 +269,8 @@ static enum santa_status store_principal_find(struct santa_store *s,
         santa_arena_init(a, REVEAL_ARENA_MAX);
     struct cache_reveal none, *rv = sl ? &sl->rv : &none;
     const char *json;
-    enum cache_result res = cache_redis_get_principal(c->redis, key, PRINCIPAL_GEN_KEY, reveal, a,
-                                                      &val, &len, &t, rv);
+    enum cache_result res =
+        cache_redis_get_principal(c->redis, key, PRINCIPAL_GEN_KEY, reveal, a, &val, &len, &t, rv);
     bool hit = res == CACHE_HIT &&
                unseal(c, PRINCIPAL_GEN_KEY, key, NULL, val, len, a, &json, &len) &&
                cache_codec_principal_decode(json, len, a, out);
@@ -420,8 +420,8 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
         t = sl->rv.t;
         cache_redis_count(c->redis, res);
     } else {
-        res = cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval,
-                                  &wlen, &t);
+        res = cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval, &wlen,
+                                  &t);
     }
     /* The wishlist's field is the one the assignment names. */
     const char *json, *wjson;
