@@ -651,4 +651,5 @@ void cache_redis_stats(struct cache_redis *r, struct cache_stats *out)
     out->connects = atomic_load(&r->connects);
     out->roundtrips = atomic_load(&r->roundtrips);
     out->roundtrip_ns = atomic_load(&r->roundtrip_ns);
+    out->misses_view = out->misses_principal = out->misses_assignment = 0; /* the store's */
 }

@@ -62,6 +62,11 @@ struct cache_stats {
     uint64_t hits, misses, errors;
     uint64_t fills, fills_refused, invalidations, flushes, connects;
     uint64_t roundtrips, roundtrip_ns; /* Redis round trips and their summed latency */
+    /* Misses by the entry missed (filled in by cache_store_stats): the
+     * view (new exchanges, and joins, draws and removals drop it), a
+     * principal (a token's first use since a fill or expiry), an assignment
+     * (first reveal, or a refill after a wishlist change or a draw). */
+    uint64_t misses_view, misses_principal, misses_assignment;
 };
 
 /* Checks the options; connects lazily, so Redis need not be up. Never

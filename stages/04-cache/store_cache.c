@@ -37,6 +37,7 @@
 
 #include "cache_codec.h"
 #include "cache_seal.h"
+#include "instrument/metrics.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/token.h"
@@ -53,7 +54,19 @@ struct cache_store {
     struct cache_seal seal;      /* the MAC key: only in this process */
     atomic_uint_fast64_t forged; /* values refused by the MAC check */
     pthread_key_t slot_key;      /* struct reveal_slot, per worker thread */
+    /* misses by entry (enum miss_entry): atomics for the tests and the
+     * bench, the registry's counters for /metrics (NULL when it is off) */
+    atomic_uint_fast64_t misses[3];
+    struct inst_metric *m_miss[3];
 };
+
+enum miss_entry { MISS_VIEW, MISS_PRINCIPAL, MISS_ASSIGNMENT };
+
+static void count_miss(struct cache_store *c, enum miss_entry e)
+{
+    atomic_fetch_add(&c->misses[e], 1);
+    inst_counter_add(c->m_miss[e], 1);
+}
 
 /* The reveal's read-ahead on one thread (a worker serves one request at a
  * time): what principal_find's round trip also read for that principal's
@@ -240,6 +253,8 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
     if (res == CACHE_HIT && unseal(c, gen, key, "view", val, len, a, &json, &len) &&
         cache_codec_exchange_decode(json, len, a, out))
         return SANTA_OK;
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_VIEW);
     enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_exchange_encode(out, &len);
@@ -283,6 +298,8 @@ static enum santa_status store_principal_find(struct santa_store *s,
         santa_arena_release(&scratch);
     if (hit)
         return SANTA_OK;
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_PRINCIPAL);
     enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_principal_encode(out, &len);
@@ -435,6 +452,8 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
             return SANTA_OK;
         }
     }
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_ASSIGNMENT);
     enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS)
         fill_assignment(c, &t, key, gen, field, out);
@@ -506,6 +525,15 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
         santa_free(c);
         return SANTA_UNAVAILABLE;
     }
+    static const char *const entries[3] = {"view", "principal", "assignment"};
+    for (int i = 0; i < 3; i++) {
+        struct inst_label l = {"entry", entries[i]};
+        c->m_miss[i] = inst_metric_register(
+            INST_COUNTER, "santa_cache_misses_total",
+            "Cache misses by the entry missed: view (new exchanges; joins, draws and removals "
+            "drop it), principal (a token's first use), assignment (first reveal or a refill).",
+            &l, 1);
+    }
     c->base.ops = &cache_store_ops;
     c->inner = o->inner;
     c->ttl_ms = o->ttl_ms ? o->ttl_ms : 60000;
@@ -515,5 +543,9 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
 
 void cache_store_stats(struct santa_store *s, struct cache_stats *out)
 {
-    cache_redis_stats(cache_cast(s)->redis, out);
+    struct cache_store *c = cache_cast(s);
+    cache_redis_stats(c->redis, out);
+    out->misses_view = atomic_load(&c->misses[MISS_VIEW]);
+    out->misses_principal = atomic_load(&c->misses[MISS_PRINCIPAL]);
+    out->misses_assignment = atomic_load(&c->misses[MISS_ASSIGNMENT]);
 }
