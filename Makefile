@@ -58,8 +58,7 @@ help: ## list the targets
 	@echo "  sweep    one stage at 1k and 10k participants: make sweep STAGE=02-sqlite"
 	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
-	@echo "  bench    build and run bench/run-bench (wrk, every stage, then the instrument bench and the
-           table of the issue's numbers; 15 minutes or more)"
+	@echo "  bench    build and run bench/run-bench: every stage, the instrument bench, the issue's numbers"
 	@echo "  bench-load  santa-load against wrk on the baseline (about 1 minute)"
 	@echo "  bench-scale stage 05: 1-4 CPU-capped replicas behind HAProxy, the hop's cost (root, ~3 min)"
 	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"
