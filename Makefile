@@ -62,7 +62,7 @@ help: ## list the targets
 	@echo "  saturate how much a stage takes (p99 <= 50 ms): make saturate STAGE=02-sqlite"
 	@echo "  run      build and start one stage: make run STAGE=01-csv [PORT=8080]"
 	@echo "  stop     stop it again:             make stop STAGE=01-csv"
-	@echo "  bench    build and run bench/run-bench (wrk, about 7 minutes)"
+	@echo "  bench    build and run bench/run-bench: every stage, the instrument bench, the issue's numbers"
 	@echo "  bench-load  santa-load against wrk on the baseline (about 1 minute)"
 	@echo "  bench-remind  the slow e-mail script, --index, threads and processes (bench/run-bench-remind)"
 	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"

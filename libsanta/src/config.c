@@ -65,14 +65,15 @@ static const struct santa_option options[] = {
      offsetof(struct santa_config, zipkin_url), "URL",
      "POST sampled spans in batches to this Zipkin v2 URL, e.g. "
      "http://127.0.0.1:9411/api/v2/spans (empty: off)"},
-    {"trace-sample", "SANTA_TRACE_SAMPLE", OPT_RATIO, "1", 0, 0, ALL_STAGES,
+    {"trace-sample", "SANTA_TRACE_SAMPLE", OPT_RATIO, "0.01", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, trace_sample), "RATIO",
-     "share of traces exported, 0 to 1; errors and slow requests are always kept"},
+     "share of traces exported, 0 to 1 (1 % by default: cheap enough to leave on); errors and "
+     "slow requests are always kept"},
     {"trace-trust-parent", "SANTA_TRACE_TRUST_PARENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,
      offsetof(struct santa_config, trace_trust_parent), "",
      "export a trace whenever the caller's traceparent says sampled (off: only --trace-sample "
      "decides, so clients cannot force tracing)"},
-    {"slow-ms", "SANTA_SLOW_MS", OPT_UINT, "0", 0, 3600000, ALL_STAGES,
+    {"slow-ms", "SANTA_SLOW_MS", OPT_UINT, "1000", 0, 3600000, ALL_STAGES,
      offsetof(struct santa_config, slow_ms), "MS",
      "log one JSON line to stderr for each request at least this slow (0: off)"},
     {"no-instrument", "SANTA_NO_INSTRUMENT", OPT_BOOL, "0", 0, 0, ALL_STAGES,

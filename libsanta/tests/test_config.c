@@ -258,8 +258,8 @@ static void test_instrument_options(void **state)
     assert_string_equal(cfg.statsd, "");
     assert_string_equal(cfg.trace_file, "");
     assert_int_equal(cfg.statsd_interval_ms, 1000);
-    assert_true(cfg.trace_sample == 1.0);
-    assert_int_equal(cfg.slow_ms, 0);
+    assert_true(cfg.trace_sample == 0.01);
+    assert_int_equal(cfg.slow_ms, 1000);
     assert_int_equal(cfg.no_instrument, 0);
 
     setenv("SANTA_TRACE_FILE", "t.json", 1);

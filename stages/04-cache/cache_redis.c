@@ -27,6 +27,7 @@
 
 #include "cache_redis.h"
 #include "instrument/metrics.h"
+#include "cache_redis_scripts.h"
 #include "instrument/request.h"
 #include "instrument/trace.h"
 #include "santa/alloc.h"
@@ -37,47 +38,6 @@
 /* Generation keys outlive any read that could race with them by far; they
  * expire only so that an idle exchange leaves nothing behind. */
 #define GEN_TTL_MS "86400000"
-
-/* Stores a value only if neither the generation nor the epoch moved since
- * the reader's ticket; sets a hash's TTL on its first field only (NX), so
- * refilling fields never keeps an old hash alive. */
-static const char fill_script[] =
-    "local g = redis.call('GET', KEYS[1]) or ''\n"
-    "local e = redis.call('GET', KEYS[2]) or ''\n"
-    "if g ~= ARGV[1] or e == '' or e ~= ARGV[2] then return 0 end\n"
-    "if ARGV[3] == '' then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])\n"
-    "else redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])\n"
-    "  redis.call('PEXPIRE', KEYS[3], ARGV[5], 'NX') end\n"
-    "return 1\n";
-
-/* ARGV[2] empty: delete the keys; otherwise delete that field of each. */
-static const char invalidate_script[] =
-    "redis.call('INCR', KEYS[1])\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-    "for i = 2, #KEYS do\n"
-    "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
-    "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
-    "end\n"
-    "return 1\n";
-
-/* The reveal's lookup: a field, then the field its JSON member ARGV[2]
- * names (prefixed by ARGV[3]) in the same hash, plus the generation and the
- * epoch for the ticket. Lua false becomes a nil reply (nil would cut the
- * table short). A value that is not JSON yields no second field: a miss. */
-static const char get_ref_script[] =
-    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
-    "local w = false\n"
-    "if v then\n"
-    "  local ok, d = pcall(cjson.decode, v)\n"
-    "  if ok and type(d) == 'table' and type(d[ARGV[2]]) == 'string' then\n"
-    "    w = redis.call('HGET', KEYS[1], ARGV[3] .. d[ARGV[2]])\n"
-    "  end\n"
-    "end\n"
-    "return {v, w, redis.call('GET', KEYS[2]) or false, redis.call('GET', KEYS[3]) or false}\n";
-
-static const char flush_script[] = "redis.call('FLUSHDB')\n"
-                                   "redis.call('SET', KEYS[1], ARGV[1])\n"
-                                   "return 1\n";
 
 struct cache_conn {
     redisContext *c;
@@ -305,8 +265,8 @@ static bool flush_if_wanted(struct cache_redis *r, struct cache_conn *cn)
         return true;
     char epoch[40];
     new_epoch(epoch);
-    const char *argv[] = {"EVAL", flush_script, "1", EPOCH_KEY, epoch};
-    size_t lens[] = {4, strlen(flush_script), 1, strlen(EPOCH_KEY), strlen(epoch)};
+    const char *argv[] = {"EVAL", cache_redis_flush_script, "1", EPOCH_KEY, epoch};
+    size_t lens[] = {4, strlen(cache_redis_flush_script), 1, strlen(EPOCH_KEY), strlen(epoch)};
     redisReply *rep = command(r, cn, RT_FLUSH, 5, argv, lens);
     bool ok = rep && rep->type == REDIS_REPLY_INTEGER;
     if (rep)
@@ -498,8 +458,9 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
         return CACHE_ERROR;
     }
     enum { REF_ARGS = 9 };
-    const char *argv[REF_ARGS] = {"EVAL", get_ref_script, "3",        key,       gen_key,
-                                  EPOCH_KEY, field,       ref_member, ref_prefix};
+    const char *argv[REF_ARGS] = {
+        "EVAL",    cache_redis_get_ref_script, "3", key, gen_key, EPOCH_KEY, field, ref_member,
+        ref_prefix};
     size_t lens[REF_ARGS];
     for (int i = 0; i < REF_ARGS; i++)
         lens[i] = strlen(argv[i]);
@@ -512,6 +473,83 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
                    res == CACHE_HIT    ? "hit"
                    : res == CACHE_MISS ? "miss"
                                        : "error");
+    rt_end(r, &rt, res == CACHE_ERROR);
+    if (res == CACHE_ERROR)
+        conn_failed(r, cn, "lookup");
+    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
+        conn_failed(r, cn, "SET epoch");
+    count_result(r, res);
+    return res;
+}
+
+void cache_redis_count(struct cache_redis *r, enum cache_result res)
+{
+    count_result(r, res);
+}
+
+/* The read-ahead part of cache_redis_get_principal_script's reply (elements 3 to 7). */
+static void read_reveal(redisReply *const *e, const redisReply *epoch, struct santa_arena *a,
+                        struct cache_reveal *rv)
+{
+    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_STRING ||
+        e[0]->len >= sizeof rv->exchange_id || e[1]->len >= sizeof rv->participant_id)
+        return;
+    copy_reply_str(e[0], rv->exchange_id, sizeof rv->exchange_id);
+    copy_reply_str(e[1], rv->participant_id, sizeof rv->participant_id);
+    if (take_elem(e[2], a, &rv->val, &rv->len) && take_elem(e[3], a, &rv->val2, &rv->len2)) {
+        rv->res = CACHE_HIT;
+    } else {
+        rv->res = CACHE_MISS;
+        rv->val = rv->val2 = NULL;
+        copy_reply_str(e[4], rv->t.gen, sizeof rv->t.gen);
+        copy_reply_str(epoch, rv->t.epoch, sizeof rv->t.epoch);
+        rv->t.valid = rv->t.epoch[0] != '\0';
+    }
+    rv->valid = true;
+}
+
+enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *key,
+                                            const char *gen_key, const char *const prefixes[5],
+                                            struct santa_arena *a, char **val, size_t *len,
+                                            struct cache_ticket *t, struct cache_reveal *rv)
+{
+    memset(rv, 0, sizeof *rv);
+    t->valid = false;
+    *val = NULL;
+    *len = 0;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
+        count_result(r, CACHE_ERROR);
+        return CACHE_ERROR;
+    }
+    enum { P_ARGS = 11 };
+    const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script, "3",         key,
+                                gen_key,     EPOCH_KEY,            prefixes[0], prefixes[1],
+                                prefixes[2], prefixes[3],          prefixes[4]};
+    size_t lens[P_ARGS];
+    for (int i = 0; i < P_ARGS; i++)
+        lens[i] = strlen(argv[i]);
+    struct rt rt = rt_begin(RT_GET);
+    redisReply *rep = redisCommandArgv(cn->c, P_ARGS, argv, lens);
+    enum cache_result res = CACHE_ERROR;
+    bool shape = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 8;
+    for (size_t i = 0; shape && i < 8; i++)
+        shape = rep->element[i]->type == REDIS_REPLY_STRING ||
+                rep->element[i]->type == REDIS_REPLY_NIL;
+    if (shape && take_elem(rep->element[0], a, val, len)) {
+        res = CACHE_HIT;
+        read_reveal(rep->element + 3, rep->element[2], a, rv);
+    } else if (shape && rep->element[0]->type == REDIS_REPLY_NIL) {
+        copy_reply_str(rep->element[1], t->gen, sizeof t->gen);
+        copy_reply_str(rep->element[2], t->epoch, sizeof t->epoch);
+        t->valid = t->epoch[0] != '\0';
+        res = CACHE_MISS;
+    }
+    if (rep)
+        freeReplyObject(rep);
+    inst_span_attr(rt.span, "cache.result", res == CACHE_HIT    ? "hit"
+                                            : res == CACHE_MISS ? "miss"
+                                                                : "error");
     rt_end(r, &rt, res == CACHE_ERROR);
     if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
@@ -536,7 +574,7 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
     snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1u);
     const char *f = field ? field : "";
     enum { FILL_ARGS = 11, FILL_VAL = 9 };
-    const char *argv[FILL_ARGS] = {"EVAL", fill_script, "3", gen_key, EPOCH_KEY, key,
+    const char *argv[FILL_ARGS] = {"EVAL", cache_redis_fill_script, "3", gen_key, EPOCH_KEY, key,
                                    t->gen, t->epoch,    f,   val,     ttl};
     size_t lens[FILL_ARGS];
     for (int i = 0; i < FILL_ARGS; i++)
@@ -562,9 +600,10 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     if (cn) {
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", invalidate_script, nkeys, gen_key};
-        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(invalidate_script), strlen(nkeys),
-                                                    strlen(gen_key)};
+        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
+                                                         nkeys, gen_key};
+        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(cache_redis_invalidate_script),
+                                                    strlen(nkeys), strlen(gen_key)};
         for (size_t i = 0; i < n; i++) {
             argv[4 + i] = keys[i];
             lens[4 + i] = strlen(keys[i]);
@@ -618,4 +657,5 @@ void cache_redis_stats(struct cache_redis *r, struct cache_stats *out)
     out->connects = atomic_load(&r->connects);
     out->roundtrips = atomic_load(&r->roundtrips);
     out->roundtrip_ns = atomic_load(&r->roundtrip_ns);
+    out->misses_view = out->misses_principal = out->misses_assignment = 0; /* the store's */
 }

@@ -62,6 +62,11 @@ struct cache_stats {
     uint64_t hits, misses, errors;
     uint64_t fills, fills_refused, invalidations, flushes, connects;
     uint64_t roundtrips, roundtrip_ns; /* Redis round trips and their summed latency */
+    /* Misses by the entry missed (filled in by cache_store_stats): the
+     * view (new exchanges, and joins, draws and removals drop it), a
+     * principal (a token's first use since a fill or expiry), an assignment
+     * (first reveal, or a refill after a wishlist change or a draw). */
+    uint64_t misses_view, misses_principal, misses_assignment;
 };
 
 /* Checks the options; connects lazily, so Redis need not be up. Never
@@ -94,6 +99,34 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
                                       const char *gen_key, struct santa_arena *a, char **val,
                                       size_t *len, char **val2, size_t *len2,
                                       struct cache_ticket *t);
+
+/* What cache_redis_get_principal() read ahead for the reveal: the lookup
+ * cache_redis_get_ref() would make for the principal's own assignment. */
+struct cache_reveal {
+    bool valid;           /* the principal's value named a participant */
+    char exchange_id[32]; /* the ids its (not yet verified) value named */
+    char participant_id[32];
+    enum cache_result res; /* as cache_redis_get_ref() returns it; not counted yet */
+    char *val, *val2;      /* on CACHE_HIT: copies in the arena */
+    size_t len, len2;
+    struct cache_ticket t; /* on CACHE_MISS: guards the assignment's fills */
+};
+
+/* cache_redis_get(key, NULL, gen_key, ...) for a principal, plus, in the
+ * same round trip (the reveal's one), when its value is JSON naming a
+ * participant ("r":"participant","x":EXCHANGE,"p":PARTICIPANT): the field
+ * field_prefix + PARTICIPANT of the hash xkey_prefix + EXCHANGE, the field
+ * ref_prefix + the ref_member it names, and the generation xgen_prefix +
+ * EXCHANGE, into *rv. Nothing in *rv is verified or counted: the caller
+ * checks the ids against the principal it unsealed and counts the result
+ * with cache_redis_count() when it uses it. */
+enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *key,
+                                            const char *gen_key, const char *const prefixes[5],
+                                            struct santa_arena *a, char **val, size_t *len,
+                                            struct cache_ticket *t, struct cache_reveal *rv);
+
+/* Counts one lookup's result (a read-ahead the caller used). */
+void cache_redis_count(struct cache_redis *r, enum cache_result res);
 
 /* Stores val (len bytes) under key/field with a TTL of ttl_ms, unless gen_key
  * or the epoch changed since the ticket was taken. For a hash the TTL is set

@@ -13,7 +13,12 @@
  * it deletes only "w:PARTICIPANT_ID" (HDEL) and bumps the generation, which
  * refuses any fill that read the database before the change. The reveal
  * reads "a:GIVER_ID" and the "w:" field it names in one round trip (a script
- * follows the assignment's recipient id inside Redis).
+ * follows the assignment's recipient id inside Redis), and that round trip
+ * is the principal's own: the script that looks up the token's principal
+ * also reads that participant's assignment ahead (a per-thread slot keeps
+ * it for the assignment_get of the same request, once; any write on the
+ * thread drops it). A read-ahead is as fresh as a separate lookup: both run
+ * after every write that completed before the request began.
  *
  * Every value is sealed with a MAC under a key Redis never sees
  * (cache_seal.h): a value that fails the check is dropped and read from the
@@ -25,12 +30,14 @@
  * inner store first, then invalidation, whatever the inner store answered
  * (an error may still have committed; invalidating too often costs a miss).
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cache_codec.h"
 #include "cache_seal.h"
+#include "instrument/metrics.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/token.h"
@@ -44,9 +51,32 @@ struct cache_store {
     struct santa_store *inner;
     struct cache_redis *redis;
     uint32_t ttl_ms;
-    struct cache_seal seal;     /* the MAC key: only in this process */
+    struct cache_seal seal;      /* the MAC key: only in this process */
     atomic_uint_fast64_t forged; /* values refused by the MAC check */
+    pthread_key_t slot_key;      /* struct reveal_slot, per worker thread */
+    /* misses by entry (enum miss_entry): atomics for the tests and the
+     * bench, the registry's counters for /metrics (NULL when it is off) */
+    atomic_uint_fast64_t misses[3];
+    struct inst_metric *m_miss[3];
 };
+
+enum miss_entry { MISS_VIEW, MISS_PRINCIPAL, MISS_ASSIGNMENT };
+
+static void count_miss(struct cache_store *c, enum miss_entry e)
+{
+    atomic_fetch_add(&c->misses[e], 1);
+    inst_counter_add(c->m_miss[e], 1);
+}
+
+/* The reveal's read-ahead on one thread (a worker serves one request at a
+ * time): what principal_find's round trip also read for that principal's
+ * own assignment. */
+struct reveal_slot {
+    struct santa_arena a; /* holds rv's values until the next principal_find */
+    struct cache_reveal rv;
+};
+
+#define REVEAL_ARENA_MAX (256u << 10)
 
 static struct cache_store *cache_cast(struct santa_store *s)
 {
@@ -74,9 +104,40 @@ static void exchange_keys(const char *id, char key[KEY_MAX], char gen[KEY_MAX])
     snprintf(gen, KEY_MAX, "santa:g:%s", id);
 }
 
+static void slot_free(void *p)
+{
+    struct reveal_slot *sl = p;
+    if (sl)
+        santa_arena_release(&sl->a);
+    santa_free(sl);
+}
+
+static struct reveal_slot *slot_get(struct cache_store *c)
+{
+    struct reveal_slot *sl = pthread_getspecific(c->slot_key);
+    if (sl == NULL) {
+        sl = santa_calloc(1, sizeof *sl);
+        if (sl == NULL || pthread_setspecific(c->slot_key, sl) != 0) {
+            santa_free(sl);
+            return NULL;
+        }
+        santa_arena_init(&sl->a, REVEAL_ARENA_MAX);
+    }
+    return sl;
+}
+
+/* A write on this thread: whatever was read ahead may be what it changed. */
+static void slot_forget(struct cache_store *c)
+{
+    struct reveal_slot *sl = pthread_getspecific(c->slot_key);
+    if (sl)
+        sl->rv.valid = false;
+}
+
 /* Drops everything cached about one exchange (after a write to it). */
 static void invalidate_exchange(struct cache_store *c, const char *exchange_id)
 {
+    slot_forget(c);
     char key[KEY_MAX], gen[KEY_MAX];
     if (!id_ok(exchange_id))
         return;
@@ -91,6 +152,7 @@ static void invalidate_wishlist(struct cache_store *c, const char *exchange_id,
                                 const char *participant_id)
 {
     char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX];
+    slot_forget(c);
     if (!id_ok(exchange_id) || !id_ok(participant_id)) {
         invalidate_exchange(c, exchange_id);
         return;
@@ -145,6 +207,8 @@ static void store_close(struct santa_store *s)
     struct cache_store *c = cache_cast(s);
     santa_store_close(c->inner);
     cache_redis_close(c->redis);
+    slot_free(pthread_getspecific(c->slot_key));
+    pthread_key_delete(c->slot_key);
     santa_free(c);
 }
 
@@ -152,6 +216,8 @@ static void store_thread_stop(struct santa_store *s)
 {
     struct cache_store *c = cache_cast(s);
     cache_redis_thread_stop(c->redis);
+    slot_free(pthread_getspecific(c->slot_key));
+    pthread_setspecific(c->slot_key, NULL);
     if (c->inner->ops->thread_stop)
         c->inner->ops->thread_stop(c->inner);
 }
@@ -187,6 +253,8 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
     if (res == CACHE_HIT && unseal(c, gen, key, "view", val, len, a, &json, &len) &&
         cache_codec_exchange_decode(json, len, a, out))
         return SANTA_OK;
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_VIEW);
     enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_exchange_encode(out, &len);
@@ -205,17 +273,33 @@ static enum santa_status store_principal_find(struct santa_store *s,
     struct cache_ticket t;
     santa_hash_to_hex(token_hash, hex);
     snprintf(key, sizeof key, "santa:p:%s", hex);
-    struct santa_arena a; /* the principal has no text: the arena is scratch */
-    santa_arena_init(&a, 4096);
+    /* The key and field names of exchange_keys() and assignment_get(). */
+    static const char *const reveal[5] = {"santa:x:", "santa:g:", "a:", "r", "w:"};
+    struct reveal_slot *sl = slot_get(c);
+    struct santa_arena scratch; /* without a slot: the principal has no text */
+    struct santa_arena *a = sl ? &sl->a : &scratch;
+    if (sl)
+        santa_arena_release(a); /* the last request's read-ahead; usable again */
+    else
+        santa_arena_init(a, REVEAL_ARENA_MAX);
+    struct cache_reveal none, *rv = sl ? &sl->rv : &none;
     const char *json;
     enum cache_result res =
-        cache_redis_get(c->redis, key, NULL, PRINCIPAL_GEN_KEY, &a, &val, &len, &t);
+        cache_redis_get_principal(c->redis, key, PRINCIPAL_GEN_KEY, reveal, a, &val, &len, &t, rv);
     bool hit = res == CACHE_HIT &&
-               unseal(c, PRINCIPAL_GEN_KEY, key, NULL, val, len, &a, &json, &len) &&
-               cache_codec_principal_decode(json, len, &a, out);
-    santa_arena_release(&a);
+               unseal(c, PRINCIPAL_GEN_KEY, key, NULL, val, len, a, &json, &len) &&
+               cache_codec_principal_decode(json, len, a, out);
+    /* The script followed the value's ids before its MAC was checked: use
+     * the read-ahead only for the very principal this process sealed. */
+    rv->valid = rv->valid && hit && out->role == SANTA_ROLE_PARTICIPANT &&
+                strcmp(rv->exchange_id, out->exchange_id) == 0 &&
+                strcmp(rv->participant_id, out->participant_id) == 0;
+    if (sl == NULL)
+        santa_arena_release(&scratch);
     if (hit)
         return SANTA_OK;
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_PRINCIPAL);
     enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_principal_encode(out, &len);
@@ -271,6 +355,7 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
         const char *keys[] = {key};
         cache_redis_invalidate(c->redis, PRINCIPAL_GEN_KEY, keys, 1, NULL);
     }
+    slot_forget(c);
     return st;
 }
 
@@ -338,8 +423,23 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
     const char *wish;
     exchange_keys(exchange_id, key, gen);
     snprintf(field, sizeof field, "a:%s", giver_id);
-    enum cache_result res =
-        cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval, &wlen, &t);
+    enum cache_result res;
+    struct reveal_slot *sl = pthread_getspecific(c->slot_key);
+    if (sl && sl->rv.valid && strcmp(sl->rv.exchange_id, exchange_id) == 0 &&
+        strcmp(sl->rv.participant_id, giver_id) == 0) {
+        /* read ahead by this request's principal_find: no round trip */
+        sl->rv.valid = false;
+        res = sl->rv.res;
+        val = sl->rv.val;
+        len = sl->rv.len;
+        wval = sl->rv.val2;
+        wlen = sl->rv.len2;
+        t = sl->rv.t;
+        cache_redis_count(c->redis, res);
+    } else {
+        res = cache_redis_get_ref(c->redis, key, field, "r", "w:", gen, a, &val, &len, &wval, &wlen,
+                                  &t);
+    }
     /* The wishlist's field is the one the assignment names. */
     const char *json, *wjson;
     char wfield[KEY_MAX];
@@ -352,6 +452,8 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
             return SANTA_OK;
         }
     }
+    if (res == CACHE_MISS)
+        count_miss(c, MISS_ASSIGNMENT);
     enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS)
         fill_assignment(c, &t, key, gen, field, out);
@@ -403,17 +505,34 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
         .command_timeout_ms = o->command_timeout_ms,
         .retry_ms = o->retry_ms,
     };
+    if (pthread_key_create(&c->slot_key, slot_free) != 0) {
+        snprintf(err, errlen, "out of thread-specific keys");
+        santa_store_close(o->inner);
+        santa_free(c);
+        return SANTA_UNAVAILABLE;
+    }
     enum santa_status st = cache_redis_open(&ro, &c->redis, err, errlen);
     if (st != SANTA_OK) {
+        pthread_key_delete(c->slot_key);
         santa_store_close(o->inner);
         santa_free(c);
         return st;
     }
     if (cache_seal_init(&c->seal, o->mac_key_file, err, errlen) != SANTA_OK) {
+        pthread_key_delete(c->slot_key);
         cache_redis_close(c->redis);
         santa_store_close(o->inner);
         santa_free(c);
         return SANTA_UNAVAILABLE;
+    }
+    static const char *const entries[3] = {"view", "principal", "assignment"};
+    for (int i = 0; i < 3; i++) {
+        struct inst_label l = {"entry", entries[i]};
+        c->m_miss[i] = inst_metric_register(
+            INST_COUNTER, "santa_cache_misses_total",
+            "Cache misses by the entry missed: view (new exchanges; joins, draws and removals "
+            "drop it), principal (a token's first use), assignment (first reveal or a refill).",
+            &l, 1);
     }
     c->base.ops = &cache_store_ops;
     c->inner = o->inner;
@@ -424,5 +543,9 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
 
 void cache_store_stats(struct santa_store *s, struct cache_stats *out)
 {
-    cache_redis_stats(cache_cast(s)->redis, out);
+    struct cache_store *c = cache_cast(s);
+    cache_redis_stats(c->redis, out);
+    out->misses_view = atomic_load(&c->misses[MISS_VIEW]);
+    out->misses_principal = atomic_load(&c->misses[MISS_PRINCIPAL]);
+    out->misses_assignment = atomic_load(&c->misses[MISS_ASSIGNMENT]);
 }

@@ -283,6 +283,52 @@ static void test_reconnects_after_connections_are_killed(void **state)
     schema_drop(&s);
 }
 
+/* An unsampled trace (the default 1 % sampling leaves out 99 of 100)
+ * sends no comment: the statement stays prepared, its text the plain one. */
+static void test_unsampled_statements_stay_prepared(void **state)
+{
+    (void)state;
+    char trace_file[] = "/tmp/santa-pg-trace-XXXXXX";
+    int fd = mkstemp(trace_file);
+    assert_true(fd >= 0);
+    close(fd);
+    struct inst_options io = {.service = "test", .trace_file = trace_file, .trace_sample = 0};
+    char err[256] = "";
+    assert_int_equal(inst_start(&io, err, sizeof err), 0);
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+
+    static const char tp_in[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    inst_request_begin("test", tp_in);
+    char tp[56];
+    assert_true(inst_trace_current_traceparent(tp)); /* a trace is current, unsampled */
+    struct santa_exchange ex;
+    make_exchange(&ex, 12, "untraced");
+    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
+    struct inst_request_result res;
+    inst_request_end(201, &res);
+
+    PGconn *pg = admin();
+    assert_non_null(pg);
+    const char *v[] = {s.name};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT query FROM pg_stat_activity WHERE application_name = $1"
+                               " AND query LIKE '%INSERT INTO exchanges%'",
+                               1, NULL, v, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    print_message("the server ran: %.90s...\n", PQgetvalue(r, 0, 0));
+    assert_null(strstr(PQgetvalue(r, 0, 0), "traceparent"));
+    PQclear(r);
+    PQfinish(pg);
+    santa_store_close(st);
+    schema_drop(&s);
+    inst_stop();
+    unlink(trace_file);
+}
+
 /* With a trace current, the statement the server ran carries its
  * traceparent (sqlcommenter); pg_stat_activity shows the last one. */
 static void test_statements_carry_the_traceparent(void **state)
@@ -482,6 +528,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unreachable_fails_fast),
         cmocka_unit_test(test_error_detail_is_not_logged),
         cmocka_unit_test(test_statements_carry_the_traceparent),
+        cmocka_unit_test(test_unsampled_statements_stay_prepared),
     };
     failed += cmocka_run_group_tests_name("postgres", tests, NULL, NULL);
     return failed;

@@ -324,6 +324,78 @@ static void test_assignment_follows_wishlist_and_undraw(void **state)
                      SANTA_NOT_DRAWN);
 }
 
+/* The reveal as the API makes it (principal_find, then assignment_get for
+ * that principal): warm, one Redis round trip for both, two hits. A write
+ * between the two on the same thread drops the read-ahead, so the reveal
+ * still shows the write. */
+static void test_reveal_is_one_round_trip(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_principal who;
+    struct santa_assignment as;
+    for (int warm = 0; warm < 2; warm++) {
+        assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+        (void)recipient_of(f, 0, &as);
+    }
+    struct cache_stats before = stats(f);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    assert_string_equal(who.participant_id, f->p[0].id);
+    unsigned r = recipient_of(f, 0, &as);
+    struct cache_stats after = stats(f);
+    print_message("warm reveal: %llu round trip(s), %llu hit(s)\n",
+                  (unsigned long long)(after.roundtrips - before.roundtrips),
+                  (unsigned long long)(after.hits - before.hits));
+    assert_int_equal(after.roundtrips - before.roundtrips, 1);
+    assert_int_equal(after.hits - before.hits, 2);
+    assert_int_equal(after.misses, before.misses);
+
+    /* read ahead, then the recipient's wishlist changes before the read */
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "new socks"), SANTA_OK);
+    assert_int_equal(recipient_of(f, 0, &as), r);
+    assert_string_equal(as.recipient_wishlist, "new socks");
+    /* and a read-ahead is for its own participant only */
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[1].token_hash, &who), SANTA_OK);
+    assert_int_equal(recipient_of(f, 0, &as), r);
+    assert_string_equal(as.giver_name, "Person 0");
+}
+
+/* Misses are counted by the entry missed, so a load test's misses can be
+ * attributed: a join drops the view, a new token misses its principal, a
+ * wishlist change makes its giver's reveal refill. */
+static void test_misses_by_entry(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_principal who;
+    struct santa_assignment as;
+    (void)count_now(f);
+    unsigned r = recipient_of(f, 0, &as);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    struct cache_stats before = stats(f);
+    (void)count_now(f); /* warm: no miss */
+    assert_int_equal(stats(f).misses_view, before.misses_view);
+    assert_int_equal(f->s->ops->undraw(f->s, f->ex.id), SANTA_OK); /* drops the view */
+    (void)count_now(f);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[1].token_hash, &who), SANTA_OK);
+    draw(f);
+    r = recipient_of(f, 0, &as); /* the draw dropped the assignments */
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "tea"), SANTA_OK);
+    assert_int_equal(recipient_of(f, 0, &as), r);
+    struct cache_stats after = stats(f);
+    assert_int_equal(after.misses_view - before.misses_view, 1);
+    assert_int_equal(after.misses_principal - before.misses_principal, 1);
+    assert_int_equal(after.misses_assignment - before.misses_assignment, 2);
+    assert_int_equal(after.misses - before.misses, 4); /* the sum, counted apart */
+}
+
 /* The reveal of every giver, cached twice over, then a run of wishlist
  * changes: after each, the giver of that person sees the new wishlist both
  * on the refilling miss and on the following hit, never an old one. */
@@ -752,6 +824,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exchange_hit_then_invalidated, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_principal_cached_then_removed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reveal_is_one_round_trip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_misses_by_entry, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_assignment_follows_wishlist_and_undraw, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_wishlist_change_never_leaves_old_visible, fx_setup,
