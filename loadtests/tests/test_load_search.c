@@ -74,9 +74,13 @@ static void test_finds_the_limit(void **state)
         if (!held) {
             continue;
         }
-        /* A step that held kept up and met the SLO. */
+        /* A step that held kept up and met the SLO. Kept up: 98 % of the
+         * offered rate, less the two answers' slack the search allows
+         * (load_search.c, keeps_up: requests still in flight at the end of
+         * a run_time-second step). */
         assert_true(json_number_value(json_object_get(st, "achieved_rps")) >=
-                    0.98 * json_number_value(json_object_get(st, "offered_rps")));
+                    0.98 * json_number_value(json_object_get(st, "offered_rps")) -
+                        2.0 / cfg.sc.run_time);
         assert_true(json_number_value(json_object_get(st, "p99_ms")) <= 400);
     }
     assert_true(failed_above);

@@ -351,7 +351,9 @@ def case_trace(sink):
     s.bind(("127.0.0.1", 0))
     mport = s.getsockname()[1]
     s.close()
+    # Every request traced (the default samples 1 %): the test follows one.
     url = up(sink.port, {"SANTA_WORKERS": "1", "SANTA_TRACE_FILE": server_file,
+                         "SANTA_TRACE_SAMPLE": "1",
                          "SANTA_WORKER_TRACE_FILE": worker_file,
                          "SANTA_WORKER_LISTEN": "127.0.0.1:%d" % mport})
     ex, name, people, secrets = exchange_with(url, 20, "trace")
