@@ -105,7 +105,7 @@ static void busy_pause(int attempt)
 static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_conn *c, bool write)
 {
     enum santa_status st = SANTA_OK;
-    sqlite3_stmt *q = sqlite_store_use(c, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ);
+    sqlite3_stmt *q = sqlite_store_use(c, write ? SQLITE_Q_BEGIN_WRITE : SQLITE_Q_BEGIN_READ);
     if (!q)
         return SANTA_UNAVAILABLE;
     const char *what = write ? "BEGIN IMMEDIATE" : "BEGIN";
@@ -136,7 +136,7 @@ static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_con
 static enum santa_status tx_end(struct sqlite_store_conn *c, enum santa_status st)
 {
     if (st == SANTA_OK) {
-        sqlite3_stmt *q = sqlite_store_use(c, SQ_COMMIT);
+        sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_COMMIT);
         st = q ? sqlite_store_run(c, q, "COMMIT") : SANTA_UNAVAILABLE;
         sqlite_store_release(q);
         if (st == SANTA_OK)
@@ -145,7 +145,7 @@ static enum santa_status tx_end(struct sqlite_store_conn *c, enum santa_status s
     /* Some errors (SQLITE_FULL, IOERR, BUSY mid-statement) roll back on
      * their own; ROLLBACK then has nothing to do and would only fail. */
     if (!sqlite3_get_autocommit(sqlite_store_conn_db(c))) {
-        sqlite3_stmt *q = sqlite_store_use(c, SQ_ROLLBACK);
+        sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ROLLBACK);
         if (!q || sqlite_store_run(c, q, "ROLLBACK") != SANTA_OK)
             santa_log(SANTA_LOG_ERROR, "store sqlite: ROLLBACK failed; the connection may be "
                                        "left inside a transaction");
@@ -273,7 +273,7 @@ static enum santa_status ping_op(struct sqlite_store_conn *c, void *ctx)
     (void)ctx;
     /* Reads the database header: proves the file is there and readable, and
      * that nobody swapped in a schema this program does not know. */
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_USER_VERSION);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_USER_VERSION);
     if (!q)
         return SANTA_UNAVAILABLE;
     bool row = false;

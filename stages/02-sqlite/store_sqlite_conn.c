@@ -14,7 +14,7 @@
 
 struct sqlite_store_conn {
     sqlite3 *db;
-    sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use */
+    sqlite3_stmt *stmt[SQLITE_Q_COUNT]; /* prepared on first use */
     struct sqlite_store_conn *prev, *next;
 };
 
@@ -102,7 +102,7 @@ enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **
 
 static void conn_close(struct sqlite_store_conn *c)
 {
-    for (int i = 0; i < SQ_COUNT; i++)
+    for (int i = 0; i < SQLITE_Q_COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK)

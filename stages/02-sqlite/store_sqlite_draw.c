@@ -30,8 +30,8 @@ static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_stor
             st = sqlite_store_corrupt(sqlite_store_sql_name[which]);
             break;
         }
-        st = which == SQ_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
-                                           : santa_draw_plan_add_exclusion(plan, a, b);
+        st = which == SQLITE_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
+                                                 : santa_draw_plan_add_exclusion(plan, a, b);
         if (st != SANTA_OK)
             santa_log(SANTA_LOG_ERROR, "store sqlite: draw plan: %s", santa_status_code(st));
     }
@@ -44,7 +44,7 @@ static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_stor
 static enum santa_status write_assignments(struct sqlite_store_conn *c, const char *exchange_id,
                                            const struct santa_draw_plan *plan)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_ASSIGNMENT_INSERT);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_INSERT);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st = SANTA_OK;
@@ -70,7 +70,7 @@ struct draw_ctx {
 
 static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exchange_id, bool drawn)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_EXCHANGE_SET_DRAWN);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_SET_DRAWN);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -94,9 +94,9 @@ static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
     santa_draw_plan_begin(d->plan, ex.no_mutual);
-    st = feed_plan(c, SQ_DRAW_PARTICIPANTS, d->exchange_id, d->plan); /* join order */
+    st = feed_plan(c, SQLITE_Q_DRAW_PARTICIPANTS, d->exchange_id, d->plan); /* join order */
     if (st == SANTA_OK)
-        st = feed_plan(c, SQ_DRAW_EXCLUSIONS, d->exchange_id, d->plan);
+        st = feed_plan(c, SQLITE_Q_DRAW_EXCLUSIONS, d->exchange_id, d->plan);
     if (st == SANTA_OK)
         st = santa_draw_plan_solve(d->plan);
     if (st == SANTA_OK)
@@ -120,7 +120,7 @@ static enum santa_status undraw_op(struct sqlite_store_conn *c, void *ctx)
     enum santa_status st = sqlite_store_exchange_state(c, exchange_id, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_ASSIGNMENTS_DELETE);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENTS_DELETE);
     if (!q)
         return SANTA_UNAVAILABLE;
     if (!sqlite_store_bind_text(q, 1, exchange_id))
@@ -147,7 +147,7 @@ struct assignment_ctx {
 static enum santa_status assignment_get_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct assignment_ctx *g = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_ASSIGNMENT_REVEAL);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_REVEAL);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -207,7 +207,7 @@ static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *c
     enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, NULL);
     if (st != SANTA_OK)
         return st;
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_REMINDERS_QUEUE);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_REMINDERS_QUEUE);
     if (!q)
         return SANTA_UNAVAILABLE;
     if (!sqlite_store_bind_text(q, 1, rc->exchange_id))

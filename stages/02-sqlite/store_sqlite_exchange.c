@@ -9,7 +9,7 @@
 static enum santa_status exchange_create_op(struct sqlite_store_conn *c, void *ctx)
 {
     const struct santa_exchange *ex = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_EXCHANGE_INSERT);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_INSERT);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -43,7 +43,7 @@ struct exchange_get_ctx {
 static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct exchange_get_ctx *g = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_EXCHANGE_GET);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_GET);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -106,7 +106,7 @@ static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_stor
         st = sqlite_store_step(c, q, "principal find", found);
     if (st == SANTA_OK && *found) {
         memset(pc->out, 0, sizeof *pc->out);
-        bool admin = which == SQ_ADMIN_FIND;
+        bool admin = which == SQLITE_Q_ADMIN_FIND;
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
         if (!sqlite_store_col_id(q, 0, pc->out->exchange_id) ||
             (!admin && !sqlite_store_col_id(q, 1, pc->out->participant_id)))
@@ -123,9 +123,9 @@ static enum santa_status principal_find_op(struct sqlite_store_conn *c, void *ct
      * in exactly one place and is never moved, so no snapshot is needed to
      * join the two answers. */
     bool found = false;
-    enum santa_status st = find_hash(c, SQ_ADMIN_FIND, pc, &found);
+    enum santa_status st = find_hash(c, SQLITE_Q_ADMIN_FIND, pc, &found);
     if (st == SANTA_OK && !found)
-        st = find_hash(c, SQ_TOKEN_FIND, pc, &found);
+        st = find_hash(c, SQLITE_Q_TOKEN_FIND, pc, &found);
     if (st == SANTA_OK && !found)
         st = SANTA_NOT_FOUND;
     return st;

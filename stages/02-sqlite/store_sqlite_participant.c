@@ -25,7 +25,7 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
     bool taken = false;
-    st = sqlite_store_exists2(c, SQ_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
     if (st != SANTA_OK)
         return st;
     if (taken)
@@ -33,7 +33,7 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
     if (ex.participants >= (int64_t)pa->max)
         return SANTA_EXCHANGE_FULL;
 
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_PARTICIPANT_INSERT);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_INSERT);
     if (!q)
         return SANTA_UNAVAILABLE;
     if (!sqlite_store_bind_text(q, 1, in->id) || !sqlite_store_bind_text(q, 2, in->exchange_id) ||
@@ -80,7 +80,7 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
     /* seq is a SQLite integer (signed 64-bit): anything above is "after
      * everyone". One row more than asked tells whether more follow. */
     int64_t after = pl->after > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)pl->after;
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_PARTICIPANT_LIST);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_LIST);
     if (!q)
         return SANTA_UNAVAILABLE;
     uint32_t cap = pl->limit < 64 ? pl->limit : 64;
@@ -188,8 +188,8 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
     bool found = false;
     enum santa_status st = sqlite_store_exchange_state(c, pr->exchange_id, &ex);
     if (st == SANTA_OK)
-        st = sqlite_store_exists2(c, SQ_PARTICIPANT_EXISTS, pr->exchange_id, pr->participant_id,
-                                  &found);
+        st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, pr->exchange_id,
+                                  pr->participant_id, &found);
     if (st != SANTA_OK)
         return st;
     if (!found)
@@ -198,7 +198,7 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
         return SANTA_ALREADY_DRAWN;
     /* The foreign keys cascade to the exclusions and outbox rows naming
      * them, in this same transaction. */
-    return change_participant(c, SQ_PARTICIPANT_DELETE, pr);
+    return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
 }
 
 enum santa_status sqlite_store_participant_remove(struct santa_store *s, const char *exchange_id,
@@ -211,7 +211,7 @@ enum santa_status sqlite_store_participant_remove(struct santa_store *s, const c
 static enum santa_status wishlist_set_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct participant_ref *pr = ctx;
-    return change_participant(c, SQ_WISHLIST_SET, pr);
+    return change_participant(c, SQLITE_Q_WISHLIST_SET, pr);
 }
 
 enum santa_status sqlite_store_wishlist_set(struct santa_store *s, const char *exchange_id,
@@ -229,7 +229,7 @@ struct exclusion_ctx {
 static enum santa_status insert_exclusion(struct sqlite_store_conn *c, const char *exchange_id,
                                           const char *giver, const char *receiver)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_EXCLUSION_INSERT);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCLUSION_INSERT);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -249,9 +249,10 @@ static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx
     enum santa_status st = sqlite_store_exchange_state(c, e->exchange_id, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
-        st = sqlite_store_exists2(c, SQ_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id, &giver);
+        st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id,
+                                  &giver);
     if (st == SANTA_OK)
-        st = sqlite_store_exists2(c, SQ_PARTICIPANT_EXISTS, e->exchange_id, e->receiver_id,
+        st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, e->exchange_id, e->receiver_id,
                                   &receiver);
     if (st != SANTA_OK)
         return st;

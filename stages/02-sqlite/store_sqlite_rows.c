@@ -154,7 +154,7 @@ enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_
 enum santa_status sqlite_store_exchange_state(struct sqlite_store_conn *c, const char *id,
                                               struct sqlite_store_exchange_state *out)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_EXCHANGE_STATE);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_STATE);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
@@ -180,7 +180,7 @@ enum santa_status sqlite_store_participant_read(struct sqlite_store_conn *c,
                                                 struct santa_arena *a,
                                                 struct santa_participant *out)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQ_PARTICIPANT_GET);
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_GET);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;

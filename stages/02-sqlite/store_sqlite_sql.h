@@ -61,15 +61,15 @@
       " FROM participants WHERE exchange_id = ?1 ORDER BY seq")
 
 enum sqlite_store_query {
-#define SQLITE_STORE_QUERY_ENUM(name, sql) SQ_##name,
+#define SQLITE_STORE_QUERY_ENUM(name, sql) SQLITE_Q_##name,
     SQLITE_STORE_QUERIES(SQLITE_STORE_QUERY_ENUM)
 #undef SQLITE_STORE_QUERY_ENUM
-        SQ_COUNT
+        SQLITE_Q_COUNT
 };
 
 /* The text of each query, indexed by enum sqlite_store_query. */
-extern const char *const sqlite_store_sql[SQ_COUNT];
+extern const char *const sqlite_store_sql[SQLITE_Q_COUNT];
 /* Its name ("EXCHANGE_GET"), for logs and test messages. */
-extern const char *const sqlite_store_sql_name[SQ_COUNT];
+extern const char *const sqlite_store_sql_name[SQLITE_Q_COUNT];
 
 #endif /* SANTA_STORE_SQLITE_SQL_H */

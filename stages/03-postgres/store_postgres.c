@@ -3,10 +3,11 @@
  * transaction runner, open and close, and the ops table.
  *
  * Each operation (store_postgres_exchange.c, _participant.c, _draw.c) is a
- * function of one connection, run by run_op(): it takes the calling thread's connection from the pool,
- * wraps the function in BEGIN ... COMMIT when it writes or reads more than
- * one statement, rolls back on any refusal (EMAIL_TAKEN ...) so nothing half
- * done is left, and retries the whole transaction when that is safe:
+ * function of one connection, run by run_op(): it takes the calling
+ * thread's connection from the pool, wraps the function in BEGIN ...
+ * COMMIT when it writes or reads more than one statement, rolls back on any
+ * refusal (EMAIL_TAKEN ...) so nothing half done is left, and retries the
+ * whole transaction when that is safe:
  *  - once, on a fresh connection, when the connection was found broken
  *    before COMMIT was sent (the server then rolled the transaction back, so
  *    nothing happened): a PostgreSQL restart then costs no request that
@@ -75,17 +76,17 @@ static enum santa_status attempt_once(struct postgres_store_conn *c, bool tx,
     enum santa_status st = SANTA_OK;
     *commit_sent = false;
     if (tx)
-        st = postgres_store_exec_cmd(c, PQ_BEGIN, NULL);
+        st = postgres_store_exec_cmd(c, POSTGRES_Q_BEGIN, NULL);
     if (st == SANTA_OK)
         st = fn(c, ctx);
     snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
     if (tx && st == SANTA_OK) {
         *commit_sent = true;
-        st = postgres_store_exec_cmd(c, PQ_COMMIT, NULL);
+        st = postgres_store_exec_cmd(c, POSTGRES_Q_COMMIT, NULL);
         snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
     } else if (postgres_store_conn_in_tx(c)) {
         /* A refusal or an error: nothing of this transaction stays. */
-        (void)postgres_store_exec_cmd(c, PQ_ROLLBACK, NULL);
+        (void)postgres_store_exec_cmd(c, POSTGRES_Q_ROLLBACK, NULL);
     }
     return st;
 }
@@ -218,7 +219,7 @@ static enum santa_status ping_op(struct postgres_store_conn *c, void *ctx)
 {
     (void)ctx;
     PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, PQ_SCHEMA_VERSION, NULL, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_SCHEMA_VERSION, NULL, &r);
     int64_t v = 0;
     /* Proves the server answers on this thread's connection and that nobody
      * migrated the database past what this program knows. */

@@ -26,9 +26,9 @@
 #define CLIENT_GRACE_MS 1000
 
 struct postgres_store_conn {
-    PGconn *pg;              /* NULL while disconnected */
-    bool prepared[PQ_COUNT]; /* on this PGconn */
-    bool lost;               /* the last call lost the connection */
+    PGconn *pg;                      /* NULL while disconnected */
+    bool prepared[POSTGRES_Q_COUNT]; /* on this PGconn */
+    bool lost;                       /* the last call lost the connection */
     bool in_tx;
     char sqlstate[6];
     uint64_t retry_at_ns; /* no connect attempt before this */
@@ -475,9 +475,9 @@ enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
     PGresult *r = postgres_store_wait(c->pg, deadline, &timed_out);
     enum santa_status st = check(c, name, r, timed_out);
     if (st == SANTA_OK) {
-        if (q == PQ_BEGIN)
+        if (q == POSTGRES_Q_BEGIN)
             c->in_tx = true;
-        else if (q == PQ_COMMIT || q == PQ_ROLLBACK)
+        else if (q == POSTGRES_Q_COMMIT || q == POSTGRES_Q_ROLLBACK)
             c->in_tx = false;
         *res = r;
     }

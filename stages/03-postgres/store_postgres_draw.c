@@ -25,8 +25,8 @@ static enum santa_status feed_plan(struct postgres_store_conn *c, enum postgres_
             break;
         }
         const char *a = PQgetvalue(r, i, 0), *b = PQgetvalue(r, i, 1);
-        st = q == PQ_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
-                                       : santa_draw_plan_add_exclusion(plan, a, b);
+        st = q == POSTGRES_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
+                                               : santa_draw_plan_add_exclusion(plan, a, b);
         if (st != SANTA_OK)
             santa_log(SANTA_LOG_ERROR, "store postgres: draw plan: %s", santa_status_code(st));
     }
@@ -78,7 +78,7 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
         postgres_store_param_text(&p, givers);
         postgres_store_param_text(&p, recipients);
         int64_t n = 0;
-        st = postgres_store_exec_count(c, PQ_ASSIGNMENTS_INSERT, &p, &n);
+        st = postgres_store_exec_count(c, POSTGRES_Q_ASSIGNMENTS_INSERT, &p, &n);
         if (st == SANTA_OK && n != (int64_t)santa_draw_plan_count(plan))
             st = postgres_store_corrupt("assignments insert");
     }
@@ -98,7 +98,7 @@ static enum santa_status set_drawn(struct postgres_store_conn *c, const char *ex
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_bool(&p, drawn);
-    return postgres_store_exec_cmd(c, PQ_EXCHANGE_SET_DRAWN, &p);
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCHANGE_SET_DRAWN, &p);
 }
 
 static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
@@ -112,10 +112,10 @@ static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
         return st;
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
-    santa_draw_plan_begin(d->plan, ex.no_mutual);                     /* again on a retry */
-    st = feed_plan(c, PQ_DRAW_PARTICIPANTS, d->exchange_id, d->plan); /* join order */
+    santa_draw_plan_begin(d->plan, ex.no_mutual);                             /* again on a retry */
+    st = feed_plan(c, POSTGRES_Q_DRAW_PARTICIPANTS, d->exchange_id, d->plan); /* join order */
     if (st == SANTA_OK)
-        st = feed_plan(c, PQ_DRAW_EXCLUSIONS, d->exchange_id, d->plan);
+        st = feed_plan(c, POSTGRES_Q_DRAW_EXCLUSIONS, d->exchange_id, d->plan);
     if (st == SANTA_OK)
         st = santa_draw_plan_solve(d->plan);
     if (st == SANTA_OK)
@@ -141,7 +141,7 @@ static enum santa_status undraw_op(struct postgres_store_conn *c, void *ctx)
         return st; /* reopening an open exchange is a no-op */
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
-    st = postgres_store_exec_cmd(c, PQ_ASSIGNMENTS_DELETE, &p);
+    st = postgres_store_exec_cmd(c, POSTGRES_Q_ASSIGNMENTS_DELETE, &p);
     if (st == SANTA_OK)
         st = set_drawn(c, exchange_id, false);
     return st;
@@ -165,7 +165,7 @@ static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *
     postgres_store_param_text(&p, g->exchange_id);
     postgres_store_param_text(&p, g->giver_id);
     PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, PQ_ASSIGNMENT_REVEAL, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_ASSIGNMENT_REVEAL, &p, &r);
     if (st != SANTA_OK)
         return st;
     /* The checks in the order of store.h: exchange, giver, drawn. */
@@ -222,7 +222,8 @@ static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void 
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, rc->exchange_id);
     int64_t n = 0;
-    st = postgres_store_exec_count(c, PQ_REMINDERS_QUEUE, &p, &n); /* one INSERT ... SELECT */
+    st = postgres_store_exec_count(c, POSTGRES_Q_REMINDERS_QUEUE, &p,
+                                   &n); /* one INSERT ... SELECT */
     if (st == SANTA_OK)
         rc->queued = (uint32_t)n;
     return st;

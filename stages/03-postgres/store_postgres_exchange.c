@@ -19,7 +19,7 @@ static enum santa_status exchange_create_op(struct postgres_store_conn *c, void 
     postgres_store_param_bool(&p, ex->no_mutual);
     postgres_store_param_hash(&p, &ex->admin_hash);
     postgres_store_param_hash(&p, &ex->invite_hash);
-    return postgres_store_exec_cmd(c, PQ_EXCHANGE_INSERT,
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCHANGE_INSERT,
                                    &p); /* drawn: the column default, false */
 }
 
@@ -32,7 +32,7 @@ static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void
     postgres_store_param_text(&p, ex->id);
     postgres_store_param_hash(&p, &ex->admin_hash);
     PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, PQ_EXCHANGE_OUTCOME, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_OUTCOME, &p, &r);
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     else if (st == SANTA_OK && !postgres_store_col_bool(r, 0, 0))
@@ -61,7 +61,7 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->id);
     PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, PQ_EXCHANGE_GET, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_GET, &p, &r);
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {
@@ -110,7 +110,7 @@ static enum santa_status principal_find_op(struct postgres_store_conn *c, void *
     PGresult *r = NULL;
     /* One round trip for both places a token can live (UNION ALL over two
      * unique-index probes). */
-    enum santa_status st = postgres_store_conn_exec(c, PQ_PRINCIPAL_FIND, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_PRINCIPAL_FIND, &p, &r);
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {

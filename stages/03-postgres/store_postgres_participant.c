@@ -26,7 +26,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
     bool taken = false;
-    st = postgres_store_exists2(c, PQ_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
     if (st != SANTA_OK)
         return st;
     if (taken)
@@ -43,7 +43,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
     postgres_store_param_text(&p, in->wishlist ? in->wishlist : "");
     postgres_store_param_hash(&p, &in->token_hash);
     PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, PQ_PARTICIPANT_INSERT, &p, &r);
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_INSERT, &p, &r);
     /* The lock makes the check above decisive; the unique index is the
      * backstop should a future path forget the lock. */
     if (st != SANTA_OK && strcmp(postgres_store_conn_sqlstate(c), "23505") == 0)
@@ -72,7 +72,7 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
     postgres_store_param_text(&p, in->exchange_id);
     postgres_store_param_hash(&p, &in->token_hash);
     PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, PQ_PARTICIPANT_OUTCOME, &p, &r);
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_OUTCOME, &p, &r);
     int64_t seq = 0;
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
@@ -120,7 +120,7 @@ static enum santa_status participant_list_op(struct postgres_store_conn *c, void
     postgres_store_param_int(&p, after);
     postgres_store_param_int(&p, (int64_t)pl->limit + 1);
     PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, PQ_PARTICIPANT_LIST, &p, &r);
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_LIST, &p, &r);
     if (st != SANTA_OK)
         return st;
     int rows = PQntuples(r);
@@ -186,8 +186,8 @@ static enum santa_status participant_remove_op(struct postgres_store_conn *c, vo
     bool found = false;
     enum santa_status st = postgres_store_exchange_state(c, pr->exchange_id, true, &ex);
     if (st == SANTA_OK)
-        st = postgres_store_exists2(c, PQ_PARTICIPANT_EXISTS, pr->exchange_id, pr->participant_id,
-                                    &found);
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, pr->exchange_id,
+                                    pr->participant_id, &found);
     if (st != SANTA_OK)
         return st;
     if (!found)
@@ -200,7 +200,7 @@ static enum santa_status participant_remove_op(struct postgres_store_conn *c, vo
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
     int64_t n = 0;
-    st = postgres_store_exec_count(c, PQ_PARTICIPANT_DELETE, &p, &n);
+    st = postgres_store_exec_count(c, POSTGRES_Q_PARTICIPANT_DELETE, &p, &n);
     return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
 }
 
@@ -219,7 +219,7 @@ static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ct
     postgres_store_param_text(&p, pr->participant_id);
     postgres_store_param_text(&p, pr->text);
     int64_t n = 0;
-    enum santa_status st = postgres_store_exec_count(c, PQ_WISHLIST_SET, &p, &n);
+    enum santa_status st = postgres_store_exec_count(c, POSTGRES_Q_WISHLIST_SET, &p, &n);
     return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
 }
 
@@ -243,7 +243,7 @@ static enum santa_status insert_exclusion(struct postgres_store_conn *c, const c
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, giver);
     postgres_store_param_text(&p, receiver);
-    return postgres_store_exec_cmd(c, PQ_EXCLUSION_INSERT, &p); /* ON CONFLICT DO NOTHING */
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCLUSION_INSERT, &p); /* ON CONFLICT DO NOTHING */
 }
 
 static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
@@ -253,10 +253,11 @@ static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *c
     enum santa_status st = postgres_store_exchange_state(c, e->exchange_id, true, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
-        st = postgres_store_exists2(c, PQ_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id, &giver);
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id,
+                                    &giver);
     if (st == SANTA_OK)
-        st = postgres_store_exists2(c, PQ_PARTICIPANT_EXISTS, e->exchange_id, e->receiver_id,
-                                    &receiver);
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id,
+                                    e->receiver_id, &receiver);
     if (st != SANTA_OK)
         return st;
     if (!giver || !receiver)

@@ -165,8 +165,8 @@ enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, c
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, id);
     PGresult *r = NULL;
-    enum santa_status st =
-        postgres_store_conn_exec(c, lock ? PQ_EXCHANGE_LOCK : PQ_EXCHANGE_STATE, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(
+        c, lock ? POSTGRES_Q_EXCHANGE_LOCK : POSTGRES_Q_EXCHANGE_STATE, &p, &r);
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK && out) {
@@ -189,7 +189,7 @@ enum santa_status postgres_store_participant_read(struct postgres_store_conn *c,
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, participant_id);
     PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, PQ_PARTICIPANT_GET, &p, &r);
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_GET, &p, &r);
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK)

@@ -72,17 +72,17 @@
       " ORDER BY seq")
 
 enum postgres_store_query {
-#define POSTGRES_STORE_QUERY_ENUM(name, n, sql) PQ_##name,
+#define POSTGRES_STORE_QUERY_ENUM(name, n, sql) POSTGRES_Q_##name,
     POSTGRES_STORE_QUERIES(POSTGRES_STORE_QUERY_ENUM)
 #undef POSTGRES_STORE_QUERY_ENUM
-        PQ_COUNT
+        POSTGRES_Q_COUNT
 };
 
 /* The text of each query, indexed by enum postgres_store_query. */
-extern const char *const postgres_store_sql[PQ_COUNT];
+extern const char *const postgres_store_sql[POSTGRES_Q_COUNT];
 /* Its name ("EXCHANGE_GET"): the prepared statement's name, and for logs. */
-extern const char *const postgres_store_sql_name[PQ_COUNT];
+extern const char *const postgres_store_sql_name[POSTGRES_Q_COUNT];
 /* How many $n parameters it takes. */
-extern const int postgres_store_sql_params[PQ_COUNT];
+extern const int postgres_store_sql_params[POSTGRES_Q_COUNT];
 
 #endif /* SANTA_STORE_POSTGRES_SQL_H */

@@ -319,8 +319,8 @@ static void test_pragmas_on_worker_connection(void **state)
 
 static bool is_control(enum sqlite_store_query q)
 {
-    return q == SQ_BEGIN_READ || q == SQ_BEGIN_WRITE || q == SQ_COMMIT || q == SQ_ROLLBACK ||
-           q == SQ_USER_VERSION;
+    return q == SQLITE_Q_BEGIN_READ || q == SQLITE_Q_BEGIN_WRITE || q == SQLITE_Q_COMMIT ||
+           q == SQLITE_Q_ROLLBACK || q == SQLITE_Q_USER_VERSION;
 }
 
 static void test_queries_use_indexes(void **state)
@@ -332,7 +332,7 @@ static void test_queries_use_indexes(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     int failures = 0;
-    for (int i = 0; i < SQ_COUNT; i++) {
+    for (int i = 0; i < SQLITE_Q_COUNT; i++) {
         if (is_control((enum sqlite_store_query)i))
             continue;
         /* SQLite 3.40 has no sqlite3_stmt_explain(), so the test builds the
