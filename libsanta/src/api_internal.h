@@ -10,7 +10,7 @@
 #ifndef SANTA_API_INTERNAL_H
 #define SANTA_API_INTERNAL_H
 
-#include "json.h"
+#include "santa/json.h"
 #include "observe.h"
 #include "santa/api.h"
 
