@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "santa/alloc.h"
+#include "santa/clock.h"
 #include "santa/log.h"
 #include "store_postgres_ops.h"
 #include "store_postgres_schema.h"
@@ -62,7 +63,7 @@ static void backoff_sleep(int attempt)
     /* 5, 10, 20 ms plus up to as much again: the other transaction of a
      * deadlock should get through first. */
     long ms = 5L << (attempt < 3 ? attempt : 3);
-    ms += (long)(postgres_store_now_ns() % (uint64_t)ms);
+    ms += (long)(santa_now_ns() % (uint64_t)ms);
     struct timespec ts = {0, ms * 1000000L};
     nanosleep(&ts, NULL);
 }
