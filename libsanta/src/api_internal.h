@@ -10,7 +10,7 @@
 #ifndef SANTA_API_INTERNAL_H
 #define SANTA_API_INTERNAL_H
 
-#include "json.h"
+#include "santa/json.h"
 #include "observe.h"
 #include "santa/api.h"
 
@@ -33,6 +33,14 @@ typedef enum santa_status (*santa_handler_fn)(struct santa_ctx *ctx);
 
 /* Shorthand: the store of this request. */
 #define SANTA_STORE(ctx) ((ctx)->app->store)
+
+/* Fills ctx->resp with the problem+json of st (ctx->err's field and detail,
+ * else the status's title); never fails (a fixed 503 body when out of
+ * memory). request_ctx.c, like the helpers below. */
+void santa_ctx_render_problem(struct santa_ctx *ctx, enum santa_status st);
+/* Fills ctx->resp with the handler's answer (ctx->out or the body rendered
+ * before the write); a problem when out of memory. */
+void santa_ctx_render_success(struct santa_ctx *ctx);
 
 /* Sets a validation error on `field` with a sentence; returns the status. */
 enum santa_status santa_ctx_invalid(struct santa_ctx *ctx, const char *field, const char *detail);

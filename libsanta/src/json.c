@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "json.h"
+#include "santa/json.h"
 #include "santa/alloc.h"
 
 void santa_json_init(void)

@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "json.h"
+#include "santa/json.h"
 #include "santa/alloc.h"
 
 struct scan {

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "json.h"
+#include "santa/json.h"
 #include "santa/http.h"
 #include "santa/log.h"
 #include "santa/server.h"

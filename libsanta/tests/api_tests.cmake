@@ -22,9 +22,7 @@ target_link_libraries(e2e_hostile PRIVATE PkgConfig::CMOCKA PkgConfig::LIBCURL P
 set_target_properties(e2e_hostile PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
 # Handlers without sockets, over the in-memory and the failing store.
-if(TARGET santa_testkit)
-  santa_add_test(test_api SOURCES test_api.c LIBS santa santa_testkit)
-endif()
+santa_add_test(test_api SOURCES test_api.c LIBS santa santa_testkit)
 
 # libinstrument end to end: /metrics through promtool, traces, statsd, Server-Timing.
 # Registered by the top-level CMakeLists against stage 02 (e2e_instrument_02-sqlite).

@@ -1,6 +1,8 @@
 # The store test kit: the in-memory reference store, the failing wrapper and
 # the contract suite every back end runs (stages link santa_testkit too).
-add_library(santa_testkit STATIC store_mem.c store_faulty.c store_contract.c)
+add_library(santa_testkit STATIC store_mem.c store_faulty.c store_contract.c
+  store_contract_kit.c store_contract_exchange.c store_contract_participant.c
+  store_contract_draw.c store_contract_concurrency.c)
 target_include_directories(santa_testkit PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(santa_testkit PUBLIC santa_core PkgConfig::CMOCKA Threads::Threads)
 

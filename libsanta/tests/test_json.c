@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "json.h"
+#include "santa/json.h"
 #include "santa/alloc.h"
 
 static const char *suite_dir;

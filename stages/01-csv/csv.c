@@ -56,7 +56,13 @@ bool csv_field_needs_guard(const char *field, size_t len)
     if (len == 0)
         return false;
     switch (field[0]) {
-    case '=': case '+': case '-': case '@': case '\t': case '\r': case CSV_GUARD:
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+    case CSV_GUARD:
         return true;
     default:
         return false;
@@ -247,7 +253,7 @@ enum csv_result csv_parse_record(const char *buf, size_t len, size_t *pos, struc
                 if (i >= len)
                     return CSV_INCOMPLETE; /* "" or the closing quote? not yet known */
                 if (buf[i] != '"')
-                    break;                 /* closing quote */
+                    break; /* closing quote */
                 rec->text[rec->text_len++] = '"';
                 i++;
             }

@@ -51,10 +51,10 @@ bool csv_field_needs_guard(const char *field, size_t len);
 
 /* One decoded record: its fields, unquoted, unguarded, NUL-terminated. */
 struct csv_record {
-    char *text;      /* every field back to back, each followed by NUL */
+    char *text; /* every field back to back, each followed by NUL */
     size_t text_len;
     size_t text_cap;
-    size_t *offs;    /* offs[i]: start of field i in text */
+    size_t *offs; /* offs[i]: start of field i in text */
     size_t count;
     size_t offs_cap;
 };
@@ -71,7 +71,7 @@ enum csv_result {
     CSV_INCOMPLETE, /* bytes left, but they end before the record does */
     CSV_MALFORMED,  /* bytes that no RFC 4180 writer produces */
     CSV_NOMEM,
-    CSV_IO,         /* a read(2) failed; errno says why */
+    CSV_IO, /* a read(2) failed; errno says why */
 };
 
 /* Decodes the record starting at buf[*pos]. On CSV_OK, *pos moves past its
@@ -82,10 +82,10 @@ enum csv_result csv_parse_record(const char *buf, size_t len, size_t *pos, struc
 struct csv_reader {
     int fd;
     char *buf;
-    size_t len;      /* bytes in buf */
-    size_t pos;      /* parse position in buf */
+    size_t len; /* bytes in buf */
+    size_t pos; /* parse position in buf */
     size_t cap;
-    off_t base;      /* file offset of buf[0] */
+    off_t base; /* file offset of buf[0] */
     bool eof;
 };
 

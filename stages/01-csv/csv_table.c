@@ -247,8 +247,7 @@ static enum santa_status table_walk(const struct csv_table *t, int fd, csv_table
     while ((r = csv_reader_next(&rd, &rec)) == CSV_OK) {
         if (csv_record_count(&rec) != t->ncols) {
             snprintf(err, errlen, "%s: the row ending at byte %lld has %zu fields, expected %zu",
-                     t->file, (long long)csv_reader_offset(&rd), csv_record_count(&rec),
-                     t->ncols);
+                     t->file, (long long)csv_reader_offset(&rd), csv_record_count(&rec), t->ncols);
             goto out;
         }
         if (!visiting)
@@ -307,8 +306,7 @@ enum santa_status csv_table_scan(const struct csv_table *t, csv_table_visit_fn v
     /* Recovery removed any torn tail and writers are excluded while we read,
      * so a torn record now means someone else is writing the file. */
     if (torn >= 0 || empty) {
-        santa_log(SANTA_LOG_ERROR, "store csv: %s: unexpected torn record during a scan",
-                  t->file);
+        santa_log(SANTA_LOG_ERROR, "store csv: %s: unexpected torn record during a scan", t->file);
         return SANTA_UNAVAILABLE;
     }
     return SANTA_OK;

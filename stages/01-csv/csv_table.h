@@ -36,11 +36,11 @@
 #include "santa/status.h"
 
 struct csv_table {
-    const char *file;            /* "participants.csv": static storage */
-    const char *const *header;   /* column names: static storage */
+    const char *file;          /* "participants.csv": static storage */
+    const char *const *header; /* column names: static storage */
     size_t ncols;
-    int dirfd;                   /* the store's data directory, borrowed */
-    bool broken;                 /* an fsync failed: no more writes */
+    int dirfd;   /* the store's data directory, borrowed */
+    bool broken; /* an fsync failed: no more writes */
 };
 
 enum csv_visit { CSV_VISIT_NEXT, CSV_VISIT_STOP, CSV_VISIT_ERROR };

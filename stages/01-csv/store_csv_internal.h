@@ -32,7 +32,7 @@ struct csv_store {
     pthread_rwlock_t lock;
     int dirfd;
     int lockfd;
-    uint64_t next_seq;              /* next participant seq; write lock only */
+    uint64_t next_seq; /* next participant seq; write lock only */
     struct csv_table t[T_COUNT];
 };
 
@@ -72,7 +72,66 @@ enum csv_visit csv_store_find_two_visit(void *ctx, const struct santa_participan
 /* The whole draw of one exchange, under the write lock: NOT_FOUND,
  * ALREADY_DRAWN, the solver's verdict, or OK once committed. */
 enum santa_status csv_store_draw_locked(struct csv_store *cs, const char *exchange_id,
-                                        struct santa_draw_plan *plan,
-                                        struct santa_arena *scratch);
+                                        struct santa_draw_plan *plan, struct santa_arena *scratch);
+
+static inline struct csv_store *csv_store_of(struct santa_store *s)
+{
+    return (struct csv_store *)s;
+}
+
+/* The store's lock: shared for reads, exclusive for anything that writes,
+ * so each check-then-write is atomic. */
+static inline void csv_store_rdlock(struct csv_store *cs)
+{
+    pthread_rwlock_rdlock(&cs->lock);
+}
+
+static inline void csv_store_wrlock(struct csv_store *cs)
+{
+    pthread_rwlock_wrlock(&cs->lock);
+}
+
+static inline void csv_store_unlock(struct csv_store *cs)
+{
+    pthread_rwlock_unlock(&cs->lock);
+}
+
+/* ---- the operations, by group (see struct santa_store_ops) -------------- */
+
+/* store_csv_exchange.c */
+enum santa_status csv_store_exchange_create(struct santa_store *s, const struct santa_exchange *ex);
+enum santa_status csv_store_exchange_get(struct santa_store *s, const char *id,
+                                         struct santa_arena *a, struct santa_exchange *out);
+enum santa_status csv_store_principal_find(struct santa_store *s,
+                                           const struct santa_hash *token_hash,
+                                           struct santa_principal *out);
+
+/* store_csv_participant.c */
+enum santa_status csv_store_participant_add(struct santa_store *s, struct santa_participant *p,
+                                            uint32_t max_participants);
+enum santa_status csv_store_participant_list(struct santa_store *s, const char *exchange_id,
+                                             uint64_t after_seq, uint32_t limit,
+                                             struct santa_arena *a,
+                                             struct santa_participant_page *out);
+enum santa_status csv_store_participant_get(struct santa_store *s, const char *exchange_id,
+                                            const char *participant_id, struct santa_arena *a,
+                                            struct santa_participant *out);
+enum santa_status csv_store_participant_remove(struct santa_store *s, const char *exchange_id,
+                                               const char *participant_id);
+enum santa_status csv_store_wishlist_set(struct santa_store *s, const char *exchange_id,
+                                         const char *participant_id, const char *wishlist);
+enum santa_status csv_store_exclusion_add(struct santa_store *s, const char *exchange_id,
+                                          const char *giver_id, const char *receiver_id,
+                                          bool mutual);
+
+/* store_csv_draw.c */
+enum santa_status csv_store_draw(struct santa_store *s, const char *exchange_id,
+                                 struct santa_draw_plan *plan);
+enum santa_status csv_store_undraw(struct santa_store *s, const char *exchange_id);
+enum santa_status csv_store_assignment_get(struct santa_store *s, const char *exchange_id,
+                                           const char *giver_id, struct santa_arena *a,
+                                           struct santa_assignment *out);
+enum santa_status csv_store_reminders_queue(struct santa_store *s, const char *exchange_id,
+                                            uint32_t *queued);
 
 #endif /* SANTA_STORE_CSV_INTERNAL_H */

@@ -21,12 +21,30 @@
 /* exchanges.csv: budget_set tells a missing budget (NULL) from an empty one;
  * draw_gen names the assignment rows of the current draw. */
 enum {
-    EX_ID, EX_NAME, EX_BUDGET_SET, EX_BUDGET, EX_DATE, EX_NO_MUTUAL, EX_DRAWN, EX_DRAW_GEN,
-    EX_ADMIN_HASH, EX_INVITE_HASH, EX_NCOLS
+    EX_ID,
+    EX_NAME,
+    EX_BUDGET_SET,
+    EX_BUDGET,
+    EX_DATE,
+    EX_NO_MUTUAL,
+    EX_DRAWN,
+    EX_DRAW_GEN,
+    EX_ADMIN_HASH,
+    EX_INVITE_HASH,
+    EX_NCOLS
 };
 /* participants.csv */
-enum { PA_SEQ, PA_ID, PA_EXCHANGE_ID, PA_NAME, PA_EMAIL, PA_EMAIL_KEY, PA_WISHLIST, PA_TOKEN_HASH,
-       PA_NCOLS };
+enum {
+    PA_SEQ,
+    PA_ID,
+    PA_EXCHANGE_ID,
+    PA_NAME,
+    PA_EMAIL,
+    PA_EMAIL_KEY,
+    PA_WISHLIST,
+    PA_TOKEN_HASH,
+    PA_NCOLS
+};
 /* exclusions.csv: one row per forbidden direction */
 enum { XC_EXCHANGE_ID, XC_GIVER_ID, XC_RECEIVER_ID, XC_NCOLS };
 /* assignments.csv: rows of a draw generation the exchange no longer names

@@ -14,7 +14,7 @@
 
 struct sqlite_store_conn {
     sqlite3 *db;
-    sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use */
+    sqlite3_stmt *stmt[SQLITE_Q_COUNT]; /* prepared on first use */
     struct sqlite_store_conn *prev, *next;
 };
 
@@ -25,8 +25,8 @@ struct sqlite_store_pool {
      * but glibc gives a re-created key a new generation, so a thread never
      * sees a connection left under the same number by an earlier pool. */
     pthread_key_t key;
-    pthread_mutex_t lock;            /* guards the list below */
-    struct sqlite_store_conn *head;  /* every open connection */
+    pthread_mutex_t lock;           /* guards the list below */
+    struct sqlite_store_conn *head; /* every open connection */
 };
 
 /* One statement whose result we only check, not read. */
@@ -102,7 +102,7 @@ enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **
 
 static void conn_close(struct sqlite_store_conn *c)
 {
-    for (int i = 0; i < SQ_COUNT; i++)
+    for (int i = 0; i < SQLITE_Q_COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK)
@@ -239,7 +239,7 @@ enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char
                   sqlite3_errmsg(c->db), sqlite3_errstr(rc), SQLITE_STORE_EXIT_CORRUPT);
         _exit(SQLITE_STORE_EXIT_CORRUPT);
     }
-        santa_log(SANTA_LOG_WARN, "store sqlite: %s: %s (%s)", what, sqlite3_errmsg(c->db),
-                  sqlite3_errstr(rc));
+    santa_log(SANTA_LOG_WARN, "store sqlite: %s: %s (%s)", what, sqlite3_errmsg(c->db),
+              sqlite3_errstr(rc));
     return SANTA_UNAVAILABLE;
 }

@@ -23,16 +23,14 @@
     X(EXCHANGE_GET,                                                                                \
       "SELECT name, budget, exchange_date, no_mutual, drawn, admin_hash, invite_hash,"             \
       " participant_count FROM exchanges WHERE id = ?1")                                           \
-    X(EXCHANGE_STATE,                                                                              \
-      "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = ?1")                   \
+    X(EXCHANGE_STATE, "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = ?1")   \
     X(EXCHANGE_SET_DRAWN, "UPDATE exchanges SET drawn = ?2 WHERE id = ?1")                         \
     X(ADMIN_FIND, "SELECT id FROM exchanges WHERE admin_hash = ?1")                                \
     X(TOKEN_FIND, "SELECT exchange_id, id FROM participants WHERE token_hash = ?1")                \
     X(EMAIL_TAKEN, "SELECT 1 FROM participants WHERE exchange_id = ?1 AND email_key = ?2")         \
-    X(PARTICIPANT_INSERT,                                                                          \
-      "INSERT INTO participants"                                                                   \
-      " (id, exchange_id, name, email, email_key, wishlist, token_hash)"                           \
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                      \
+    X(PARTICIPANT_INSERT, "INSERT INTO participants"                                               \
+                          " (id, exchange_id, name, email, email_key, wishlist, token_hash)"       \
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                  \
     X(PARTICIPANT_LIST,                                                                            \
       "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"             \
       " WHERE exchange_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")                                \
@@ -42,18 +40,21 @@
     X(PARTICIPANT_EXISTS, "SELECT 1 FROM participants WHERE id = ?2 AND exchange_id = ?1")         \
     X(PARTICIPANT_DELETE, "DELETE FROM participants WHERE id = ?2 AND exchange_id = ?1")           \
     X(WISHLIST_SET, "UPDATE participants SET wishlist = ?3 WHERE id = ?2 AND exchange_id = ?1")    \
-    X(EXCLUSION_INSERT,                                                                            \
-      "INSERT OR IGNORE INTO exclusions (exchange_id, giver_id, receiver_id)"                      \
-      " VALUES (?1, ?2, ?3)")                                                                      \
+    X(EXCLUSION_INSERT, "INSERT OR IGNORE INTO exclusions (exchange_id, giver_id, receiver_id)"    \
+                        " VALUES (?1, ?2, ?3)")                                                    \
     X(DRAW_PARTICIPANTS, "SELECT id, name FROM participants WHERE exchange_id = ?1 ORDER BY seq")  \
     X(DRAW_EXCLUSIONS, "SELECT giver_id, receiver_id FROM exclusions WHERE exchange_id = ?1")      \
     X(ASSIGNMENT_INSERT,                                                                           \
       "INSERT INTO assignments (exchange_id, giver_id, recipient_id) VALUES (?1, ?2, ?3)")         \
     X(ASSIGNMENTS_DELETE, "DELETE FROM assignments WHERE exchange_id = ?1")                        \
-    X(ASSIGNMENT_GET,                                                                              \
-      "SELECT r.id, r.name, r.wishlist FROM assignments AS a"                                      \
-      " JOIN participants AS r ON r.id = a.recipient_id"                                           \
-      " WHERE a.giver_id = ?2 AND a.exchange_id = ?1")                                             \
+    /* The whole reveal in one statement and one snapshot: exchange (no row:                       \
+     * not found), giver (NULL: not found), drawn, recipient. */                                   \
+    X(ASSIGNMENT_REVEAL,                                                                           \
+      "SELECT e.drawn, g.name, r.id, r.name, r.wishlist FROM exchanges AS e"                       \
+      " LEFT JOIN participants AS g ON g.id = ?2 AND g.exchange_id = e.id"                         \
+      " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
+      " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
+      " WHERE e.id = ?1")                                                                          \
     X(REMINDERS_QUEUE,                                                                             \
       "INSERT INTO outbox (exchange_id, participant_id, email, kind, queued_at, queued_ms,"        \
       " traceparent)"                                                                              \
@@ -62,15 +63,15 @@
       " FROM participants WHERE exchange_id = ?1 ORDER BY seq")
 
 enum sqlite_store_query {
-#define SQLITE_STORE_QUERY_ENUM(name, sql) SQ_##name,
+#define SQLITE_STORE_QUERY_ENUM(name, sql) SQLITE_Q_##name,
     SQLITE_STORE_QUERIES(SQLITE_STORE_QUERY_ENUM)
 #undef SQLITE_STORE_QUERY_ENUM
-        SQ_COUNT
+        SQLITE_Q_COUNT
 };
 
 /* The text of each query, indexed by enum sqlite_store_query. */
-extern const char *const sqlite_store_sql[SQ_COUNT];
+extern const char *const sqlite_store_sql[SQLITE_Q_COUNT];
 /* Its name ("EXCHANGE_GET"), for logs and test messages. */
-extern const char *const sqlite_store_sql_name[SQ_COUNT];
+extern const char *const sqlite_store_sql_name[SQLITE_Q_COUNT];
 
 #endif /* SANTA_STORE_SQLITE_SQL_H */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "santa/alloc.h"
+#include "santa/clock.h"
 #include "santa/log.h"
 #include "store_postgres_trace.h"
 
@@ -26,9 +27,9 @@
 #define CLIENT_GRACE_MS 1000
 
 struct postgres_store_conn {
-    PGconn *pg;              /* NULL while disconnected */
-    bool prepared[PQ_COUNT]; /* on this PGconn */
-    bool lost;               /* the last call lost the connection */
+    PGconn *pg;                      /* NULL while disconnected */
+    bool prepared[POSTGRES_Q_COUNT]; /* on this PGconn */
+    bool lost;                       /* the last call lost the connection */
     bool in_tx;
     char sqlstate[6];
     uint64_t retry_at_ns; /* no connect attempt before this */
@@ -45,13 +46,6 @@ struct postgres_store_pool {
     pthread_mutex_t lock; /* guards the list below */
     struct postgres_store_conn *head;
 };
-
-uint64_t postgres_store_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -102,7 +96,7 @@ void postgres_store_param_bool(struct postgres_store_params *p, bool v)
 static bool wait_not_busy(PGconn *pg, uint64_t deadline_ns, bool *timed_out)
 {
     while (PQisBusy(pg)) {
-        uint64_t now = postgres_store_now_ns();
+        uint64_t now = santa_now_ns();
         if (now >= deadline_ns) {
             *timed_out = true;
             return false;
@@ -156,8 +150,7 @@ static bool setup_query(PGconn *pg, const char *sql, int n, const char *const *v
         return false;
     }
     bool timed_out;
-    PGresult *r =
-        postgres_store_wait(pg, postgres_store_now_ns() + timeout_ms * 1000000ull, &timed_out);
+    PGresult *r = postgres_store_wait(pg, santa_now_ns() + timeout_ms * 1000000ull, &timed_out);
     ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     bool ok = rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK;
     if (!ok)
@@ -290,7 +283,7 @@ static struct postgres_store_conn *thread_slot(struct postgres_store_pool *p)
     c = santa_calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->rng = postgres_store_now_ns() ^ (uint64_t)(uintptr_t)c;
+    c->rng = santa_now_ns() ^ (uint64_t)(uintptr_t)c;
     c->deadline_ms = p->statement_timeout_ms + CLIENT_GRACE_MS;
     if (pthread_setspecific(p->key, c) != 0) {
         santa_free(c);
@@ -330,7 +323,7 @@ enum santa_status postgres_store_pool_conn(struct postgres_store_pool *p,
         return SANTA_OK;
     if (c->pg)
         conn_drop(c);
-    uint64_t now = postgres_store_now_ns();
+    uint64_t now = santa_now_ns();
     if (now < c->retry_at_ns)
         return SANTA_UNAVAILABLE; /* fail fast: a connect just failed */
     char err[512];
@@ -349,7 +342,7 @@ enum santa_status postgres_store_pool_conn(struct postgres_store_pool *p,
     if (c->backoff_ms > BACKOFF_MAX_MS)
         c->backoff_ms = BACKOFF_MAX_MS;
     uint32_t wait_ms = c->backoff_ms / 2 + jitter(c, c->backoff_ms / 2 + 1);
-    c->retry_at_ns = postgres_store_now_ns() + (uint64_t)wait_ms * 1000000u;
+    c->retry_at_ns = santa_now_ns() + (uint64_t)wait_ms * 1000000u;
     return SANTA_UNAVAILABLE;
 }
 
@@ -392,7 +385,7 @@ static enum santa_status check(struct postgres_store_conn *c, const char *what, 
          * also let a reconnect hang for connect_timeout: fail fast for a
          * full backoff period instead, as after a failed connect. */
         c->backoff_ms = BACKOFF_MAX_MS;
-        c->retry_at_ns = postgres_store_now_ns() + (uint64_t)BACKOFF_MAX_MS * 1000000u;
+        c->retry_at_ns = santa_now_ns() + (uint64_t)BACKOFF_MAX_MS * 1000000u;
         return lost(c, what, "no answer within the deadline");
     }
     if (!r)
@@ -449,7 +442,7 @@ enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
                   postgres_store_sql_params[q]);
         return SANTA_UNAVAILABLE;
     }
-    uint64_t deadline = postgres_store_now_ns() + (uint64_t)c->deadline_ms * 1000000u;
+    uint64_t deadline = santa_now_ns() + (uint64_t)c->deadline_ms * 1000000u;
     const char *const *values = params ? params->values : NULL;
     const int *lengths = params ? params->lengths : NULL;
     const int *formats = params ? params->formats : NULL;
@@ -475,9 +468,9 @@ enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
     PGresult *r = postgres_store_wait(c->pg, deadline, &timed_out);
     enum santa_status st = check(c, name, r, timed_out);
     if (st == SANTA_OK) {
-        if (q == PQ_BEGIN)
+        if (q == POSTGRES_Q_BEGIN)
             c->in_tx = true;
-        else if (q == PQ_COMMIT || q == PQ_ROLLBACK)
+        else if (q == POSTGRES_Q_COMMIT || q == POSTGRES_Q_ROLLBACK)
             c->in_tx = false;
         *res = r;
     }

@@ -96,9 +96,8 @@ bool postgres_store_conn_in_tx(const struct postgres_store_conn *c);
 PGconn *postgres_store_conn_pg(struct postgres_store_conn *c);
 
 /* Waits for the answer to a query already sent on pg, until deadline_ns
- * (CLOCK_MONOTONIC). Returns the first result (the caller PQclears it);
+ * (santa_now_ns()). Returns the first result (the caller PQclears it);
  * NULL on timeout or a broken connection, with *timed_out set accordingly. */
 PGresult *postgres_store_wait(PGconn *pg, uint64_t deadline_ns, bool *timed_out);
-uint64_t postgres_store_now_ns(void);
 
 #endif /* SANTA_STORE_POSTGRES_CONN_H */

@@ -14,7 +14,7 @@
     X(BEGIN, 0, "BEGIN")                                                                           \
     X(COMMIT, 0, "COMMIT")                                                                         \
     X(ROLLBACK, 0, "ROLLBACK")                                                                     \
-    X(SCHEMA_VERSION, 0, "SELECT coalesce(max(version), 0) FROM schema_migrations")               \
+    X(SCHEMA_VERSION, 0, "SELECT coalesce(max(version), 0) FROM schema_migrations")                \
     X(EXCHANGE_INSERT, 7,                                                                          \
       "INSERT INTO exchanges (id, name, budget, exchange_date, no_mutual, admin_hash,"             \
       " invite_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")                                         \
@@ -29,11 +29,11 @@
     X(PRINCIPAL_FIND, 1,                                                                           \
       "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = $1"                                    \
       " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1")      \
-    /* After a lost connection: did our write commit? (ids are random and  \
-     * chosen before the write, so the row's id says whose it is.) */                             \
+    /* After a lost connection: did our write commit? (ids are random and                          \
+     * chosen before the write, so the row's id says whose it is.) */                              \
     X(EXCHANGE_OUTCOME, 2, "SELECT admin_hash = $2 FROM exchanges WHERE id = $1")                  \
     X(PARTICIPANT_OUTCOME, 3,                                                                      \
-      "SELECT seq FROM participants WHERE id = $1 AND exchange_id = $2 AND token_hash = $3")      \
+      "SELECT seq FROM participants WHERE id = $1 AND exchange_id = $2 AND token_hash = $3")       \
     X(EMAIL_TAKEN, 2, "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2")      \
     X(PARTICIPANT_INSERT, 7,                                                                       \
       "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"   \
@@ -46,8 +46,7 @@
       " WHERE id = $2 AND exchange_id = $1")                                                       \
     X(PARTICIPANT_EXISTS, 2, "SELECT 1 FROM participants WHERE id = $2 AND exchange_id = $1")      \
     X(PARTICIPANT_DELETE, 2, "DELETE FROM participants WHERE id = $2 AND exchange_id = $1")        \
-    X(WISHLIST_SET, 3,                                                                             \
-      "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1")                  \
+    X(WISHLIST_SET, 3, "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1") \
     X(EXCLUSION_INSERT, 3,                                                                         \
       "INSERT INTO exclusions (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)"            \
       " ON CONFLICT DO NOTHING")                                                                   \
@@ -59,8 +58,8 @@
       "INSERT INTO assignments (exchange_id, giver_id, recipient_id)"                              \
       " SELECT $1, g, r FROM unnest($2::text[], $3::text[]) AS t(g, r)")                           \
     X(ASSIGNMENTS_DELETE, 1, "DELETE FROM assignments WHERE exchange_id = $1")                     \
-    /* The whole reveal in one round trip and one snapshot: exchange (no row:  \
-     * not found), giver (NULL: not found), drawn, recipient. */                                  \
+    /* The whole reveal in one round trip and one snapshot: exchange (no row:                      \
+     * not found), giver (NULL: not found), drawn, recipient. */                                   \
     X(ASSIGNMENT_REVEAL, 2,                                                                        \
       "SELECT e.drawn, g.name, r.id, r.name, r.wishlist FROM exchanges AS e"                       \
       " LEFT JOIN participants AS g ON g.id = $2 AND g.exchange_id = e.id"                         \
@@ -73,17 +72,17 @@
       " ORDER BY seq")
 
 enum postgres_store_query {
-#define POSTGRES_STORE_QUERY_ENUM(name, n, sql) PQ_##name,
+#define POSTGRES_STORE_QUERY_ENUM(name, n, sql) POSTGRES_Q_##name,
     POSTGRES_STORE_QUERIES(POSTGRES_STORE_QUERY_ENUM)
 #undef POSTGRES_STORE_QUERY_ENUM
-        PQ_COUNT
+        POSTGRES_Q_COUNT
 };
 
 /* The text of each query, indexed by enum postgres_store_query. */
-extern const char *const postgres_store_sql[PQ_COUNT];
+extern const char *const postgres_store_sql[POSTGRES_Q_COUNT];
 /* Its name ("EXCHANGE_GET"): the prepared statement's name, and for logs. */
-extern const char *const postgres_store_sql_name[PQ_COUNT];
+extern const char *const postgres_store_sql_name[POSTGRES_Q_COUNT];
 /* How many $n parameters it takes. */
-extern const int postgres_store_sql_params[PQ_COUNT];
+extern const int postgres_store_sql_params[POSTGRES_Q_COUNT];
 
 #endif /* SANTA_STORE_POSTGRES_SQL_H */

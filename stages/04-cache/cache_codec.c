@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cache_codec.h"
-#include "json.h"
+#include "santa/json.h"
 #include "santa/token.h"
 
 #define CODEC_VERSION "1"

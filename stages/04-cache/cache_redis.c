@@ -31,6 +31,7 @@
 #include "instrument/request.h"
 #include "instrument/trace.h"
 #include "santa/alloc.h"
+#include "santa/clock.h"
 #include "santa/log.h"
 #include "santa/token.h"
 
@@ -79,13 +80,6 @@ struct rt {
     enum rt_op op;
 };
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static struct timeval ms_tv(uint32_t ms)
 {
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (long)(ms % 1000) * 1000};
@@ -94,14 +88,14 @@ static struct timeval ms_tv(uint32_t ms)
 
 static struct rt rt_begin(enum rt_op op)
 {
-    struct rt t = {.t0 = mono_ns(), .span = inst_span_start(rt_span_name[op]), .op = op};
+    struct rt t = {.t0 = santa_now_ns(), .span = inst_span_start(rt_span_name[op]), .op = op};
     inst_span_attr(t.span, "db.system", "redis");
     return t;
 }
 
 static void rt_end(struct cache_redis *r, struct rt *t, bool error)
 {
-    uint64_t ns = mono_ns() - t->t0;
+    uint64_t ns = santa_now_ns() - t->t0;
     atomic_fetch_add(&r->roundtrips, 1);
     atomic_fetch_add(&r->roundtrip_ns, ns);
     inst_phase_add(INST_PHASE_CACHE, ns);
@@ -206,7 +200,7 @@ static void conn_failed(struct cache_redis *r, struct cache_conn *cn, const char
         cn->c = NULL;
     }
     atomic_fetch_add(&r->fail_gen, 1);
-    atomic_store(&r->down_until_ns, mono_ns() + r->retry_ns);
+    atomic_store(&r->down_until_ns, santa_now_ns() + r->retry_ns);
 }
 
 /* May this thread try to connect now? Yes when Redis is believed up, or
@@ -216,7 +210,7 @@ static bool gate_open(struct cache_redis *r)
     uint_fast64_t until = atomic_load(&r->down_until_ns);
     if (until == 0)
         return true;
-    uint64_t now = mono_ns();
+    uint64_t now = santa_now_ns();
     if (now < until)
         return false;
     return atomic_compare_exchange_strong(&r->down_until_ns, &until, now + r->retry_ns);

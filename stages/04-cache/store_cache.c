@@ -87,15 +87,8 @@ static struct cache_store *cache_cast(struct santa_store *s)
  * cache (the inner store answers NOT_FOUND for it). */
 static bool id_ok(const char *id)
 {
-    size_t n = 0;
-    for (; id[n] != '\0' && n <= SANTA_ID_LEN; n++) {
-        char c = id[n];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_';
-        if (!ok)
-            return false;
-    }
-    return n == SANTA_ID_LEN;
+    /* libsanta's own check: the cache keys only what the API would accept. */
+    return santa_id_valid(id, strnlen(id, SANTA_ID_LEN + 1));
 }
 
 static void exchange_keys(const char *id, char key[KEY_MAX], char gen[KEY_MAX])

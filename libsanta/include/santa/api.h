@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "santa/clock.h"
 #include "santa/store.h"
 
 /* What the service needs to answer requests. The store is borrowed. */
@@ -63,7 +64,6 @@ void santa_response_release(struct santa_response *resp);
 /* A problem+json response for errors found before routing (framing, size). */
 void santa_api_problem(struct santa_response *resp, enum santa_status st, const char *detail);
 
-/* Monotonic clock in nanoseconds, for timings. */
-uint64_t santa_now_ns(void);
+/* santa_now_ns(), the monotonic clock, lives in santa/clock.h. */
 
 #endif /* SANTA_API_H */

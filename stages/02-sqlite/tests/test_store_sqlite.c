@@ -33,9 +33,9 @@
 /* ---- temp directories -------------------------------------------------- */
 
 struct tmp {
-    char root[64];      /* the mkdtemp() directory */
-    char data_dir[96];  /* root/data: the store must create it */
-    char db_path[128];  /* data_dir/santa.db */
+    char root[64];     /* the mkdtemp() directory */
+    char data_dir[96]; /* root/data: the store must create it */
+    char db_path[128]; /* data_dir/santa.db */
 };
 
 static bool tmp_make(struct tmp *t)
@@ -319,8 +319,8 @@ static void test_pragmas_on_worker_connection(void **state)
 
 static bool is_control(enum sqlite_store_query q)
 {
-    return q == SQ_BEGIN_READ || q == SQ_BEGIN_WRITE || q == SQ_COMMIT || q == SQ_ROLLBACK ||
-           q == SQ_USER_VERSION;
+    return q == SQLITE_Q_BEGIN_READ || q == SQLITE_Q_BEGIN_WRITE || q == SQLITE_Q_COMMIT ||
+           q == SQLITE_Q_ROLLBACK || q == SQLITE_Q_USER_VERSION;
 }
 
 static void test_queries_use_indexes(void **state)
@@ -332,7 +332,7 @@ static void test_queries_use_indexes(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     int failures = 0;
-    for (int i = 0; i < SQ_COUNT; i++) {
+    for (int i = 0; i < SQLITE_Q_COUNT; i++) {
         if (is_control((enum sqlite_store_query)i))
             continue;
         /* SQLite 3.40 has no sqlite3_stmt_explain(), so the test builds the
@@ -367,16 +367,15 @@ static void test_foreign_keys_are_indexed(void **state)
     santa_store_close(s);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    static const char sql[] =
-        "SELECT m.name, f.\"from\" FROM sqlite_schema AS m"
-        " JOIN pragma_foreign_key_list(m.name) AS f"
-        " WHERE m.type = 'table' AND NOT EXISTS ("
-        "   SELECT 1 FROM pragma_index_list(m.name) AS il"
-        "   JOIN pragma_index_info(il.name) AS ii"
-        "   WHERE ii.seqno = 0 AND ii.name = f.\"from\")"
-        " AND NOT EXISTS ("
-        "   SELECT 1 FROM pragma_table_info(m.name) AS ti"
-        "   WHERE ti.pk = 1 AND ti.name = f.\"from\")";
+    static const char sql[] = "SELECT m.name, f.\"from\" FROM sqlite_schema AS m"
+                              " JOIN pragma_foreign_key_list(m.name) AS f"
+                              " WHERE m.type = 'table' AND NOT EXISTS ("
+                              "   SELECT 1 FROM pragma_index_list(m.name) AS il"
+                              "   JOIN pragma_index_info(il.name) AS ii"
+                              "   WHERE ii.seqno = 0 AND ii.name = f.\"from\")"
+                              " AND NOT EXISTS ("
+                              "   SELECT 1 FROM pragma_table_info(m.name) AS ti"
+                              "   WHERE ti.pk = 1 AND ti.name = f.\"from\")";
     sqlite3_stmt *q = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
     int unindexed = 0;
@@ -463,8 +462,8 @@ static void test_lock_timeout_is_unavailable(void **state)
     assert_int_equal(sqlite3_open(t->db_path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 
-    struct santa_participant p = {.name = "Ann", .email = "ann@example.com",
-                                  .email_key = "ann@example.com", .wishlist = ""};
+    struct santa_participant p = {
+        .name = "Ann", .email = "ann@example.com", .email_key = "ann@example.com", .wishlist = ""};
     assert_int_equal(santa_id_new(p.id), SANTA_OK);
     memcpy(p.exchange_id, ex.id, sizeof p.exchange_id);
     fill_hash(&p.token_hash, 42);
@@ -487,6 +486,78 @@ static void test_lock_timeout_is_unavailable(void **state)
     /* Once the lock is free, the same join goes through. */
     assert_int_equal(s->ops->participant_add(s, &p, 10), SANTA_OK);
     assert_true(p.seq > 0);
+    santa_arena_release(&a);
+    santa_store_close(s);
+}
+
+/* ---- this process's writers queue in process --------------------------- */
+
+#define QUEUE_THREADS 8
+#define QUEUE_JOINS 40
+
+struct queue_writer {
+    struct santa_store *s;
+    const char *exchange_id;
+    int index;
+    int failed; /* joins that did not answer SANTA_OK */
+};
+
+static void *queue_writer_main(void *arg)
+{
+    struct queue_writer *w = arg;
+    for (int i = 0; i < QUEUE_JOINS; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "w%d-%d@example.com", w->index, i);
+        struct santa_participant p = {
+            .name = "Writer", .email = email, .email_key = email, .wishlist = ""};
+        memcpy(p.exchange_id, w->exchange_id, SANTA_ID_LEN + 1);
+        fill_hash(&p.token_hash, 0);
+        p.token_hash.b[0] = (uint8_t)w->index; /* unique: the hash index is UNIQUE */
+        p.token_hash.b[1] = (uint8_t)i;
+        p.token_hash.b[2] = 0xee;
+        if (santa_id_new(p.id) != SANTA_OK)
+            w->failed++;
+        else if (w->s->ops->participant_add(w->s, &p, 100000) != SANTA_OK)
+            w->failed++;
+    }
+    w->s->ops->thread_stop(w->s);
+    return NULL;
+}
+
+/* With a busy timeout of 1 ms, writers of one process that met each other
+ * on SQLite's lock would find it BUSY; queued in process, none does and
+ * every join succeeds. */
+static void test_writers_queue_in_process(void **state)
+{
+    struct tmp *t = *state;
+    struct sqlite_store_options o = {.data_dir = t->data_dir, .busy_timeout_ms = 1};
+    struct santa_store *s = NULL;
+    char err[512] = "";
+    assert_int_equal(sqlite_store_open(&o, &s, err, sizeof err), SANTA_OK);
+    struct santa_exchange ex;
+    make_exchange(&ex, 9);
+    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
+
+    pthread_t th[QUEUE_THREADS];
+    struct queue_writer w[QUEUE_THREADS];
+    uint64_t busy = sqlite_store_busy_count(s);
+    for (int i = 0; i < QUEUE_THREADS; i++) {
+        w[i] = (struct queue_writer){s, ex.id, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, queue_writer_main, &w[i]), 0);
+    }
+    int failed = 0;
+    for (int i = 0; i < QUEUE_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failed += w[i].failed;
+    }
+    assert_int_equal(failed, 0);
+    assert_int_equal(sqlite_store_busy_count(s) - busy, 0);
+
+    struct santa_arena a;
+    santa_arena_init(&a, 1 << 20);
+    struct santa_exchange got;
+    assert_int_equal(s->ops->exchange_get(s, ex.id, &a, &got), SANTA_OK);
+    assert_int_equal(got.participant_count, QUEUE_THREADS * QUEUE_JOINS);
     santa_arena_release(&a);
     santa_store_close(s);
 }
@@ -558,21 +629,19 @@ int main(void)
 
     const struct CMUnitTest sqlite_tests[] = {
         cmocka_unit_test_setup_teardown(test_user_version_is_latest, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_schema, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_schema, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_participant_count_follows_rows, setup_tmp,
                                         teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_foreign_keys_are_indexed, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_data_dir_under_a_file, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_database_is_a_directory, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_database_is_not_sqlite, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_read_only_data_dir, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_lock_timeout_is_unavailable, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_lock_timeout_is_unavailable, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_writers_queue_in_process, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_corrupt_database_stops_the_process, setup_tmp,
                                         teardown_tmp),
     };

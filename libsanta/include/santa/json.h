@@ -1,5 +1,7 @@
 /*
- * json.h - strict JSON in and out, with jansson kept behind this one header.
+ * santa/json.h - strict JSON in and out, with jansson kept behind this one
+ * header. Public (stage 04 caches values as JSON through it); the code lives
+ * in the santa library.
  *
  * Input: santa_json_read_object() parses a request body strictly (RFC 8259,
  * valid UTF-8, duplicate members rejected, unknown members rejected) into a

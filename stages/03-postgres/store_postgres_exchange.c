@@ -1,0 +1,134 @@
+/*
+ * store_postgres_exchange.c - stage 03's exchange operations: create, get, and
+ * finding whose token a hash is. See store_postgres_ops.h.
+ */
+#include <string.h>
+
+#include "santa/alloc.h"
+
+#include "store_postgres_ops.h"
+
+static enum santa_status exchange_create_op(struct postgres_store_conn *c, void *ctx)
+{
+    const struct santa_exchange *ex = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, ex->id);
+    postgres_store_param_text(&p, ex->name);
+    postgres_store_param_text(&p, ex->budget);
+    postgres_store_param_text(&p, ex->exchange_date);
+    postgres_store_param_bool(&p, ex->no_mutual);
+    postgres_store_param_hash(&p, &ex->admin_hash);
+    postgres_store_param_hash(&p, &ex->invite_hash);
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCHANGE_INSERT,
+                                   &p); /* drawn: the column default, false */
+}
+
+/* Did exchange_create_op commit? The id is random and chosen before the
+ * write; the admin hash proves the row is this request's. */
+static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void *ctx)
+{
+    const struct santa_exchange *ex = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, ex->id);
+    postgres_store_param_hash(&p, &ex->admin_hash);
+    PGresult *r = NULL;
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_OUTCOME, &p, &r);
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    else if (st == SANTA_OK && !postgres_store_col_bool(r, 0, 0))
+        st = postgres_store_corrupt("exchange outcome: the id is another exchange's");
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_exchange_create(struct santa_store *s,
+                                                 const struct santa_exchange *ex)
+{
+    /* One statement: atomic on its own, no BEGIN round trip. */
+    return postgres_store_run_op_resolved(s, POSTGRES_TX_NONE, exchange_create_op,
+                                          exchange_outcome_op, (void *)ex);
+}
+
+struct exchange_get_ctx {
+    const char *id;
+    struct santa_arena *a;
+    struct santa_exchange *out;
+};
+
+static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct exchange_get_ctx *g = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, g->id);
+    PGresult *r = NULL;
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_GET, &p, &r);
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    if (st == SANTA_OK) {
+        struct santa_exchange ex;
+        memset(&ex, 0, sizeof ex);
+        memcpy(ex.id, g->id, SANTA_ID_LEN + 1);
+        const char *date = PQgetvalue(r, 0, 2);
+        int64_t count = 0;
+        if (!postgres_store_col_text(r, 0, 0, g->a, &ex.name) ||
+            !postgres_store_col_text(r, 0, 1, g->a, &ex.budget))
+            st = postgres_store_no_memory("reading an exchange");
+        else if (!ex.name || strlen(date) > SANTA_DATE_LEN ||
+                 !postgres_store_col_hash(r, 0, 5, &ex.admin_hash) ||
+                 !postgres_store_col_hash(r, 0, 6, &ex.invite_hash) ||
+                 !postgres_store_col_int(r, 0, 7, &count) || count < 0)
+            st = postgres_store_corrupt("exchanges");
+        if (st == SANTA_OK) {
+            memcpy(ex.exchange_date, date, strlen(date) + 1);
+            ex.no_mutual = postgres_store_col_bool(r, 0, 3);
+            ex.drawn = postgres_store_col_bool(r, 0, 4);
+            ex.participant_count = (uint32_t)count;
+            *g->out = ex;
+        }
+    }
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_exchange_get(struct santa_store *s, const char *id,
+                                              struct santa_arena *a, struct santa_exchange *out)
+{
+    struct exchange_get_ctx g = {id, a, out};
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, exchange_get_op, &g);
+}
+
+struct principal_ctx {
+    const struct santa_hash *h;
+    struct santa_principal *out;
+};
+
+static enum santa_status principal_find_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct principal_ctx *pc = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_hash(&p, pc->h);
+    PGresult *r = NULL;
+    /* One round trip for both places a token can live (UNION ALL over two
+     * unique-index probes). */
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_PRINCIPAL_FIND, &p, &r);
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    if (st == SANTA_OK) {
+        memset(pc->out, 0, sizeof *pc->out);
+        bool admin = PQgetvalue(r, 0, 0)[0] == '1';
+        pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
+        if (!postgres_store_col_id(r, 0, 1, pc->out->exchange_id) ||
+            (!admin && !postgres_store_col_id(r, 0, 2, pc->out->participant_id)))
+            st = postgres_store_corrupt("principal");
+    }
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_principal_find(struct santa_store *s,
+                                                const struct santa_hash *token_hash,
+                                                struct santa_principal *out)
+{
+    struct principal_ctx pc = {token_hash, out};
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, principal_find_op, &pc);
+}

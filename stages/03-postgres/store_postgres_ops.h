@@ -1,0 +1,141 @@
+/*
+ * store_postgres_ops.h - what the files of stage 03's store share.
+ *
+ * Internal to the store. store_postgres.c holds the store itself (its struct,
+ * the transaction runner, open and close, the ops table);
+ * store_postgres_rows.c the statement and column helpers and the checks every
+ * operation makes; the operations live by group in store_postgres_exchange.c,
+ * store_postgres_participant.c and store_postgres_draw.c. Stage 02 cuts its
+ * store the same way, file for file and function for function, so
+ * tools/stage-diff 02-sqlite 03-postgres shows only what the back end
+ * changes.
+ *
+ * Every operation is a function of one connection and a context (an op_fn)
+ * run by postgres_store_run_op(), which owns the connection, the transaction
+ * and the retries.
+ */
+#ifndef SANTA_STORE_POSTGRES_OPS_H
+#define SANTA_STORE_POSTGRES_OPS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "santa/model.h"
+#include "santa/status.h"
+#include "santa/store.h"
+#include "store_postgres_conn.h"
+
+/* How an operation's statements are wrapped. */
+enum postgres_store_tx {
+    POSTGRES_TX_NONE,  /* one statement: atomic and one snapshot on its own */
+    POSTGRES_TX_READ,  /* BEGIN: several reads see one snapshot */
+    POSTGRES_TX_WRITE, /* BEGIN: the operation takes its row lock first */
+};
+
+typedef enum santa_status (*postgres_store_op_fn)(struct postgres_store_conn *c, void *ctx);
+
+/* Runs fn on the calling thread's connection inside tx; COMMIT when it
+ * returns SANTA_OK, else ROLLBACK (a refusal leaves nothing behind); runs
+ * it again when that is safe (see store_postgres.c). */
+enum santa_status postgres_store_run_op(struct santa_store *s, enum postgres_store_tx tx,
+                                        postgres_store_op_fn fn, void *ctx);
+/* postgres_store_run_op with an outcome check: `resolve` answers, on a
+ * fresh connection, whether a write whose outcome a lost connection hid did
+ * commit (SANTA_OK: it did; SANTA_NOT_FOUND: it did not). */
+enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum postgres_store_tx tx,
+                                                 postgres_store_op_fn fn,
+                                                 postgres_store_op_fn resolve, void *ctx);
+
+/* ---- store_postgres_rows.c: statements, columns, shared checks --------- */
+
+/* Log and answer SANTA_UNAVAILABLE: a row that does not decode, no memory. */
+enum santa_status postgres_store_corrupt(const char *what);
+enum santa_status postgres_store_no_memory(const char *what);
+
+/* Columns of row `row` into model values. col_text copies into the arena
+ * (SQL NULL gives NULL); col_id, col_int and col_hash check the value. */
+bool postgres_store_col_text(const PGresult *r, int row, int col, struct santa_arena *a,
+                             const char **out);
+bool postgres_store_col_id(const PGresult *r, int row, int col, char out[SANTA_ID_LEN + 1]);
+bool postgres_store_col_bool(const PGresult *r, int row, int col);
+bool postgres_store_col_int(const PGresult *r, int row, int col, int64_t *out);
+bool postgres_store_col_hash(const PGresult *r, int row, int col, struct santa_hash *out);
+/* One row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
+enum santa_status postgres_store_read_participant(const PGresult *r, int row,
+                                                  const char *exchange_id, struct santa_arena *a,
+                                                  struct santa_participant *p);
+
+/* Runs q and drops its result (commands). */
+enum santa_status postgres_store_exec_cmd(struct postgres_store_conn *c,
+                                          enum postgres_store_query q,
+                                          const struct postgres_store_params *p);
+/* Runs q and returns how many rows it changed (UPDATE, DELETE, INSERT). */
+enum santa_status postgres_store_exec_count(struct postgres_store_conn *c,
+                                            enum postgres_store_query q,
+                                            const struct postgres_store_params *p,
+                                            int64_t *changed);
+
+/* What the write operations check about an exchange before they change it. */
+struct postgres_store_exchange_state {
+    bool no_mutual;
+    bool drawn;
+    int64_t participants;
+};
+
+/* EXCHANGE_LOCK (lock: writes) or EXCHANGE_STATE (reads): NOT_FOUND when
+ * the exchange does not exist; else its state (out may be NULL). The lock
+ * is held until the transaction ends, so the state cannot change before the
+ * commit. */
+enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, const char *id,
+                                                bool lock,
+                                                struct postgres_store_exchange_state *out);
+/* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
+enum santa_status postgres_store_exists2(struct postgres_store_conn *c, enum postgres_store_query q,
+                                         const char *exchange_id, const char *other, bool *found);
+/* One participant of this exchange, by id (NOT_FOUND when absent). */
+enum santa_status postgres_store_participant_read(struct postgres_store_conn *c,
+                                                  const char *exchange_id,
+                                                  const char *participant_id, struct santa_arena *a,
+                                                  struct santa_participant *out);
+
+/* ---- the operations, by group (see struct santa_store_ops) -------------- */
+
+/* store_postgres_exchange.c */
+enum santa_status postgres_store_exchange_create(struct santa_store *s,
+                                                 const struct santa_exchange *ex);
+enum santa_status postgres_store_exchange_get(struct santa_store *s, const char *id,
+                                              struct santa_arena *a, struct santa_exchange *out);
+enum santa_status postgres_store_principal_find(struct santa_store *s,
+                                                const struct santa_hash *token_hash,
+                                                struct santa_principal *out);
+
+/* store_postgres_participant.c */
+enum santa_status postgres_store_participant_add(struct santa_store *s, struct santa_participant *p,
+                                                 uint32_t max_participants);
+enum santa_status postgres_store_participant_list(struct santa_store *s, const char *exchange_id,
+                                                  uint64_t after_seq, uint32_t limit,
+                                                  struct santa_arena *a,
+                                                  struct santa_participant_page *out);
+enum santa_status postgres_store_participant_get(struct santa_store *s, const char *exchange_id,
+                                                 const char *participant_id, struct santa_arena *a,
+                                                 struct santa_participant *out);
+enum santa_status postgres_store_participant_remove(struct santa_store *s, const char *exchange_id,
+                                                    const char *participant_id);
+enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char *exchange_id,
+                                              const char *participant_id, const char *wishlist);
+enum santa_status postgres_store_exclusion_add(struct santa_store *s, const char *exchange_id,
+                                               const char *giver_id, const char *receiver_id,
+                                               bool mutual);
+
+/* store_postgres_draw.c */
+enum santa_status postgres_store_draw(struct santa_store *s, const char *exchange_id,
+                                      struct santa_draw_plan *plan);
+enum santa_status postgres_store_undraw(struct santa_store *s, const char *exchange_id);
+enum santa_status postgres_store_assignment_get(struct santa_store *s, const char *exchange_id,
+                                                const char *giver_id, struct santa_arena *a,
+                                                struct santa_assignment *out);
+enum santa_status postgres_store_reminders_queue(struct santa_store *s, const char *exchange_id,
+                                                 uint32_t *queued);
+
+#endif /* SANTA_STORE_POSTGRES_OPS_H */

@@ -1,0 +1,279 @@
+/*
+ * store_postgres_participant.c - stage 03's participant operations: join,
+ * list, get, remove, wishlist, exclusions. See store_postgres_ops.h.
+ */
+#include <string.h>
+
+#include "santa/alloc.h"
+
+#include "store_postgres_ops.h"
+
+struct participant_add_ctx {
+    const struct santa_participant *p;
+    uint32_t max;
+    uint64_t seq;
+};
+
+static enum santa_status participant_add_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_add_ctx *pa = ctx;
+    const struct santa_participant *in = pa->p;
+    const char *email_key = in->email_key ? in->email_key : "";
+    struct postgres_store_exchange_state ex;
+    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, &ex);
+    if (st != SANTA_OK)
+        return st;
+    if (ex.drawn)
+        return SANTA_ALREADY_DRAWN;
+    bool taken = false;
+    st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    if (st != SANTA_OK)
+        return st;
+    if (taken)
+        return SANTA_EMAIL_TAKEN;
+    if (ex.participants >= (int64_t)pa->max)
+        return SANTA_EXCHANGE_FULL;
+
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, in->id);
+    postgres_store_param_text(&p, in->exchange_id);
+    postgres_store_param_text(&p, in->name);
+    postgres_store_param_text(&p, in->email);
+    postgres_store_param_text(&p, email_key);
+    postgres_store_param_text(&p, in->wishlist ? in->wishlist : "");
+    postgres_store_param_hash(&p, &in->token_hash);
+    PGresult *r = NULL;
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_INSERT, &p, &r);
+    /* The lock makes the check above decisive; the unique index is the
+     * backstop should a future path forget the lock. */
+    if (st != SANTA_OK && strcmp(postgres_store_conn_sqlstate(c), "23505") == 0)
+        return SANTA_EMAIL_TAKEN;
+    int64_t seq = 0;
+    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
+        st = postgres_store_corrupt("participant insert");
+    if (st == SANTA_OK)
+        pa->seq = (uint64_t)seq;
+    PQclear(r);
+    return st;
+}
+
+/* Did participant_add_op commit? The exchange's lock first: it waits until
+ * a transaction the lost connection left behind has ended (committed, or
+ * rolled back by the server), so "not there" is final. */
+static enum santa_status participant_outcome_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_add_ctx *pa = ctx;
+    const struct santa_participant *in = pa->p;
+    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, NULL);
+    if (st != SANTA_OK)
+        return st == SANTA_NOT_FOUND ? SANTA_UNAVAILABLE : st;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, in->id);
+    postgres_store_param_text(&p, in->exchange_id);
+    postgres_store_param_hash(&p, &in->token_hash);
+    PGresult *r = NULL;
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_OUTCOME, &p, &r);
+    int64_t seq = 0;
+    if (st == SANTA_OK && PQntuples(r) == 0)
+        st = SANTA_NOT_FOUND;
+    else if (st == SANTA_OK && (!postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
+        st = postgres_store_corrupt("participant outcome");
+    if (st == SANTA_OK)
+        pa->seq = (uint64_t)seq;
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_participant_add(struct santa_store *s, struct santa_participant *p,
+                                                 uint32_t max_participants)
+{
+    struct participant_add_ctx pa = {p, max_participants, 0};
+    enum santa_status st = postgres_store_run_op_resolved(s, POSTGRES_TX_WRITE, participant_add_op,
+                                                          participant_outcome_op, &pa);
+    /* Only an acknowledged (committed) join gets its seq. */
+    if (st == SANTA_OK)
+        p->seq = pa.seq;
+    return st;
+}
+
+struct participant_list_ctx {
+    const char *exchange_id;
+    uint64_t after;
+    uint32_t limit;
+    struct santa_arena *a;
+    struct santa_participant_page *out;
+};
+
+static enum santa_status participant_list_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_list_ctx *pl = ctx;
+    struct santa_participant_page *out = pl->out;
+    memset(out, 0, sizeof *out);
+    enum santa_status st = postgres_store_exchange_state(c, pl->exchange_id, false, NULL);
+    if (st != SANTA_OK || pl->limit == 0)
+        return st;
+    /* seq is a signed 64-bit column: anything above is "after everyone".
+     * One row more than asked tells whether more follow. */
+    int64_t after = pl->after > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)pl->after;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, pl->exchange_id);
+    postgres_store_param_int(&p, after);
+    postgres_store_param_int(&p, (int64_t)pl->limit + 1);
+    PGresult *r = NULL;
+    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_LIST, &p, &r);
+    if (st != SANTA_OK)
+        return st;
+    int rows = PQntuples(r);
+    uint32_t n = (uint32_t)rows > pl->limit ? pl->limit : (uint32_t)rows;
+    if (n > 0) {
+        out->items = santa_arena_alloc(pl->a, n * sizeof *out->items);
+        if (!out->items)
+            st = postgres_store_no_memory("listing participants");
+    }
+    for (uint32_t i = 0; i < n && st == SANTA_OK; i++) {
+        st = postgres_store_read_participant(r, (int)i, pl->exchange_id, pl->a, &out->items[i]);
+        if (st == SANTA_OK)
+            out->count++;
+    }
+    if (st == SANTA_OK && (uint32_t)rows > pl->limit)
+        out->next_seq = out->items[n - 1].seq;
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_participant_list(struct santa_store *s, const char *exchange_id,
+                                                  uint64_t after_seq, uint32_t limit,
+                                                  struct santa_arena *a,
+                                                  struct santa_participant_page *out)
+{
+    struct participant_list_ctx pl = {exchange_id, after_seq, limit, a, out};
+    /* Two statements that must agree (the exchange exists, its page): one
+     * transaction. */
+    enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_READ, participant_list_op, &pl);
+    if (st != SANTA_OK)
+        memset(out, 0, sizeof *out);
+    return st;
+}
+
+struct participant_get_ctx {
+    const char *exchange_id, *participant_id;
+    struct santa_arena *a;
+    struct santa_participant *out;
+};
+
+static enum santa_status participant_get_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_get_ctx *g = ctx;
+    return postgres_store_participant_read(c, g->exchange_id, g->participant_id, g->a, g->out);
+}
+
+enum santa_status postgres_store_participant_get(struct santa_store *s, const char *exchange_id,
+                                                 const char *participant_id, struct santa_arena *a,
+                                                 struct santa_participant *out)
+{
+    struct participant_get_ctx g = {exchange_id, participant_id, a, out};
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, participant_get_op, &g);
+}
+
+struct participant_ref {
+    const char *exchange_id, *participant_id, *text;
+};
+
+static enum santa_status participant_remove_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_ref *pr = ctx;
+    struct postgres_store_exchange_state ex;
+    bool found = false;
+    enum santa_status st = postgres_store_exchange_state(c, pr->exchange_id, true, &ex);
+    if (st == SANTA_OK)
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, pr->exchange_id,
+                                    pr->participant_id, &found);
+    if (st != SANTA_OK)
+        return st;
+    if (!found)
+        return SANTA_NOT_FOUND;
+    if (ex.drawn)
+        return SANTA_ALREADY_DRAWN;
+    /* The foreign keys cascade to the exclusions and outbox rows naming
+     * them, and the trigger lowers the count, in this same transaction. */
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, pr->exchange_id);
+    postgres_store_param_text(&p, pr->participant_id);
+    int64_t n = 0;
+    st = postgres_store_exec_count(c, POSTGRES_Q_PARTICIPANT_DELETE, &p, &n);
+    return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
+}
+
+enum santa_status postgres_store_participant_remove(struct santa_store *s, const char *exchange_id,
+                                                    const char *participant_id)
+{
+    struct participant_ref pr = {exchange_id, participant_id, NULL};
+    return postgres_store_run_op(s, POSTGRES_TX_WRITE, participant_remove_op, &pr);
+}
+
+static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct participant_ref *pr = ctx;
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, pr->exchange_id);
+    postgres_store_param_text(&p, pr->participant_id);
+    postgres_store_param_text(&p, pr->text);
+    int64_t n = 0;
+    enum santa_status st = postgres_store_exec_count(c, POSTGRES_Q_WISHLIST_SET, &p, &n);
+    return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
+}
+
+enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char *exchange_id,
+                                              const char *participant_id, const char *wishlist)
+{
+    struct participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, wishlist_set_op,
+                                 &pr); /* one UPDATE: atomic alone */
+}
+
+struct exclusion_ctx {
+    const char *exchange_id, *giver_id, *receiver_id;
+    bool mutual;
+};
+
+static enum santa_status insert_exclusion(struct postgres_store_conn *c, const char *exchange_id,
+                                          const char *giver, const char *receiver)
+{
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, exchange_id);
+    postgres_store_param_text(&p, giver);
+    postgres_store_param_text(&p, receiver);
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCLUSION_INSERT, &p); /* ON CONFLICT DO NOTHING */
+}
+
+static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct exclusion_ctx *e = ctx;
+    struct postgres_store_exchange_state ex;
+    enum santa_status st = postgres_store_exchange_state(c, e->exchange_id, true, &ex);
+    bool giver = false, receiver = false;
+    if (st == SANTA_OK)
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id,
+                                    &giver);
+    if (st == SANTA_OK)
+        st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id,
+                                    e->receiver_id, &receiver);
+    if (st != SANTA_OK)
+        return st;
+    if (!giver || !receiver)
+        return SANTA_NOT_FOUND;
+    if (ex.drawn)
+        return SANTA_ALREADY_DRAWN;
+    st = insert_exclusion(c, e->exchange_id, e->giver_id, e->receiver_id);
+    if (st == SANTA_OK && e->mutual && strcmp(e->giver_id, e->receiver_id) != 0)
+        st = insert_exclusion(c, e->exchange_id, e->receiver_id, e->giver_id);
+    return st;
+}
+
+enum santa_status postgres_store_exclusion_add(struct santa_store *s, const char *exchange_id,
+                                               const char *giver_id, const char *receiver_id,
+                                               bool mutual)
+{
+    struct exclusion_ctx e = {exchange_id, giver_id, receiver_id, mutual};
+    return postgres_store_run_op(s, POSTGRES_TX_WRITE, exclusion_add_op, &e);
+}
