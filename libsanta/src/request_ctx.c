@@ -108,7 +108,8 @@ void santa_ctx_render_success(struct santa_ctx *ctx)
         santa_jb_discard(&ctx->out);
         return;
     }
-    resp->content_type = "application/json";
+    if (resp->content_type == NULL) /* the UI's handler names its own */
+        resp->content_type = "application/json";
     if (ctx->ready_body) {
         resp->body = ctx->ready_body;
         resp->body_len = ctx->ready_len;
