@@ -51,7 +51,8 @@ enum santa_status cache_seal_init(struct cache_seal *s, const char *key_file, ch
     for (size_t i = 0; ok && i < SANTA_MAC_KEY_LEN; i++) {
         int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
         ok = hi >= 0 && lo >= 0;
-        s->key.b[i] = (uint8_t)(hi << 4 | lo);
+        if (ok) /* no shift of -1: a bad digit ends the loop here */
+            s->key.b[i] = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
     }
     explicit_bzero(hex, sizeof hex); /* the key stays in s alone */
     if (!ok) {
