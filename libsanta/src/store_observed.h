@@ -1,7 +1,7 @@
 /*
  * store_observed.h - the stage's store wrapped so every call is measured.
  *
- * santa_server_run() puts this wrapper between the handlers and the stage's
+ * santa_stage_main() (stage.c) puts this wrapper between the handlers and the stage's
  * store, the way the cache wraps stage 03's store (STYLE.md rule 3): each
  * operation of the table starts a child span "store.<op>", times the call
  * into the request's store phase (Server-Timing) and into the per-operation
@@ -47,7 +47,7 @@ enum santa_observed_op {
 /* "exchange_get" for SANTA_OP_exchange_get. */
 const char *santa_observed_op_name(enum santa_observed_op op);
 
-/* The wrapper, held by the caller (santa_server_run() keeps it on its stack
+/* The wrapper, held by the caller (stage.c keeps it on its stack
  * for as long as the server runs). */
 struct santa_observed_store {
     struct santa_store base; /* first: the operations cast back to this */
