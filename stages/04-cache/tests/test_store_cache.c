@@ -2,8 +2,9 @@
  * test_store_cache.c - stage 04's cache store against a real redis-server.
  *
  * First the shared store contract, run through the cache over the
- * in-memory store and over SQLite (so the cache is held to exactly what
- * store.h promises, durability included). Then what only a cache has:
+ * in-memory store (so the cache is held to exactly what store.h promises;
+ * durability, through the cache over stage 03's store, is
+ * test_store_cache_postgres's: stage 04 links no stage but 03). Then what only a cache has:
  * hits after a fill, invalidation by every write, the fill race closed by
  * generations, no raw token in any key, and fail-open with Redis killed or
  * hanging, including recovery and the flush after a lost invalidation.
@@ -11,7 +12,6 @@
  * One redis-server serves the whole run, on a free loopback port; the
  * fault tests kill, pause and restart it.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +30,6 @@
 #include "store_cache.h"
 #include "store_contract.h"
 #include "store_mem.h"
-#include "store_sqlite.h"
 
 #define RETRY_MS 200u
 
@@ -85,48 +83,6 @@ static struct santa_store *open_mem_cached(void *ctx)
 static void cleanup_nothing(void *ctx)
 {
     (void)ctx;
-}
-
-struct sqlite_ctx {
-    char root[64];
-};
-
-static struct santa_store *reopen_sqlite_cached(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    struct sqlite_store_options o = {.data_dir = t->root};
-    struct santa_store *inner = NULL;
-    char err[256] = "";
-    if (sqlite_store_open(&o, &inner, err, sizeof err) != SANTA_OK) {
-        fprintf(stderr, "sqlite_store_open: %s\n", err);
-        return NULL;
-    }
-    return wrap(inner);
-}
-
-static struct santa_store *open_sqlite_cached(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    snprintf(t->root, sizeof t->root, "/tmp/santa-cache-XXXXXX");
-    if (mkdtemp(t->root) == NULL)
-        return NULL;
-    return reopen_sqlite_cached(ctx);
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
-static void cleanup_sqlite(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    if (t->root[0])
-        nftw(t->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    t->root[0] = '\0';
 }
 
 /* ---- helpers for the cache's own tests -------------------------------- */
@@ -581,25 +537,25 @@ static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
     const char *as = "{\"r\":\"R1\"}";
     assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* a clean start */
 
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     cache_redis_fill(r, &t, gen, key, "a:G", as, strlen(as), 60000);
     assert_true(cache_redis_invalidate(r, gen, keys, 1, "w:R1")); /* the change lands here */
     cache_redis_fill(r, &t, gen, key, "w:R1", "old", 3, 60000);
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     assert_int_equal(cache_redis_get(r, key, "a:G", gen, &a, &val, &len, &t), CACHE_HIT);
 
     /* A fill under a ticket taken after the change is kept: both hit. */
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     cache_redis_fill(r, &t, gen, key, "w:R1", "new", 3, 60000);
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_HIT);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_HIT);
     assert_string_equal(val, as);
     assert_string_equal(wval, "new");
     struct cache_stats st;
@@ -813,13 +769,6 @@ int main(void)
     const struct santa_store_factory mem = {
         .name = "cache(mem)", .open = open_mem_cached, .cleanup = cleanup_nothing};
     failed += santa_store_contract_run(&mem);
-    struct sqlite_ctx sctx = {{0}};
-    const struct santa_store_factory sqlite = {.name = "cache(sqlite)",
-                                               .open = open_sqlite_cached,
-                                               .reopen = reopen_sqlite_cached,
-                                               .cleanup = cleanup_sqlite,
-                                               .ctx = &sctx};
-    failed += santa_store_contract_run(&sqlite);
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exchange_hit_then_invalidated, fx_setup, fx_teardown),
