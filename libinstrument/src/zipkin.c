@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "text.h"
 
 static bool lit(char *buf, size_t cap, size_t *len, const char *s)
 {
