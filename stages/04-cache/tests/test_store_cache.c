@@ -30,16 +30,11 @@
 #include "store_cache.h"
 #include "store_contract.h"
 #include "store_mem.h"
+#include "testproc.h"
 
 #define RETRY_MS 200u
 
 static struct redis_proc g_redis;
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* The cache over inner, talking to g_redis with this password (NULL: none). */
 static struct santa_store *wrap_with(struct santa_store *inner, const char *password)
@@ -642,7 +637,7 @@ static void test_fail_open_when_redis_dies(void **state)
      * restarted Redis is empty, so first a miss fills). Bounded: 5 s. */
     bool resumed = false;
     for (int i = 0; i < 100 && !resumed; i++) {
-        sleep_ms(50);
+        testproc_sleep_ms(50);
         read_all(f, 4);
         resumed = stats(f).hits > down.hits;
     }
@@ -678,7 +673,7 @@ static void test_lost_invalidation_is_never_served(void **state)
     for (int i = 0; i < 20; i++) {
         recipient_of(f, 0, &as);
         assert_string_equal(as.recipient_wishlist, "a blue hat");
-        sleep_ms(25);
+        testproc_sleep_ms(25);
     }
     assert_true(stats(f).flushes > flushes);
     /* And the cache is used again (bounded wait: a slow sanitizer build may
@@ -687,7 +682,7 @@ static void test_lost_invalidation_is_never_served(void **state)
     for (int i = 0; i < 100 && stats(f).hits <= hits; i++) {
         recipient_of(f, 0, &as);
         assert_string_equal(as.recipient_wishlist, "a blue hat");
-        sleep_ms(30);
+        testproc_sleep_ms(30);
     }
     assert_true(stats(f).hits > hits);
 }
