@@ -8,3 +8,6 @@ target_link_libraries(santa_testkit PUBLIC santa_core PkgConfig::CMOCKA Threads:
 
 # The contract against the reference store itself.
 santa_add_test(test_store_mem SOURCES test_store_mem.c LIBS santa_testkit)
+
+# The per-thread connection slot every server-backed store keeps its connections in.
+santa_add_test(test_thread_slot SOURCES test_thread_slot.c LIBS santa_core)
