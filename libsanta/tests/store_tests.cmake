@@ -11,3 +11,5 @@ santa_add_test(test_store_mem SOURCES test_store_mem.c LIBS santa_testkit)
 
 # The per-thread connection slot every server-backed store keeps its connections in.
 santa_add_test(test_thread_slot SOURCES test_thread_slot.c LIBS santa_core)
+# The decisions every store shares (which refusal wins, the reveal's row).
+santa_add_test(test_store_rules SOURCES test_store_rules.c LIBS santa_core)

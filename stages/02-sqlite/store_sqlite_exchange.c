@@ -62,11 +62,11 @@ static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
         if (!sqlite_store_col_text(q, 0, g->a, &ex.name) ||
             !sqlite_store_col_text(q, 1, g->a, &ex.budget) ||
             !sqlite_store_col_text(q, 2, g->a, &date))
-            st = sqlite_store_no_memory("reading an exchange");
+            st = santa_store_no_memory("sqlite", "reading an exchange");
         else if (!ex.name || !date || strlen(date) > SANTA_DATE_LEN ||
                  !sqlite_store_col_hash(q, 5, &ex.admin_hash) ||
                  !sqlite_store_col_hash(q, 6, &ex.invite_hash))
-            st = sqlite_store_corrupt("exchanges");
+            st = santa_store_corrupt("sqlite", "exchanges");
         if (st == SANTA_OK) {
             memcpy(ex.exchange_date, date, strlen(date) + 1);
             ex.no_mutual = sqlite3_column_int(q, 3) != 0;
@@ -110,7 +110,7 @@ static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_stor
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
         if (!sqlite_store_col_id(q, 0, pc->out->exchange_id) ||
             (!admin && !sqlite_store_col_id(q, 1, pc->out->participant_id)))
-            st = sqlite_store_corrupt("principal");
+            st = santa_store_corrupt("sqlite", "principal");
     }
     sqlite_store_release(q);
     return st;

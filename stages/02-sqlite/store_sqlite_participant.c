@@ -18,20 +18,15 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
     struct participant_add_ctx *pa = ctx;
     const struct santa_participant *in = pa->p;
     const char *email_key = in->email_key ? in->email_key : "";
-    struct sqlite_store_exchange_state ex;
-    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, &ex);
-    if (st != SANTA_OK)
-        return st;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
+    struct santa_exchange_state ex;
     bool taken = false;
-    st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, &ex);
+    if (st == SANTA_OK)
+        st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    if (st == SANTA_OK)
+        st = santa_rule_join(&ex, taken, pa->max);
     if (st != SANTA_OK)
         return st;
-    if (taken)
-        return SANTA_EMAIL_TAKEN;
-    if (ex.participants >= (int64_t)pa->max)
-        return SANTA_EXCHANGE_FULL;
 
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_INSERT);
     if (!q)
@@ -86,7 +81,7 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
     uint32_t cap = pl->limit < 64 ? pl->limit : 64;
     out->items = santa_arena_alloc(pl->a, cap * sizeof *out->items);
     if (!out->items)
-        st = sqlite_store_no_memory("listing participants");
+        st = santa_store_no_memory("sqlite", "listing participants");
     else if (!sqlite_store_bind_text(q, 1, pl->exchange_id) ||
              !sqlite_store_bind_int(q, 2, after) ||
              !sqlite_store_bind_int(q, 3, (int64_t)pl->limit + 1))
@@ -106,7 +101,7 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
             uint32_t ncap = cap * 2 < pl->limit ? cap * 2 : pl->limit;
             struct santa_participant *items = santa_arena_alloc(pl->a, ncap * sizeof *items);
             if (!items) {
-                st = sqlite_store_no_memory("listing participants");
+                st = santa_store_no_memory("sqlite", "listing participants");
                 break;
             }
             memcpy(items, out->items, out->count * sizeof *items);
@@ -184,18 +179,16 @@ static enum santa_status change_participant(struct sqlite_store_conn *c,
 static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct participant_ref *pr = ctx;
-    struct sqlite_store_exchange_state ex;
+    struct santa_exchange_state ex;
     bool found = false;
     enum santa_status st = sqlite_store_exchange_state(c, pr->exchange_id, &ex);
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, pr->exchange_id,
                                   pr->participant_id, &found);
+    if (st == SANTA_OK)
+        st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    if (!found)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     /* The foreign keys cascade to the exclusions and outbox rows naming
      * them, in this same transaction. */
     return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
@@ -245,7 +238,7 @@ static enum santa_status insert_exclusion(struct sqlite_store_conn *c, const cha
 static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct exclusion_ctx *e = ctx;
-    struct sqlite_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = sqlite_store_exchange_state(c, e->exchange_id, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
@@ -254,12 +247,10 @@ static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, e->exchange_id, e->receiver_id,
                                   &receiver);
+    if (st == SANTA_OK)
+        st = santa_rule_exclusion(&ex, giver, receiver);
     if (st != SANTA_OK)
         return st;
-    if (!giver || !receiver)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     st = insert_exclusion(c, e->exchange_id, e->giver_id, e->receiver_id);
     if (st == SANTA_OK && e->mutual && strcmp(e->giver_id, e->receiver_id) != 0)
         st = insert_exclusion(c, e->exchange_id, e->receiver_id, e->giver_id);

@@ -22,7 +22,7 @@ static enum santa_status feed_plan(struct postgres_store_conn *c, enum postgres_
     int rows = st == SANTA_OK ? PQntuples(r) : 0;
     for (int i = 0; i < rows && st == SANTA_OK; i++) {
         if (PQgetisnull(r, i, 0) || PQgetisnull(r, i, 1)) {
-            st = postgres_store_corrupt(postgres_store_sql_name[q]);
+            st = santa_store_corrupt("postgres", postgres_store_sql_name[q]);
             break;
         }
         const char *a = PQgetvalue(r, i, 0), *b = PQgetvalue(r, i, 1);
@@ -72,7 +72,7 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
     char *givers = id_array(plan, true), *recipients = id_array(plan, false);
     enum santa_status st = SANTA_OK;
     if (!givers || !recipients) {
-        st = postgres_store_no_memory("writing assignments");
+        st = santa_store_no_memory("postgres", "writing assignments");
     } else {
         struct postgres_store_params p = {0};
         postgres_store_param_text(&p, exchange_id);
@@ -81,7 +81,7 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
         int64_t n = 0;
         st = postgres_store_exec_count(c, POSTGRES_Q_ASSIGNMENTS_INSERT, &p, &n);
         if (st == SANTA_OK && n != (int64_t)santa_draw_plan_count(plan))
-            st = postgres_store_corrupt("assignments insert");
+            st = santa_store_corrupt("postgres", "assignments insert");
     }
     santa_free(givers);
     santa_free(recipients);
@@ -107,7 +107,7 @@ static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
     struct draw_ctx *d = ctx;
     /* The row lock is held from the "drawn?" check to the commit: a second
      * draw waits here, then reads drawn = true. */
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, d->exchange_id, true, &ex);
     if (st != SANTA_OK)
         return st;
@@ -136,7 +136,7 @@ enum santa_status postgres_store_draw(struct santa_store *s, const char *exchang
 static enum santa_status undraw_op(struct postgres_store_conn *c, void *ctx)
 {
     const char *exchange_id = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, exchange_id, true, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
@@ -169,32 +169,16 @@ static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *
     enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_ASSIGNMENT_REVEAL, &p, &r);
     if (st != SANTA_OK)
         return st;
-    /* The checks in the order of store.h: exchange, giver, drawn. */
-    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 1))
-        st = SANTA_NOT_FOUND;
-    else if (!postgres_store_col_bool(r, 0, 0))
-        st = SANTA_NOT_DRAWN;
-    else if (PQgetisnull(r, 0, 2)) {
-        /* Joins stop at the draw, so a drawn giver always has one. */
-        santa_log(SANTA_LOG_ERROR, "store postgres: drawn exchange %s has no assignment for %s",
-                  g->exchange_id, g->giver_id);
-        st = SANTA_UNAVAILABLE;
+    bool row = PQntuples(r) > 0;
+    struct santa_reveal_row rr = {0};
+    if (row) {
+        rr.drawn = postgres_store_col_bool(r, 0, 0);
+        postgres_store_col(r, 0, 1, &rr.giver_name);
+        postgres_store_col(r, 0, 2, &rr.recipient_id);
+        postgres_store_col(r, 0, 3, &rr.recipient_name);
+        postgres_store_col(r, 0, 4, &rr.recipient_wishlist);
     }
-    if (st == SANTA_OK) {
-        struct santa_assignment *out = g->out;
-        memset(out, 0, sizeof *out);
-        memcpy(out->giver_id, g->giver_id, SANTA_ID_LEN);
-        out->giver_id[SANTA_ID_LEN] = '\0';
-        if (strlen(g->giver_id) != SANTA_ID_LEN ||
-            !postgres_store_col_id(r, 0, 2, out->recipient_id))
-            st = postgres_store_corrupt("assignments");
-        else if (!postgres_store_col_text(r, 0, 1, g->a, &out->giver_name) ||
-                 !postgres_store_col_text(r, 0, 3, g->a, &out->recipient_name) ||
-                 !postgres_store_col_text(r, 0, 4, g->a, &out->recipient_wishlist))
-            st = postgres_store_no_memory("reading an assignment");
-        else if (!out->giver_name || !out->recipient_name || !out->recipient_wishlist)
-            st = postgres_store_corrupt("participants");
-    }
+    st = santa_reveal_read("postgres", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a, g->out);
     PQclear(r);
     return st;
 }

@@ -36,7 +36,7 @@ static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     else if (st == SANTA_OK && !postgres_store_col_bool(r, 0, 0))
-        st = postgres_store_corrupt("exchange outcome: the id is another exchange's");
+        st = santa_store_corrupt("postgres", "exchange outcome: the id is another exchange's");
     PQclear(r);
     return st;
 }
@@ -72,12 +72,12 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
         int64_t count = 0;
         if (!postgres_store_col_text(r, 0, 0, g->a, &ex.name) ||
             !postgres_store_col_text(r, 0, 1, g->a, &ex.budget))
-            st = postgres_store_no_memory("reading an exchange");
+            st = santa_store_no_memory("postgres", "reading an exchange");
         else if (!ex.name || strlen(date) > SANTA_DATE_LEN ||
                  !postgres_store_col_hash(r, 0, 5, &ex.admin_hash) ||
                  !postgres_store_col_hash(r, 0, 6, &ex.invite_hash) ||
                  !postgres_store_col_int(r, 0, 7, &count) || count < 0)
-            st = postgres_store_corrupt("exchanges");
+            st = santa_store_corrupt("postgres", "exchanges");
         if (st == SANTA_OK) {
             memcpy(ex.exchange_date, date, strlen(date) + 1);
             ex.no_mutual = postgres_store_col_bool(r, 0, 3);
@@ -119,7 +119,7 @@ static enum santa_status principal_find_op(struct postgres_store_conn *c, void *
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
         if (!postgres_store_col_id(r, 0, 1, pc->out->exchange_id) ||
             (!admin && !postgres_store_col_id(r, 0, 2, pc->out->participant_id)))
-            st = postgres_store_corrupt("principal");
+            st = santa_store_corrupt("postgres", "principal");
     }
     PQclear(r);
     return st;

@@ -19,20 +19,15 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
     struct participant_add_ctx *pa = ctx;
     const struct santa_participant *in = pa->p;
     const char *email_key = in->email_key ? in->email_key : "";
-    struct postgres_store_exchange_state ex;
-    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, &ex);
-    if (st != SANTA_OK)
-        return st;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
+    struct santa_exchange_state ex;
     bool taken = false;
-    st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, &ex);
+    if (st == SANTA_OK)
+        st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    if (st == SANTA_OK)
+        st = santa_rule_join(&ex, taken, pa->max);
     if (st != SANTA_OK)
         return st;
-    if (taken)
-        return SANTA_EMAIL_TAKEN;
-    if (ex.participants >= (int64_t)pa->max)
-        return SANTA_EXCHANGE_FULL;
 
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, in->id);
@@ -50,7 +45,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
         return SANTA_EMAIL_TAKEN;
     int64_t seq = 0;
     if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
-        st = postgres_store_corrupt("participant insert");
+        st = santa_store_corrupt("postgres", "participant insert");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
     PQclear(r);
@@ -77,7 +72,7 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     else if (st == SANTA_OK && (!postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
-        st = postgres_store_corrupt("participant outcome");
+        st = santa_store_corrupt("postgres", "participant outcome");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
     PQclear(r);
@@ -128,7 +123,7 @@ static enum santa_status participant_list_op(struct postgres_store_conn *c, void
     if (n > 0) {
         out->items = santa_arena_alloc(pl->a, n * sizeof *out->items);
         if (!out->items)
-            st = postgres_store_no_memory("listing participants");
+            st = santa_store_no_memory("postgres", "listing participants");
     }
     for (uint32_t i = 0; i < n && st == SANTA_OK; i++) {
         st = postgres_store_read_participant(r, (int)i, pl->exchange_id, pl->a, &out->items[i]);
@@ -182,18 +177,16 @@ struct participant_ref {
 static enum santa_status participant_remove_op(struct postgres_store_conn *c, void *ctx)
 {
     struct participant_ref *pr = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     bool found = false;
     enum santa_status st = postgres_store_exchange_state(c, pr->exchange_id, true, &ex);
     if (st == SANTA_OK)
         st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, pr->exchange_id,
                                     pr->participant_id, &found);
+    if (st == SANTA_OK)
+        st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    if (!found)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     /* The foreign keys cascade to the exclusions and outbox rows naming
      * them, and the trigger lowers the count, in this same transaction. */
     struct postgres_store_params p = {0};
@@ -249,7 +242,7 @@ static enum santa_status insert_exclusion(struct postgres_store_conn *c, const c
 static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
 {
     struct exclusion_ctx *e = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, e->exchange_id, true, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
@@ -258,12 +251,10 @@ static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *c
     if (st == SANTA_OK)
         st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id,
                                     e->receiver_id, &receiver);
+    if (st == SANTA_OK)
+        st = santa_rule_exclusion(&ex, giver, receiver);
     if (st != SANTA_OK)
         return st;
-    if (!giver || !receiver)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     st = insert_exclusion(c, e->exchange_id, e->giver_id, e->receiver_id);
     if (st == SANTA_OK && e->mutual && strcmp(e->giver_id, e->receiver_id) != 0)
         st = insert_exclusion(c, e->exchange_id, e->receiver_id, e->giver_id);
