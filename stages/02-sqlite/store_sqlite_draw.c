@@ -64,11 +64,6 @@ static enum santa_status write_assignments(struct sqlite_store_conn *c, const ch
     return st;
 }
 
-struct draw_ctx {
-    const char *exchange_id;
-    struct santa_draw_plan *plan;
-};
-
 static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exchange_id, bool drawn)
 {
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_SET_DRAWN);
@@ -85,7 +80,7 @@ static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exch
 
 static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct draw_ctx *d = ctx;
+    struct santa_args_draw *d = ctx;
     /* The write lock is held from the "drawn?" check to the commit, so two
      * concurrent draws cannot both win: the second waits, then sees drawn. */
     struct santa_exchange_state ex;
@@ -110,7 +105,7 @@ static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
 enum santa_status sqlite_store_draw(struct santa_store *s, const char *exchange_id,
                                     struct santa_draw_plan *plan)
 {
-    struct draw_ctx d = {exchange_id, plan};
+    struct santa_args_draw d = {exchange_id, plan};
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, draw_op, &d);
 }
 
@@ -139,15 +134,9 @@ enum santa_status sqlite_store_undraw(struct santa_store *s, const char *exchang
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, undraw_op, (void *)exchange_id);
 }
 
-struct assignment_ctx {
-    const char *exchange_id, *giver_id;
-    struct santa_arena *a;
-    struct santa_assignment *out;
-};
-
 static enum santa_status assignment_get_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct assignment_ctx *g = ctx;
+    struct santa_args_assignment *g = ctx;
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_REVEAL);
     if (!q)
         return SANTA_UNAVAILABLE;
@@ -176,20 +165,15 @@ enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char 
                                               const char *giver_id, struct santa_arena *a,
                                               struct santa_assignment *out)
 {
-    struct assignment_ctx g = {exchange_id, giver_id, a, out};
+    struct santa_args_assignment g = {exchange_id, giver_id, a, out};
     /* One statement sees one snapshot: no transaction (the hot read of the
      * reveal; it was BEGIN, three SELECTs and COMMIT). */
     return sqlite_store_run_op(s, SQLITE_TX_NONE, assignment_get_op, &g);
 }
 
-struct reminders_ctx {
-    const char *exchange_id;
-    uint32_t queued;
-};
-
 static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct reminders_ctx *rc = ctx;
+    struct santa_args_reminders *rc = ctx;
     enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, NULL);
     if (st != SANTA_OK)
         return st;
@@ -214,7 +198,7 @@ static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *c
 enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                uint32_t *queued)
 {
-    struct reminders_ctx rc = {exchange_id, 0};
+    struct santa_args_reminders rc = {exchange_id, 0};
     *queued = 0;
     enum santa_status st = sqlite_store_run_op(s, SQLITE_TX_WRITE, reminders_queue_op, &rc);
     if (st == SANTA_OK)

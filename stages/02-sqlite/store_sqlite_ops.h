@@ -23,6 +23,7 @@
 #include "santa/model.h"
 #include "santa/status.h"
 #include "santa/store.h"
+#include "santa/store_args.h"
 #include "santa/store_rules.h"
 #include "store_sqlite_conn.h"
 

@@ -88,11 +88,6 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
     return st;
 }
 
-struct draw_ctx {
-    const char *exchange_id;
-    struct santa_draw_plan *plan;
-};
-
 static enum santa_status set_drawn(struct postgres_store_conn *c, const char *exchange_id,
                                    bool drawn)
 {
@@ -104,7 +99,7 @@ static enum santa_status set_drawn(struct postgres_store_conn *c, const char *ex
 
 static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct draw_ctx *d = ctx;
+    struct santa_args_draw *d = ctx;
     /* The row lock is held from the "drawn?" check to the commit: a second
      * draw waits here, then reads drawn = true. */
     struct santa_exchange_state ex;
@@ -129,7 +124,7 @@ static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
 enum santa_status postgres_store_draw(struct santa_store *s, const char *exchange_id,
                                       struct santa_draw_plan *plan)
 {
-    struct draw_ctx d = {exchange_id, plan};
+    struct santa_args_draw d = {exchange_id, plan};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, draw_op, &d);
 }
 
@@ -153,15 +148,9 @@ enum santa_status postgres_store_undraw(struct santa_store *s, const char *excha
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, undraw_op, (void *)exchange_id);
 }
 
-struct assignment_ctx {
-    const char *exchange_id, *giver_id;
-    struct santa_arena *a;
-    struct santa_assignment *out;
-};
-
 static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct assignment_ctx *g = ctx;
+    struct santa_args_assignment *g = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->exchange_id);
     postgres_store_param_text(&p, g->giver_id);
@@ -187,20 +176,15 @@ enum santa_status postgres_store_assignment_get(struct santa_store *s, const cha
                                                 const char *giver_id, struct santa_arena *a,
                                                 struct santa_assignment *out)
 {
-    struct assignment_ctx g = {exchange_id, giver_id, a, out};
+    struct santa_args_assignment g = {exchange_id, giver_id, a, out};
     /* One statement sees one snapshot: no transaction, one round trip (the
      * hot read of the reveal; it was five with BEGIN and three SELECTs). */
     return postgres_store_run_op(s, POSTGRES_TX_NONE, assignment_get_op, &g);
 }
 
-struct reminders_ctx {
-    const char *exchange_id;
-    uint32_t queued;
-};
-
 static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct reminders_ctx *rc = ctx;
+    struct santa_args_reminders *rc = ctx;
     enum santa_status st = postgres_store_exchange_state(c, rc->exchange_id, true, NULL);
     if (st != SANTA_OK)
         return st;
@@ -222,7 +206,7 @@ static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void 
 enum santa_status postgres_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                  uint32_t *queued)
 {
-    struct reminders_ctx rc = {exchange_id, 0};
+    struct santa_args_reminders rc = {exchange_id, 0};
     *queued = 0;
     enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_WRITE, reminders_queue_op, &rc);
     if (st == SANTA_OK)

@@ -49,15 +49,9 @@ enum santa_status postgres_store_exchange_create(struct santa_store *s,
                                           exchange_outcome_op, (void *)ex);
 }
 
-struct exchange_get_ctx {
-    const char *id;
-    struct santa_arena *a;
-    struct santa_exchange *out;
-};
-
 static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct exchange_get_ctx *g = ctx;
+    struct santa_args_exchange_get *g = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->id);
     PGresult *r = NULL;
@@ -93,18 +87,13 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
 enum santa_status postgres_store_exchange_get(struct santa_store *s, const char *id,
                                               struct santa_arena *a, struct santa_exchange *out)
 {
-    struct exchange_get_ctx g = {id, a, out};
+    struct santa_args_exchange_get g = {id, a, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, exchange_get_op, &g);
 }
 
-struct principal_ctx {
-    const struct santa_hash *h;
-    struct santa_principal *out;
-};
-
 static enum santa_status principal_find_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct principal_ctx *pc = ctx;
+    struct santa_args_principal *pc = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_hash(&p, pc->h);
     PGresult *r = NULL;
@@ -129,6 +118,6 @@ enum santa_status postgres_store_principal_find(struct santa_store *s,
                                                 const struct santa_hash *token_hash,
                                                 struct santa_principal *out)
 {
-    struct principal_ctx pc = {token_hash, out};
+    struct santa_args_principal pc = {token_hash, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, principal_find_op, &pc);
 }

@@ -24,6 +24,7 @@
 #include "santa/model.h"
 #include "santa/status.h"
 #include "santa/store.h"
+#include "santa/store_args.h"
 #include "santa/store_rules.h"
 #include "store_postgres_conn.h"
 

@@ -8,15 +8,9 @@
 
 #include "store_postgres_ops.h"
 
-struct participant_add_ctx {
-    const struct santa_participant *p;
-    uint32_t max;
-    uint64_t seq;
-};
-
 static enum santa_status participant_add_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_add_ctx *pa = ctx;
+    struct santa_args_participant_add *pa = ctx;
     const struct santa_participant *in = pa->p;
     const char *email_key = in->email_key ? in->email_key : "";
     struct santa_exchange_state ex;
@@ -57,7 +51,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
  * rolled back by the server), so "not there" is final. */
 static enum santa_status participant_outcome_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_add_ctx *pa = ctx;
+    struct santa_args_participant_add *pa = ctx;
     const struct santa_participant *in = pa->p;
     enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, NULL);
     if (st != SANTA_OK)
@@ -82,7 +76,7 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
 enum santa_status postgres_store_participant_add(struct santa_store *s, struct santa_participant *p,
                                                  uint32_t max_participants)
 {
-    struct participant_add_ctx pa = {p, max_participants, 0};
+    struct santa_args_participant_add pa = {p, max_participants, 0};
     enum santa_status st = postgres_store_run_op_resolved(s, POSTGRES_TX_WRITE, participant_add_op,
                                                           participant_outcome_op, &pa);
     /* Only an acknowledged (committed) join gets its seq. */
@@ -91,17 +85,9 @@ enum santa_status postgres_store_participant_add(struct santa_store *s, struct s
     return st;
 }
 
-struct participant_list_ctx {
-    const char *exchange_id;
-    uint64_t after;
-    uint32_t limit;
-    struct santa_arena *a;
-    struct santa_participant_page *out;
-};
-
 static enum santa_status participant_list_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_list_ctx *pl = ctx;
+    struct santa_args_participant_list *pl = ctx;
     struct santa_participant_page *out = pl->out;
     memset(out, 0, sizeof *out);
     enum santa_status st = postgres_store_exchange_state(c, pl->exchange_id, false, NULL);
@@ -141,7 +127,7 @@ enum santa_status postgres_store_participant_list(struct santa_store *s, const c
                                                   struct santa_arena *a,
                                                   struct santa_participant_page *out)
 {
-    struct participant_list_ctx pl = {exchange_id, after_seq, limit, a, out};
+    struct santa_args_participant_list pl = {exchange_id, after_seq, limit, a, out};
     /* Two statements that must agree (the exchange exists, its page): one
      * transaction. */
     enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_READ, participant_list_op, &pl);
@@ -150,15 +136,9 @@ enum santa_status postgres_store_participant_list(struct santa_store *s, const c
     return st;
 }
 
-struct participant_get_ctx {
-    const char *exchange_id, *participant_id;
-    struct santa_arena *a;
-    struct santa_participant *out;
-};
-
 static enum santa_status participant_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_get_ctx *g = ctx;
+    struct santa_args_participant_get *g = ctx;
     return postgres_store_participant_read(c, g->exchange_id, g->participant_id, g->a, g->out);
 }
 
@@ -166,17 +146,13 @@ enum santa_status postgres_store_participant_get(struct santa_store *s, const ch
                                                  const char *participant_id, struct santa_arena *a,
                                                  struct santa_participant *out)
 {
-    struct participant_get_ctx g = {exchange_id, participant_id, a, out};
+    struct santa_args_participant_get g = {exchange_id, participant_id, a, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, participant_get_op, &g);
 }
 
-struct participant_ref {
-    const char *exchange_id, *participant_id, *text;
-};
-
 static enum santa_status participant_remove_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
+    struct santa_args_participant_ref *pr = ctx;
     struct santa_exchange_state ex;
     bool found = false;
     enum santa_status st = postgres_store_exchange_state(c, pr->exchange_id, true, &ex);
@@ -200,13 +176,13 @@ static enum santa_status participant_remove_op(struct postgres_store_conn *c, vo
 enum santa_status postgres_store_participant_remove(struct santa_store *s, const char *exchange_id,
                                                     const char *participant_id)
 {
-    struct participant_ref pr = {exchange_id, participant_id, NULL};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, NULL};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, participant_remove_op, &pr);
 }
 
 static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
+    struct santa_args_participant_ref *pr = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
@@ -219,15 +195,10 @@ static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ct
 enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char *exchange_id,
                                               const char *participant_id, const char *wishlist)
 {
-    struct participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, wishlist_set_op,
                                  &pr); /* one UPDATE: atomic alone */
 }
-
-struct exclusion_ctx {
-    const char *exchange_id, *giver_id, *receiver_id;
-    bool mutual;
-};
 
 static enum santa_status insert_exclusion(struct postgres_store_conn *c, const char *exchange_id,
                                           const char *giver, const char *receiver)
@@ -241,7 +212,7 @@ static enum santa_status insert_exclusion(struct postgres_store_conn *c, const c
 
 static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct exclusion_ctx *e = ctx;
+    struct santa_args_exclusion *e = ctx;
     struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, e->exchange_id, true, &ex);
     bool giver = false, receiver = false;
@@ -265,6 +236,6 @@ enum santa_status postgres_store_exclusion_add(struct santa_store *s, const char
                                                const char *giver_id, const char *receiver_id,
                                                bool mutual)
 {
-    struct exclusion_ctx e = {exchange_id, giver_id, receiver_id, mutual};
+    struct santa_args_exclusion e = {exchange_id, giver_id, receiver_id, mutual};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, exclusion_add_op, &e);
 }
