@@ -40,7 +40,7 @@ static struct {
     struct {
         char span[48]; /* "store.exchange_get" */
         struct inst_metric *hist;
-    } ops[SANTA_STORE_OP_COUNT]; /* SANTA_STORE_OPS (santa/store_wrap.h), in ops-table order */
+    } ops[SANTA_STORE_OP_COUNT]; /* SANTA_STORE_OPS (santa/store.h), in ops-table order */
 } ob;
 
 static void register_route(size_t slot, const char *method, const char *route)

@@ -2,8 +2,8 @@
  * cache_redis.c - Redis through hiredis for stage 04's cache (see
  * cache_redis.h for the contract). The only file that includes hiredis.h.
  *
- * Connections: one per thread, in a pthread key, so no lock sits on the
- * request path. Failure handling is store-wide, in three atomics:
+ * Connections: one per thread, in a santa_thread_slots, so no lock sits on
+ * the request path. Failure handling is store-wide, in three atomics:
  *  - down_until_ns: while the clock is before it, nobody tries Redis (a dead
  *    Redis costs nothing per request). The first thread past it claims the
  *    probe with a compare-and-swap; the others keep skipping.
@@ -16,7 +16,6 @@
  *    has run after it.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include "santa/alloc.h"
 #include "santa/clock.h"
 #include "santa/log.h"
+#include "santa/thread_slot.h"
 #include "santa/token.h"
 
 #define EPOCH_KEY "santa:epoch"
@@ -51,7 +51,7 @@ struct cache_redis {
     char password[128]; /* never logged; "" when Redis asks for none */
     struct timeval connect_tv, command_tv;
     uint64_t retry_ns;
-    pthread_key_t key;
+    struct santa_thread_slots *conns; /* each thread's struct cache_conn */
 
     atomic_uint_fast64_t down_until_ns; /* 0: Redis is believed up */
     atomic_uint_fast64_t fail_gen;
@@ -111,11 +111,19 @@ static void count_result(struct cache_redis *r, enum cache_result res)
     inst_counter_add(r->m_result[res], 1);
 }
 
+/* A thread's first call: its slot, not yet connected (santa/thread_slot.h). */
+static void *conn_new(void *unused)
+{
+    (void)unused;
+    struct cache_conn *cn = santa_calloc(1, sizeof *cn);
+    if (cn == NULL)
+        santa_log(SANTA_LOG_ERROR, "cache: out of memory for a connection");
+    return cn;
+}
+
 static void conn_free(void *p)
 {
     struct cache_conn *cn = p;
-    if (cn == NULL)
-        return;
     if (cn->c)
         redisFree(cn->c);
     santa_free(cn);
@@ -156,8 +164,9 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         snprintf(err, errlen, "out of memory");
         return SANTA_UNAVAILABLE;
     }
-    if (pthread_key_create(&r->key, conn_free) != 0) {
-        snprintf(err, errlen, "pthread_key_create failed");
+    r->conns = santa_thread_slots_new(conn_new, conn_free, NULL);
+    if (r->conns == NULL) {
+        snprintf(err, errlen, "out of memory or thread keys");
         santa_free(r);
         return SANTA_UNAVAILABLE;
     }
@@ -175,16 +184,14 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
 
 void cache_redis_thread_stop(struct cache_redis *r)
 {
-    conn_free(pthread_getspecific(r->key));
-    pthread_setspecific(r->key, NULL);
+    santa_thread_slot_stop(r->conns);
 }
 
 void cache_redis_close(struct cache_redis *r)
 {
     if (r == NULL)
         return;
-    cache_redis_thread_stop(r);
-    pthread_key_delete(r->key);
+    santa_thread_slots_free(r->conns); /* every thread's connection */
     santa_free(r);
 }
 
@@ -316,14 +323,9 @@ static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
 /* The calling thread's working connection, or NULL (count it as an error). */
 static struct cache_conn *conn_get(struct cache_redis *r)
 {
-    struct cache_conn *cn = pthread_getspecific(r->key);
-    if (cn == NULL) {
-        cn = santa_calloc(1, sizeof *cn);
-        if (cn == NULL || pthread_setspecific(r->key, cn) != 0) {
-            santa_free(cn);
-            return NULL;
-        }
-    }
+    struct cache_conn *cn = santa_thread_slot(r->conns);
+    if (cn == NULL)
+        return NULL;
     if (cn->c && cn->born_gen < atomic_load(&r->fail_gen)) {
         redisFree(cn->c); /* made before the last failure: likely dead */
         cn->c = NULL;

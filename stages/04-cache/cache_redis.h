@@ -22,7 +22,8 @@
  *
  * Thread safety: all calls may be made from many threads at once; each
  * thread has its own connection (opened lazily, freed by
- * cache_redis_thread_stop() or when the thread exits).
+ * cache_redis_thread_stop(), or by cache_redis_close() for a thread that
+ * exited without it).
  */
 #ifndef SANTA_CACHE_REDIS_H
 #define SANTA_CACHE_REDIS_H
@@ -74,8 +75,8 @@ struct cache_stats {
  * the options are bad (err says which). */
 enum santa_status cache_redis_open(const struct cache_redis_options *o, struct cache_redis **out,
                                    char *err, size_t errlen);
-/* Frees the calling thread's connection and the object. Call after every
- * other thread has stopped using it (and called cache_redis_thread_stop). */
+/* Frees every thread's connection and the object. Call after every other
+ * thread has stopped using it. */
 void cache_redis_close(struct cache_redis *r);
 /* Frees the calling thread's connection (worker thread exit). */
 void cache_redis_thread_stop(struct cache_redis *r);

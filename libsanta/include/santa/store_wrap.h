@@ -35,24 +35,7 @@
 
 #include "santa/store.h"
 
-/* The operations a request makes, in santa_store_ops order (close and
- * thread_stop are not among them: they belong to no request). */
-#define SANTA_STORE_OPS(X)                                                                         \
-    X(ping)                                                                                        \
-    X(exchange_create)                                                                             \
-    X(exchange_get)                                                                                \
-    X(principal_find)                                                                              \
-    X(participant_add)                                                                             \
-    X(participant_list)                                                                            \
-    X(participant_get)                                                                             \
-    X(participant_remove)                                                                          \
-    X(wishlist_set)                                                                                \
-    X(exclusion_add)                                                                               \
-    X(draw)                                                                                        \
-    X(undraw)                                                                                      \
-    X(assignment_get)                                                                              \
-    X(reminders_queue)
-
+/* One value per operation of SANTA_STORE_OPS (santa/store.h). */
 enum santa_store_op {
 #define SANTA_STORE_OP_ENUM(name) SANTA_STORE_OP_##name,
     SANTA_STORE_OPS(SANTA_STORE_OP_ENUM)
