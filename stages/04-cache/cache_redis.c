@@ -584,6 +584,32 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
         freeReplyObject(rep);
 }
 
+void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache_ticket *t)
+{
+    t->valid = false;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted))
+        return;
+    struct rt rt = rt_begin(RT_GET);
+    redisAppendCommand(cn->c, "GET %s", gen_key);
+    redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
+    redisReply *rep[2] = {NULL, NULL};
+    bool ok = redisGetReply(cn->c, (void **)&rep[0]) == REDIS_OK &&
+              redisGetReply(cn->c, (void **)&rep[1]) == REDIS_OK &&
+              rep[0]->type != REDIS_REPLY_ERROR && rep[1]->type != REDIS_REPLY_ERROR;
+    if (ok) {
+        copy_reply_str(rep[0], t->gen, sizeof t->gen);
+        copy_reply_str(rep[1], t->epoch, sizeof t->epoch);
+        t->valid = t->epoch[0] != '\0';
+    }
+    for (int i = 0; i < 2; i++)
+        if (rep[i])
+            freeReplyObject(rep[i]);
+    rt_end(r, &rt, !ok);
+    if (!ok)
+        conn_failed(r, cn, "ticket");
+}
+
 #define INVALIDATE_MAX_KEYS 8
 
 /* The script's reply: the new generation and the epoch, as a ticket. */

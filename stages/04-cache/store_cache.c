@@ -231,6 +231,24 @@ static void refresh_wishlist(struct cache_store *c, const char *exchange_id,
     santa_arena_release(&a);
 }
 
+/* Write-through of a principal this process is about to insert (a new
+ * participant's token, a new exchange's admin token): the ticket is taken
+ * before the insert, so whatever later ends the principal (a removal,
+ * which can only commit after the insert) bumps the generation after it
+ * and refuses or deletes this fill. The token's first use then hits. */
+static void fill_principal(struct cache_store *c, const struct cache_ticket *t,
+                           const struct santa_hash *token_hash, const struct santa_principal *who)
+{
+    if (!t->valid)
+        return;
+    char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
+    santa_hash_to_hex(token_hash, hex);
+    snprintf(key, sizeof key, "santa:p:%s", hex);
+    size_t len;
+    char *enc = cache_codec_principal_encode(who, &len);
+    fill_sealed(c, t, PRINCIPAL_GEN_KEY, key, NULL, enc, len);
+}
+
 /* Checks the MAC of a value read from key/field. A value that fails it was
  * not written by this process (or has expired, or was moved): it is
  * dropped from Redis so the next read refills it, and logged on the 1st,
@@ -288,8 +306,15 @@ static enum santa_status store_exchange_create(struct santa_store *s,
     /* Absent exchanges are never cached, but the new one's view is filled
      * right away (write-through): the first join reads it. */
     struct cache_store *c = cache_cast(s);
+    struct cache_ticket pt;
+    cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
     enum santa_status st = c->inner->ops->exchange_create(c->inner, ex);
     refresh_view(c, ex->id, st);
+    if (st == SANTA_OK) {
+        struct santa_principal who = {.role = SANTA_ROLE_ADMIN};
+        memcpy(who.exchange_id, ex->id, sizeof who.exchange_id);
+        fill_principal(c, &pt, &ex->admin_hash, &who);
+    }
     return st;
 }
 
@@ -367,8 +392,16 @@ static enum santa_status store_participant_add(struct santa_store *s, struct san
                                                uint32_t max_participants)
 {
     struct cache_store *c = cache_cast(s);
+    struct cache_ticket pt;
+    cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
     enum santa_status st = c->inner->ops->participant_add(c->inner, p, max_participants);
     refresh_view(c, p->exchange_id, st); /* participant_count changed */
+    if (st == SANTA_OK) {
+        struct santa_principal who = {.role = SANTA_ROLE_PARTICIPANT};
+        memcpy(who.exchange_id, p->exchange_id, sizeof who.exchange_id);
+        memcpy(who.participant_id, p->id, sizeof who.participant_id);
+        fill_principal(c, &pt, &p->token_hash, &who);
+    }
     return st;
 }
 

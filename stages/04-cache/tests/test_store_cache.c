@@ -246,7 +246,7 @@ static void test_exchange_view_follows_writes(void **state)
     struct cache_stats after = stats(f);
     assert_int_equal(after.misses - before.misses, 0);
     assert_int_equal(after.hits - before.hits, 2);
-    assert_int_equal(after.fills - before.fills, 1); /* by exchange_create */
+    assert_int_equal(after.fills - before.fills, 2); /* view and admin principal, by the create */
 
     join(f, 0); /* changes participant_count: the view is read back and filled */
     assert_int_equal(count_now(f), 1);
@@ -277,6 +277,9 @@ static void test_exchange_view_follows_writes(void **state)
     assert_int_equal(stats(f).misses, before.misses);
 }
 
+/* The join and the create fill the principals of the tokens they hand out
+ * (write-through): every lookup hits, the first one included. A removal
+ * ends a participant's token at once. */
 static void test_principal_cached_then_removed(void **state)
 {
     struct fx *f = *state;
@@ -293,7 +296,8 @@ static void test_principal_cached_then_removed(void **state)
     assert_int_equal(f->s->ops->principal_find(f->s, &f->ex.admin_hash, &who), SANTA_OK);
     assert_int_equal(who.role, SANTA_ROLE_ADMIN);
     assert_string_equal(who.participant_id, "");
-    assert_int_equal(stats(f).hits - before.hits, 2);
+    assert_int_equal(stats(f).hits - before.hits, 4);
+    assert_int_equal(stats(f).misses, before.misses);
 
     /* A removed participant's token stops working at once. */
     assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[0].id), SANTA_OK);
@@ -370,9 +374,9 @@ static void test_reveal_is_one_round_trip(void **state)
 }
 
 /* Misses are counted by the entry missed, so a load test's misses can be
- * attributed: a write that failed drops the view without refilling it, a
- * new token misses its principal, a draw makes each giver's first reveal
- * miss. A successful write refills what it dropped (no miss). */
+ * attributed: a write that failed drops the view without refilling it, an
+ * evicted principal misses, a draw makes each giver's first reveal miss.
+ * A successful write refills what it dropped (no miss). */
 static void test_misses_by_entry(void **state)
 {
     struct fx *f = *state;
@@ -396,6 +400,13 @@ static void test_misses_by_entry(void **state)
     assert_int_equal(santa_id_new(dup.id), SANTA_OK);
     assert_int_equal(f->s->ops->participant_add(f->s, &dup, 100), SANTA_EMAIL_TAKEN);
     (void)count_now(f);
+    /* a principal Redis evicted (maxmemory) misses once */
+    char hex[2 * SANTA_HASH_LEN + 1], cmd[128], reply[64];
+    santa_hash_to_hex(&f->p[1].token_hash, hex);
+    snprintf(cmd, sizeof cmd, "DEL santa:p:%s", hex);
+    assert_true(redis_proc_command(&g_redis, cmd, reply, sizeof reply) > 0);
+    assert_string_equal(reply, ":1\r\n"); /* it was there: filled by the join */
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[1].token_hash, &who), SANTA_OK);
     assert_int_equal(f->s->ops->principal_find(f->s, &f->p[1].token_hash, &who), SANTA_OK);
     draw(f);
     r = recipient_of(f, 0, &as); /* the draw dropped the assignments */
@@ -653,13 +664,25 @@ static void test_write_through_fill_after_later_write_is_refused(void **state)
     cache_redis_fill(r, &t2, gen, key, "view", "two", 3, 60000);
     assert_int_equal(cache_redis_get(r, key, "view", gen, &a, &val, &len, &t), CACHE_HIT);
     assert_string_equal(val, "two");
+    /* a ticket taken before a write (the principal a join inserts), then
+     * a removal's bump: that fill is refused too */
+    assert_true(cache_redis_invalidate_ticket(r, gen, keys, 1, NULL, &t1));
+    cache_redis_ticket(r, gen, &t1);
+    assert_true(t1.valid);
+    assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* the removal */
+    cache_redis_fill(r, &t1, gen, key, "view", "gone", 4, 60000);
+    assert_int_equal(cache_redis_get(r, key, "view", gen, &a, &val, &len, &t), CACHE_MISS);
+    cache_redis_ticket(r, gen, &t1); /* and with nothing in between it is kept */
+    cache_redis_fill(r, &t1, gen, key, "view", "kept", 4, 60000);
+    assert_int_equal(cache_redis_get(r, key, "view", gen, &a, &val, &len, &t), CACHE_HIT);
+    assert_string_equal(val, "kept");
     /* and a field change's ticket works the same way */
     assert_true(cache_redis_invalidate_ticket(r, gen, keys, 1, "view", &t1));
     assert_int_equal(cache_redis_get(r, key, "view", gen, &a, &val, &len, &t), CACHE_MISS);
     struct cache_stats st;
     cache_redis_stats(r, &st);
-    assert_int_equal(st.fills_refused, 1);
-    assert_int_equal(st.fills, 1);
+    assert_int_equal(st.fills_refused, 2);
+    assert_int_equal(st.fills, 2);
     santa_arena_release(&a);
     cache_redis_close(r);
 }
