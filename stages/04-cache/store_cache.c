@@ -29,6 +29,11 @@
  * fill guarded by the generation seen before the database read. Writes: the
  * inner store first, then invalidation, whatever the inner store answered
  * (an error may still have committed; invalidating too often costs a miss).
+ * After a successful write, write-through: what it dropped (the view, a
+ * wishlist) is read back and filled under the ticket the invalidation took,
+ * and a new token's principal is filled under a ticket taken before the
+ * insert, so the next reader hits (refresh_view, refresh_wishlist,
+ * fill_principal).
  */
 #include <pthread.h>
 #include <stdatomic.h>
