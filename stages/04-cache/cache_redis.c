@@ -638,8 +638,8 @@ bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
         char nkeys[8];
         snprintf(nkeys, sizeof nkeys, "%zu", n + 2);
         enum { FIXED = 5 }; /* EVAL script numkeys gen epoch */
-        const char *argv[FIXED + INVALIDATE_MAX_KEYS + 2] = {
-            "EVAL", cache_redis_invalidate_script, nkeys, gen_key, EPOCH_KEY};
+        const char *argv[FIXED + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
+                                                             nkeys, gen_key, EPOCH_KEY};
         size_t lens[FIXED + INVALIDATE_MAX_KEYS + 2];
         for (size_t i = 0; i < n; i++)
             argv[FIXED + i] = keys[i];

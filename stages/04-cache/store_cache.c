@@ -135,7 +135,7 @@ static void slot_forget(struct cache_store *c)
 /* Drops everything cached about one exchange (after a write to it); with
  * t, also takes the ticket for a write-through fill (refresh_view). */
 static void invalidate_exchange(struct cache_store *c, const char *exchange_id,
-                                       struct cache_ticket *t)
+                                struct cache_ticket *t)
 {
     slot_forget(c);
     char key[KEY_MAX], gen[KEY_MAX];
@@ -227,8 +227,7 @@ static void refresh_wishlist(struct cache_store *c, const char *exchange_id,
     struct santa_arena a;
     struct santa_participant p;
     santa_arena_init(&a, 64u << 10);
-    if (c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) ==
-        SANTA_OK) {
+    if (c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK) {
         size_t len;
         char *enc = cache_codec_wishlist_encode(p.wishlist, &len);
         fill_sealed(c, &t, gen, key, field, enc, len);
