@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "text.h"
 #include "instrument/request.h"
 
 /* Requests served before inst_start() (or with it off) still time phases: a small state that

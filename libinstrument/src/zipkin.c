@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "text.h"
 
 /* A cursor into the caller's buffer; `ok` turns false, for good, at the
  * first piece that does not fit (later pieces are skipped). */

@@ -45,6 +45,7 @@
 #include "instrument/metrics.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/store_wrap.h"
 #include "santa/token.h"
 #include "store_cache.h"
 
@@ -52,8 +53,7 @@
 #define PRINCIPAL_GEN_KEY "santa:pg"
 
 struct cache_store {
-    struct santa_store base; /* first, so a santa_store * casts back */
-    struct santa_store *inner;
+    struct santa_store_wrap w; /* first, so a santa_store * casts back */
     struct cache_redis *redis;
     uint32_t ttl_ms;
     struct cache_seal seal;      /* the MAC key: only in this process */
@@ -204,7 +204,7 @@ static void refresh_view(struct cache_store *c, const char *exchange_id, enum sa
     struct santa_arena a;
     struct santa_exchange ex;
     santa_arena_init(&a, 64u << 10);
-    if (c->inner->ops->exchange_get(c->inner, exchange_id, &a, &ex) == SANTA_OK) {
+    if (c->w.inner->ops->exchange_get(c->w.inner, exchange_id, &a, &ex) == SANTA_OK) {
         size_t len;
         char *enc = cache_codec_exchange_encode(&ex, &len);
         fill_sealed(c, &t, gen, key, "view", enc, len);
@@ -227,7 +227,8 @@ static void refresh_wishlist(struct cache_store *c, const char *exchange_id,
     struct santa_arena a;
     struct santa_participant p;
     santa_arena_init(&a, 64u << 10);
-    if (c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK) {
+    if (c->w.inner->ops->participant_get(c->w.inner, exchange_id, participant_id, &a, &p) ==
+        SANTA_OK) {
         size_t len;
         char *enc = cache_codec_wishlist_encode(p.wishlist, &len);
         fill_sealed(c, &t, gen, key, field, enc, len);
@@ -274,12 +275,12 @@ static bool unseal(struct cache_store *c, const char *gen, const char *key, cons
     return false;
 }
 
-/* ---- the operations, in the order of struct santa_store_ops ---- */
+/* ---- the operations it changes, in the order of struct santa_store_ops ---- */
 
+/* After the inner store closed (santa/store_wrap.h). */
 static void store_close(struct santa_store *s)
 {
     struct cache_store *c = cache_cast(s);
-    santa_store_close(c->inner);
     cache_redis_close(c->redis);
     slot_free(pthread_getspecific(c->slot_key));
     pthread_key_delete(c->slot_key);
@@ -292,17 +293,11 @@ static void store_thread_stop(struct santa_store *s)
     cache_redis_thread_stop(c->redis);
     slot_free(pthread_getspecific(c->slot_key));
     pthread_setspecific(c->slot_key, NULL);
-    if (c->inner->ops->thread_stop)
-        c->inner->ops->thread_stop(c->inner);
+    /* the inner store's thread_stop follows (santa/store_wrap.h) */
 }
 
-/* Ready means the inner store answers: Redis being down is no reason to
- * take the service out of a load balancer. */
-static enum santa_status store_ping(struct santa_store *s)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->ping(c->inner);
-}
+/* Forwarded as it is: ping (ready means the inner store answers: Redis
+ * being down is no reason to take the service out of a load balancer). */
 
 static enum santa_status store_exchange_create(struct santa_store *s,
                                                const struct santa_exchange *ex)
@@ -312,7 +307,7 @@ static enum santa_status store_exchange_create(struct santa_store *s,
     struct cache_store *c = cache_cast(s);
     struct cache_ticket pt;
     cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
-    enum santa_status st = c->inner->ops->exchange_create(c->inner, ex);
+    enum santa_status st = c->w.inner->ops->exchange_create(c->w.inner, ex);
     refresh_view(c, ex->id, st);
     if (st == SANTA_OK) {
         struct santa_principal who = {.role = SANTA_ROLE_ADMIN};
@@ -327,7 +322,7 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
 {
     struct cache_store *c = cache_cast(s);
     if (!id_ok(id))
-        return c->inner->ops->exchange_get(c->inner, id, a, out);
+        return c->w.inner->ops->exchange_get(c->w.inner, id, a, out);
     char key[KEY_MAX], gen[KEY_MAX], *val;
     size_t len;
     struct cache_ticket t;
@@ -339,7 +334,7 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
         return SANTA_OK;
     if (res == CACHE_MISS)
         count_miss(c, MISS_VIEW);
-    enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
+    enum santa_status st = c->w.inner->ops->exchange_get(c->w.inner, id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_exchange_encode(out, &len);
         fill_sealed(c, &t, gen, key, "view", enc, len);
@@ -384,7 +379,7 @@ static enum santa_status store_principal_find(struct santa_store *s,
         return SANTA_OK;
     if (res == CACHE_MISS)
         count_miss(c, MISS_PRINCIPAL);
-    enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
+    enum santa_status st = c->w.inner->ops->principal_find(c->w.inner, token_hash, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_principal_encode(out, &len);
         fill_sealed(c, &t, PRINCIPAL_GEN_KEY, key, NULL, enc, len);
@@ -398,7 +393,7 @@ static enum santa_status store_participant_add(struct santa_store *s, struct san
     struct cache_store *c = cache_cast(s);
     struct cache_ticket pt;
     cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
-    enum santa_status st = c->inner->ops->participant_add(c->inner, p, max_participants);
+    enum santa_status st = c->w.inner->ops->participant_add(c->w.inner, p, max_participants);
     refresh_view(c, p->exchange_id, st); /* participant_count changed */
     if (st == SANTA_OK) {
         struct santa_principal who = {.role = SANTA_ROLE_PARTICIPANT};
@@ -409,22 +404,7 @@ static enum santa_status store_participant_add(struct santa_store *s, struct san
     return st;
 }
 
-static enum santa_status store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                uint64_t after_seq, uint32_t limit,
-                                                struct santa_arena *a,
-                                                struct santa_participant_page *out)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->participant_list(c->inner, exchange_id, after_seq, limit, a, out);
-}
-
-static enum santa_status store_participant_get(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id, struct santa_arena *a,
-                                               struct santa_participant *out)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->participant_get(c->inner, exchange_id, participant_id, a, out);
-}
+/* Forwarded: participant_list and participant_get (never cached). */
 
 static enum santa_status store_participant_remove(struct santa_store *s, const char *exchange_id,
                                                   const char *participant_id)
@@ -435,10 +415,11 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
     struct santa_arena a;
     struct santa_participant p;
     santa_arena_init(&a, 64u << 10);
-    bool known =
-        c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK;
+    bool known = c->w.inner->ops->participant_get(c->w.inner, exchange_id, participant_id, &a,
+                                                  &p) == SANTA_OK;
     santa_arena_release(&a);
-    enum santa_status st = c->inner->ops->participant_remove(c->inner, exchange_id, participant_id);
+    enum santa_status st =
+        c->w.inner->ops->participant_remove(c->w.inner, exchange_id, participant_id);
     refresh_view(c, exchange_id, st);
     if (known) {
         char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
@@ -456,25 +437,18 @@ static enum santa_status store_wishlist_set(struct santa_store *s, const char *e
 {
     struct cache_store *c = cache_cast(s);
     enum santa_status st =
-        c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id, wishlist);
+        c->w.inner->ops->wishlist_set(c->w.inner, exchange_id, participant_id, wishlist);
     refresh_wishlist(c, exchange_id, participant_id, st); /* the giver's reveal shows it */
     return st;
 }
 
-static enum santa_status store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                             const char *giver_id, const char *receiver_id,
-                                             bool mutual)
-{
-    /* No cached value shows exclusions. */
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->exclusion_add(c->inner, exchange_id, giver_id, receiver_id, mutual);
-}
+/* Forwarded: exclusion_add (no cached value shows exclusions). */
 
 static enum santa_status store_draw(struct santa_store *s, const char *exchange_id,
                                     struct santa_draw_plan *plan)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->draw(c->inner, exchange_id, plan);
+    enum santa_status st = c->w.inner->ops->draw(c->w.inner, exchange_id, plan);
     refresh_view(c, exchange_id, st);
     return st;
 }
@@ -482,7 +456,7 @@ static enum santa_status store_draw(struct santa_store *s, const char *exchange_
 static enum santa_status store_undraw(struct santa_store *s, const char *exchange_id)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->undraw(c->inner, exchange_id);
+    enum santa_status st = c->w.inner->ops->undraw(c->w.inner, exchange_id);
     refresh_view(c, exchange_id, st);
     return st;
 }
@@ -508,7 +482,7 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
 {
     struct cache_store *c = cache_cast(s);
     if (!id_ok(exchange_id) || !id_ok(giver_id))
-        return c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+        return c->w.inner->ops->assignment_get(c->w.inner, exchange_id, giver_id, a, out);
     char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX], *val, *wval;
     size_t len, wlen;
     struct cache_ticket t;
@@ -546,37 +520,30 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
     }
     if (res == CACHE_MISS)
         count_miss(c, MISS_ASSIGNMENT);
-    enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+    enum santa_status st =
+        c->w.inner->ops->assignment_get(c->w.inner, exchange_id, giver_id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS)
         fill_assignment(c, &t, key, gen, field, out);
     return st;
 }
 
-static enum santa_status store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                               uint32_t *queued)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->reminders_queue(c->inner, exchange_id, queued);
-}
+/* Forwarded: reminders_queue (stage 04 wraps this store in store_queue.c,
+ * which sends reminders to the Redis stream). */
 
+/* Every operation it leaves out goes to the inner store (santa/store_wrap.h). */
 static const struct santa_store_ops cache_store_ops = {
     .name = "cache",
     .close = store_close,
     .thread_stop = store_thread_stop,
-    .ping = store_ping,
     .exchange_create = store_exchange_create,
     .exchange_get = store_exchange_get,
     .principal_find = store_principal_find,
     .participant_add = store_participant_add,
-    .participant_list = store_participant_list,
-    .participant_get = store_participant_get,
     .participant_remove = store_participant_remove,
     .wishlist_set = store_wishlist_set,
-    .exclusion_add = store_exclusion_add,
     .draw = store_draw,
     .undraw = store_undraw,
     .assignment_get = store_assignment_get,
-    .reminders_queue = store_reminders_queue,
 };
 
 enum santa_status cache_store_open(const struct cache_store_options *o, struct santa_store **out,
@@ -626,10 +593,9 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
             "drop it), principal (a token's first use), assignment (first reveal or a refill).",
             &l, 1);
     }
-    c->base.ops = &cache_store_ops;
-    c->inner = o->inner;
+    santa_store_wrap_init(&c->w, o->inner, &cache_store_ops, NULL);
     c->ttl_ms = o->ttl_ms ? o->ttl_ms : 60000;
-    *out = &c->base;
+    *out = &c->w.base;
     return SANTA_OK;
 }
 

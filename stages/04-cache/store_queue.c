@@ -1,6 +1,8 @@
 /*
  * store_queue.c - a store that sends POST .../reminders into the Redis
- * stream (store_queue.h) and forwards everything else to the store it wraps.
+ * stream (store_queue.h) and forwards everything else to the store it wraps
+ * (santa/store_wrap.h does the forwarding: this file has only close and
+ * reminders_queue).
  *
  * reminders_queue reads the exchange and its participants from the inner
  * store (page by page, SANTA_PAGE_MAX at a time), then adds one job per
@@ -18,12 +20,12 @@
 #include "queue_redis.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/store_wrap.h"
 #include "santa/token.h"
 #include "santa/worker.h"
 
 struct queue_store {
-    struct santa_store base; /* first, so a santa_store * casts back */
-    struct santa_store *inner;
+    struct santa_store_wrap w; /* first, so a santa_store * casts back */
     pthread_mutex_t lock;
     struct santa_queue *q;
 };
@@ -33,119 +35,23 @@ static struct queue_store *queue_cast(struct santa_store *s)
     return (struct queue_store *)s;
 }
 
-#define QUEUE_FORWARD(s, op, ...)                                                                  \
-    do {                                                                                           \
-        struct santa_store *in_ = queue_cast(s)->inner;                                            \
-        return in_->ops->op(in_, __VA_ARGS__);                                                     \
-    } while (0)
+/* ---- the operations it changes, in the order of struct santa_store_ops ---- */
 
-/* ---- the operations, in the order of struct santa_store_ops ---- */
-
+/* After the inner store closed (santa/store_wrap.h). */
 static void store_close(struct santa_store *s)
 {
     struct queue_store *qs = queue_cast(s);
-    santa_store_close(qs->inner);
     if (qs->q)
         qs->q->ops->close(qs->q);
     pthread_mutex_destroy(&qs->lock);
     santa_free(qs);
 }
 
-static void store_thread_stop(struct santa_store *s)
-{
-    struct santa_store *in = queue_cast(s)->inner;
-    if (in->ops->thread_stop)
-        in->ops->thread_stop(in);
-}
-
-static enum santa_status store_ping(struct santa_store *s)
-{
-    struct santa_store *in = queue_cast(s)->inner;
-    return in->ops->ping(in);
-}
-
-static enum santa_status store_exchange_create(struct santa_store *s,
-                                               const struct santa_exchange *ex)
-{
-    QUEUE_FORWARD(s, exchange_create, ex);
-}
-
-static enum santa_status store_exchange_get(struct santa_store *s, const char *id,
-                                            struct santa_arena *a, struct santa_exchange *out)
-{
-    QUEUE_FORWARD(s, exchange_get, id, a, out);
-}
-
-static enum santa_status store_principal_find(struct santa_store *s,
-                                              const struct santa_hash *token_hash,
-                                              struct santa_principal *out)
-{
-    QUEUE_FORWARD(s, principal_find, token_hash, out);
-}
-
-static enum santa_status store_participant_add(struct santa_store *s, struct santa_participant *p,
-                                               uint32_t max_participants)
-{
-    QUEUE_FORWARD(s, participant_add, p, max_participants);
-}
-
-static enum santa_status store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                uint64_t after_seq, uint32_t limit,
-                                                struct santa_arena *a,
-                                                struct santa_participant_page *out)
-{
-    QUEUE_FORWARD(s, participant_list, exchange_id, after_seq, limit, a, out);
-}
-
-static enum santa_status store_participant_get(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id, struct santa_arena *a,
-                                               struct santa_participant *out)
-{
-    QUEUE_FORWARD(s, participant_get, exchange_id, participant_id, a, out);
-}
-
-static enum santa_status store_participant_remove(struct santa_store *s, const char *exchange_id,
-                                                  const char *participant_id)
-{
-    QUEUE_FORWARD(s, participant_remove, exchange_id, participant_id);
-}
-
-static enum santa_status store_wishlist_set(struct santa_store *s, const char *exchange_id,
-                                            const char *participant_id, const char *wishlist)
-{
-    QUEUE_FORWARD(s, wishlist_set, exchange_id, participant_id, wishlist);
-}
-
-static enum santa_status store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                             const char *giver_id, const char *receiver_id,
-                                             bool mutual)
-{
-    QUEUE_FORWARD(s, exclusion_add, exchange_id, giver_id, receiver_id, mutual);
-}
-
-static enum santa_status store_draw(struct santa_store *s, const char *exchange_id,
-                                    struct santa_draw_plan *plan)
-{
-    QUEUE_FORWARD(s, draw, exchange_id, plan);
-}
-
-static enum santa_status store_undraw(struct santa_store *s, const char *exchange_id)
-{
-    QUEUE_FORWARD(s, undraw, exchange_id);
-}
-
-static enum santa_status store_assignment_get(struct santa_store *s, const char *exchange_id,
-                                              const char *giver_id, struct santa_arena *a,
-                                              struct santa_assignment *out)
-{
-    QUEUE_FORWARD(s, assignment_get, exchange_id, giver_id, a, out);
-}
-
 /* The jobs of one exchange, built from the inner store's pages. */
 static enum santa_status build_jobs(struct queue_store *qs, const char *exchange_id,
                                     struct santa_job **jobs_out, uint32_t *n_out)
 {
-    struct santa_store *in = qs->inner;
+    struct santa_store *in = qs->w.inner;
     /* Two arenas: the exchange's text must outlive every page, and each
      * page's arena starts over once its text is copied into the jobs. */
     struct santa_arena xa, a;
@@ -231,23 +137,10 @@ static enum santa_status store_reminders_queue(struct santa_store *s, const char
     return st;
 }
 
+/* Every operation it leaves out goes to the inner store (santa/store_wrap.h). */
 static const struct santa_store_ops queue_store_ops = {
     .name = "queue",
     .close = store_close,
-    .thread_stop = store_thread_stop,
-    .ping = store_ping,
-    .exchange_create = store_exchange_create,
-    .exchange_get = store_exchange_get,
-    .principal_find = store_principal_find,
-    .participant_add = store_participant_add,
-    .participant_list = store_participant_list,
-    .participant_get = store_participant_get,
-    .participant_remove = store_participant_remove,
-    .wishlist_set = store_wishlist_set,
-    .exclusion_add = store_exclusion_add,
-    .draw = store_draw,
-    .undraw = store_undraw,
-    .assignment_get = store_assignment_get,
     .reminders_queue = store_reminders_queue,
 };
 
@@ -261,16 +154,15 @@ enum santa_status queue_store_open(const struct queue_store_options *o, struct s
         snprintf(err, errlen, "out of memory");
         return SANTA_UNAVAILABLE;
     }
-    qs->base.ops = &queue_store_ops;
-    qs->inner = o->inner;
+    santa_store_wrap_init(&qs->w, o->inner, &queue_store_ops, NULL);
     pthread_mutex_init(&qs->lock, NULL);
-    struct redis_queue_options ro = {o->redis_host, o->redis_port, o->redis_password,
-                                     o->timeout_ms, NULL};
+    struct redis_queue_options ro = {o->redis_host, o->redis_port, o->redis_password, o->timeout_ms,
+                                     NULL};
     enum santa_status st = redis_queue_open(&ro, &qs->q, err, errlen);
     if (st != SANTA_OK) {
-        store_close(&qs->base);
+        santa_store_close(&qs->w.base); /* inner too: owned from the call on */
         return st;
     }
-    *out = &qs->base;
+    *out = &qs->w.base;
     return SANTA_OK;
 }

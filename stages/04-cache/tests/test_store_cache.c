@@ -2,8 +2,9 @@
  * test_store_cache.c - stage 04's cache store against a real redis-server.
  *
  * First the shared store contract, run through the cache over the
- * in-memory store and over SQLite (so the cache is held to exactly what
- * store.h promises, durability included). Then what only a cache has:
+ * in-memory store (so the cache is held to exactly what store.h promises;
+ * durability, through the cache over stage 03's store, is
+ * test_store_cache_postgres's: stage 04 links no stage but 03). Then what only a cache has:
  * hits after a fill, invalidation by every write, the fill race closed by
  * generations, no raw token in any key, and fail-open with Redis killed or
  * hanging, including recovery and the flush after a lost invalidation.
@@ -11,7 +12,6 @@
  * One redis-server serves the whole run, on a free loopback port; the
  * fault tests kill, pause and restart it.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,17 +30,11 @@
 #include "store_cache.h"
 #include "store_contract.h"
 #include "store_mem.h"
-#include "store_sqlite.h"
+#include "testproc.h"
 
 #define RETRY_MS 200u
 
 static struct redis_proc g_redis;
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* The cache over inner, talking to g_redis with this password (NULL: none). */
 static struct santa_store *wrap_with(struct santa_store *inner, const char *password)
@@ -85,48 +78,6 @@ static struct santa_store *open_mem_cached(void *ctx)
 static void cleanup_nothing(void *ctx)
 {
     (void)ctx;
-}
-
-struct sqlite_ctx {
-    char root[64];
-};
-
-static struct santa_store *reopen_sqlite_cached(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    struct sqlite_store_options o = {.data_dir = t->root};
-    struct santa_store *inner = NULL;
-    char err[256] = "";
-    if (sqlite_store_open(&o, &inner, err, sizeof err) != SANTA_OK) {
-        fprintf(stderr, "sqlite_store_open: %s\n", err);
-        return NULL;
-    }
-    return wrap(inner);
-}
-
-static struct santa_store *open_sqlite_cached(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    snprintf(t->root, sizeof t->root, "/tmp/santa-cache-XXXXXX");
-    if (mkdtemp(t->root) == NULL)
-        return NULL;
-    return reopen_sqlite_cached(ctx);
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
-static void cleanup_sqlite(void *ctx)
-{
-    struct sqlite_ctx *t = ctx;
-    if (t->root[0])
-        nftw(t->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    t->root[0] = '\0';
 }
 
 /* ---- helpers for the cache's own tests -------------------------------- */
@@ -605,25 +556,25 @@ static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
     const char *as = "{\"r\":\"R1\"}";
     assert_true(cache_redis_invalidate(r, gen, keys, 1, NULL)); /* a clean start */
 
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     cache_redis_fill(r, &t, gen, key, "a:G", as, strlen(as), 60000);
     assert_true(cache_redis_invalidate(r, gen, keys, 1, "w:R1")); /* the change lands here */
     cache_redis_fill(r, &t, gen, key, "w:R1", "old", 3, 60000);
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     assert_int_equal(cache_redis_get(r, key, "a:G", gen, &a, &val, &len, &t), CACHE_HIT);
 
     /* A fill under a ticket taken after the change is kept: both hit. */
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_MISS);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_MISS);
     cache_redis_fill(r, &t, gen, key, "w:R1", "new", 3, 60000);
-    assert_int_equal(cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval,
-                                         &wlen, &t),
-                     CACHE_HIT);
+    assert_int_equal(
+        cache_redis_get_ref(r, key, "a:G", "r", "w:", gen, &a, &val, &len, &wval, &wlen, &t),
+        CACHE_HIT);
     assert_string_equal(val, as);
     assert_string_equal(wval, "new");
     struct cache_stats st;
@@ -763,7 +714,7 @@ static void test_fail_open_when_redis_dies(void **state)
      * restarted Redis is empty, so first a miss fills). Bounded: 5 s. */
     bool resumed = false;
     for (int i = 0; i < 100 && !resumed; i++) {
-        sleep_ms(50);
+        testproc_sleep_ms(50);
         read_all(f, 4);
         resumed = stats(f).hits > down.hits;
     }
@@ -799,7 +750,7 @@ static void test_lost_invalidation_is_never_served(void **state)
     for (int i = 0; i < 20; i++) {
         recipient_of(f, 0, &as);
         assert_string_equal(as.recipient_wishlist, "a blue hat");
-        sleep_ms(25);
+        testproc_sleep_ms(25);
     }
     assert_true(stats(f).flushes > flushes);
     /* And the cache is used again (bounded wait: a slow sanitizer build may
@@ -808,7 +759,7 @@ static void test_lost_invalidation_is_never_served(void **state)
     for (int i = 0; i < 100 && stats(f).hits <= hits; i++) {
         recipient_of(f, 0, &as);
         assert_string_equal(as.recipient_wishlist, "a blue hat");
-        sleep_ms(30);
+        testproc_sleep_ms(30);
     }
     assert_true(stats(f).hits > hits);
 }
@@ -890,13 +841,6 @@ int main(void)
     const struct santa_store_factory mem = {
         .name = "cache(mem)", .open = open_mem_cached, .cleanup = cleanup_nothing};
     failed += santa_store_contract_run(&mem);
-    struct sqlite_ctx sctx = {{0}};
-    const struct santa_store_factory sqlite = {.name = "cache(sqlite)",
-                                               .open = open_sqlite_cached,
-                                               .reopen = reopen_sqlite_cached,
-                                               .cleanup = cleanup_sqlite,
-                                               .ctx = &sctx};
-    failed += santa_store_contract_run(&sqlite);
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exchange_view_follows_writes, fx_setup, fx_teardown),
