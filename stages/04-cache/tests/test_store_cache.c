@@ -496,17 +496,24 @@ static void test_lost_epoch_is_recreated(void **state)
 
 /* ---- the fill race, step by step --------------------------------------- */
 
+/* cache_redis on its own (no store around it), on the fixture's Redis. */
+static struct cache_redis *redis_direct(void)
+{
+    struct cache_redis_options o = {
+        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
+    struct cache_redis *r = NULL;
+    char err[128];
+    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    return r;
+}
+
 /* A reader misses and reads old data; a write commits and invalidates; the
  * reader's fill must then be refused, or the old data would outlive the
  * write's delete. */
 static void test_fill_after_invalidate_is_refused(void **state)
 {
     (void)state;
-    struct cache_redis_options o = {
-        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
-    struct cache_redis *r = NULL;
-    char err[128];
-    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    struct cache_redis *r = redis_direct();
     struct santa_arena a;
     santa_arena_init(&a, 1 << 16);
     char *val;
@@ -541,11 +548,7 @@ static void test_fill_after_invalidate_is_refused(void **state)
 static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
 {
     (void)state;
-    struct cache_redis_options o = {
-        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
-    struct cache_redis *r = NULL;
-    char err[128];
-    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    struct cache_redis *r = redis_direct();
     struct santa_arena a;
     santa_arena_init(&a, 1 << 16);
     char *val, *wval;
@@ -592,11 +595,7 @@ static void test_wishlist_fill_after_field_invalidate_is_refused(void **state)
 static void test_write_through_fill_after_later_write_is_refused(void **state)
 {
     (void)state;
-    struct cache_redis_options o = {
-        .host = "127.0.0.1", .port = (uint16_t)g_redis.port, .password = g_redis.password};
-    struct cache_redis *r = NULL;
-    char err[128];
-    assert_int_equal(cache_redis_open(&o, &r, err, sizeof err), SANTA_OK);
+    struct cache_redis *r = redis_direct();
     struct santa_arena a;
     santa_arena_init(&a, 1 << 16);
     char *val;
