@@ -586,30 +586,71 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
         freeReplyObject(rep);
 }
 
+void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache_ticket *t)
+{
+    t->valid = false;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted))
+        return;
+    struct rt rt = rt_begin(RT_GET);
+    redisAppendCommand(cn->c, "GET %s", gen_key);
+    redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
+    redisReply *rep[2] = {NULL, NULL};
+    bool ok = redisGetReply(cn->c, (void **)&rep[0]) == REDIS_OK &&
+              redisGetReply(cn->c, (void **)&rep[1]) == REDIS_OK &&
+              rep[0]->type != REDIS_REPLY_ERROR && rep[1]->type != REDIS_REPLY_ERROR;
+    if (ok) {
+        copy_reply_str(rep[0], t->gen, sizeof t->gen);
+        copy_reply_str(rep[1], t->epoch, sizeof t->epoch);
+        t->valid = t->epoch[0] != '\0';
+    }
+    for (int i = 0; i < 2; i++)
+        if (rep[i])
+            freeReplyObject(rep[i]);
+    rt_end(r, &rt, !ok);
+    if (!ok)
+        conn_failed(r, cn, "ticket");
+}
+
 #define INVALIDATE_MAX_KEYS 8
 
-bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
-                            size_t n, const char *field)
+/* The script's reply: the new generation and the epoch, as a ticket. */
+static bool read_invalidated(const redisReply *rep, struct cache_ticket *t)
+{
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+        rep->element[0]->type != REDIS_REPLY_STRING)
+        return false;
+    if (t) {
+        copy_reply_str(rep->element[0], t->gen, sizeof t->gen);
+        copy_reply_str(rep->element[1], t->epoch, sizeof t->epoch);
+        t->valid = t->gen[0] != '\0' && t->epoch[0] != '\0';
+    }
+    return true;
+}
+
+bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
+                                   const char *const *keys, size_t n, const char *field,
+                                   struct cache_ticket *t)
 {
     bool ok = false;
+    if (t)
+        t->valid = false;
     struct cache_conn *cn = n <= INVALIDATE_MAX_KEYS ? conn_get(r) : NULL;
     if (cn) {
         char nkeys[8];
-        snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
-                                                         nkeys, gen_key};
-        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(cache_redis_invalidate_script),
-                                                    strlen(nkeys), strlen(gen_key)};
-        for (size_t i = 0; i < n; i++) {
-            argv[4 + i] = keys[i];
-            lens[4 + i] = strlen(keys[i]);
-        }
-        argv[4 + n] = GEN_TTL_MS;
-        lens[4 + n] = strlen(GEN_TTL_MS);
-        argv[5 + n] = field ? field : "";
-        lens[5 + n] = strlen(argv[5 + n]);
-        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(6 + n), argv, lens);
-        ok = rep && rep->type == REDIS_REPLY_INTEGER;
+        snprintf(nkeys, sizeof nkeys, "%zu", n + 2);
+        enum { FIXED = 5 }; /* EVAL script numkeys gen epoch */
+        const char *argv[FIXED + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
+                                                             nkeys, gen_key, EPOCH_KEY};
+        size_t lens[FIXED + INVALIDATE_MAX_KEYS + 2];
+        for (size_t i = 0; i < n; i++)
+            argv[FIXED + i] = keys[i];
+        argv[FIXED + n] = GEN_TTL_MS;
+        argv[FIXED + n + 1] = field ? field : "";
+        for (size_t i = 0; i < FIXED + n + 2; i++)
+            lens[i] = strlen(argv[i]);
+        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(FIXED + n + 2), argv, lens);
+        ok = read_invalidated(rep, t);
         if (rep)
             freeReplyObject(rep);
         if (!ok)
@@ -617,12 +658,22 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     }
     if (ok) {
         atomic_fetch_add(&r->invalidations, 1);
+        /* A lost invalidation still pending: nothing is filled until the
+         * flush (reads skip the cache for the same reason). */
+        if (t && atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted))
+            t->valid = false;
     } else {
         /* The old entries may still be there: distrust the whole cache. */
         atomic_fetch_add(&r->flush_wanted, 1);
         count_result(r, CACHE_ERROR);
     }
     return ok;
+}
+
+bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
+                            size_t n, const char *field)
+{
+    return cache_redis_invalidate_ticket(r, gen_key, keys, n, field, NULL);
 }
 
 bool cache_redis_ping(struct cache_redis *r)

@@ -143,6 +143,21 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
 bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
                             size_t n, const char *field);
 
+/* cache_redis_invalidate(), and when t is not NULL, a ticket taken in the
+ * same atomic step, after the bump: a writer that reads its write back from
+ * the database after this call may fill that value under it (write-through;
+ * a later write's bump refuses the fill). t->valid is false when the
+ * invalidation failed or a flush is pending. */
+bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
+                                   const char *const *keys, size_t n, const char *field,
+                                   struct cache_ticket *t);
+
+/* A ticket for gen_key without a lookup (one round trip, not counted as
+ * a hit or miss): for a writer that fills a value it knows before writing
+ * it, such as the principal of a token it is about to insert. Valid only
+ * when Redis answered and no flush is pending. */
+void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache_ticket *t);
+
 /* PING over the calling thread's connection: true when Redis answers. */
 bool cache_redis_ping(struct cache_redis *r);
 
