@@ -196,8 +196,9 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
         return SANTA_NOT_FOUND;
     if (ex.drawn)
         return SANTA_ALREADY_DRAWN;
-    /* The foreign keys cascade to the exclusions and outbox rows naming
-     * them, in this same transaction. */
+    /* The foreign keys cascade to the exclusions naming them, and the
+     * participants_outbox trigger (migration 3) removes their outbox rows,
+     * in this same transaction. */
     return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
 }
 
