@@ -173,6 +173,14 @@ static enum santa_status store_reminders_queue(struct santa_store *s, const char
     return santa_store_probe_end(&p, in->ops->reminders_queue(in, exchange_id, queued));
 }
 
+/* Not timed or traced: GET /metrics asks, not a request's work. */
+static enum santa_status store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    struct santa_store *in = inner_of(s);
+    *depth = 0;
+    return in->ops->reminders_pending ? in->ops->reminders_pending(in, depth) : SANTA_NOT_FOUND;
+}
+
 static const struct santa_store_ops observed_store_ops = {
     .name = "observed",
     .close = store_close,
@@ -191,6 +199,7 @@ static const struct santa_store_ops observed_store_ops = {
     .undraw = store_undraw,
     .assignment_get = store_assignment_get,
     .reminders_queue = store_reminders_queue,
+    .reminders_pending = store_reminders_pending,
 };
 
 struct santa_store *santa_store_observed_init(struct santa_observed_store *o,

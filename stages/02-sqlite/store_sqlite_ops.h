@@ -132,5 +132,6 @@ enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char 
                                               struct santa_assignment *out);
 enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                uint32_t *queued);
+enum santa_status sqlite_store_reminders_pending(struct santa_store *s, uint64_t *depth);
 
 #endif /* SANTA_STORE_SQLITE_OPS_H */

@@ -135,6 +135,7 @@ enum santa_status postgres_store_undraw(struct santa_store *s, const char *excha
 enum santa_status postgres_store_assignment_get(struct santa_store *s, const char *exchange_id,
                                                 const char *giver_id, struct santa_arena *a,
                                                 struct santa_assignment *out);
+enum santa_status postgres_store_reminders_pending(struct santa_store *s, uint64_t *depth);
 enum santa_status postgres_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                  uint32_t *queued);
 

@@ -225,6 +225,17 @@ static enum santa_status store_reminders_queue(struct santa_store *s, const char
     return st;
 }
 
+/* The stream and the retry set (the workers' own figure, queue_redis.c). */
+static enum santa_status store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    struct queue_store *qs = queue_cast(s);
+    uint64_t oldest_ms = 0;
+    pthread_mutex_lock(&qs->lock);
+    enum santa_status st = qs->q->ops->stats(qs->q, depth, &oldest_ms);
+    pthread_mutex_unlock(&qs->lock);
+    return st;
+}
+
 static const struct santa_store_ops queue_store_ops = {
     .name = "queue",
     .close = store_close,
@@ -243,6 +254,7 @@ static const struct santa_store_ops queue_store_ops = {
     .undraw = store_undraw,
     .assignment_get = store_assignment_get,
     .reminders_queue = store_reminders_queue,
+    .reminders_pending = store_reminders_pending,
 };
 
 enum santa_status queue_store_open(const struct queue_store_options *o, struct santa_store **out,

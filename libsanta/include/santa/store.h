@@ -105,6 +105,10 @@ struct santa_store_ops {
      * and reports how many. */
     enum santa_status (*reminders_queue)(struct santa_store *s, const char *exchange_id,
                                          uint32_t *queued);
+    /* Reminders queued and neither sent nor dead-lettered, in every
+     * exchange: the santa_reminder_queue_depth gauge GET /metrics shows.
+     * NULL when the store has no queue for workers (stage 01, test stores). */
+    enum santa_status (*reminders_pending)(struct santa_store *s, uint64_t *depth);
 };
 
 /* The base every back end embeds first. */
