@@ -25,6 +25,7 @@
 #include "santa/clock.h"
 #include "santa/token.h"
 #include "store_contract.h"
+#include "store_contract_kit.h"
 #include "store_postgres.h"
 #include "store_postgres_conn.h"
 #include "store_postgres_schema.h"
@@ -244,20 +245,6 @@ static void test_hostile_text_is_only_data(void **state)
     schema_drop(&s);
 }
 
-static void add_person(struct santa_store *st, const char *exchange_id, const char *email,
-                       uint8_t seed, struct santa_participant *p)
-{
-    memset(p, 0, sizeof *p);
-    assert_int_equal(santa_id_new(p->id), SANTA_OK);
-    memcpy(p->exchange_id, exchange_id, SANTA_ID_LEN + 1);
-    p->name = "Someone";
-    p->email = email;
-    p->email_key = email;
-    p->wishlist = "";
-    fill_hash(&p->token_hash, seed);
-    assert_int_equal(st->ops->participant_add(st, p, 100), SANTA_OK);
-}
-
 /* Queueing a batch writes one outbox row per participant (migration 003):
  * no foreign-key trigger per row and no index on the random participant
  * id, which made POST .../reminders for 10,000 take 0.8-1.9 s; yet removing
@@ -273,14 +260,18 @@ static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
     make_exchange(&ex, 9, "Outbox");
     assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
     struct santa_participant p[3];
-    add_person(st, ex.id, "a@example.com", 50, &p[0]);
-    add_person(st, ex.id, "b@example.com", 60, &p[1]);
-    add_person(st, ex.id, "c@example.com", 70, &p[2]);
+    struct santa_arena arena;
+    santa_arena_init(&arena, 1 << 16);
+    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(contract_try_join(st, &arena, ex.id, "Someone", emails[i], "", 100, &p[i]),
+                         SANTA_OK);
     uint32_t queued = 0;
     assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
     assert_int_equal(queued, 3);
     assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
     assert_int_equal(st->ops->participant_remove(st, ex.id, p[1].id), SANTA_OK);
+    santa_arena_release(&arena);
     santa_store_close(st);
     char v[32];
     query_one(&s, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass"
