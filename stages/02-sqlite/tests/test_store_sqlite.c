@@ -393,8 +393,12 @@ static void test_queries_use_indexes(void **state)
         while (sqlite3_step(q) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(q, 3);
             /* "SCAN t" reads a whole table; a temp B-tree means a sort the
-             * index should have given for free. No query here may do either. */
-            if (strncmp(detail, "SCAN ", 5) == 0 || strstr(detail, "TEMP B-TREE")) {
+             * index should have given for free. No query here may do either,
+             * but one: counting the waiting reminders reads all of the
+             * partial index outbox_due, which holds exactly those rows. */
+            bool counted = i == SQLITE_Q_REMINDERS_PENDING &&
+                           strstr(detail, "INDEX outbox_due") != NULL;
+            if ((strncmp(detail, "SCAN ", 5) == 0 && !counted) || strstr(detail, "TEMP B-TREE")) {
                 fprintf(stderr, "%s: %s\n", sqlite_store_sql_name[i], detail);
                 failures++;
             }
