@@ -171,24 +171,15 @@ static int write_ready_file(const char *path)
 
 /* The shared options that are not struct santa_worker_config's. */
 struct worker_flags {
-    char smtp[SANTA_CONFIG_STR], maildir[SANTA_CONFIG_STR], public_url[SANTA_CONFIG_STR];
     char ready[SANTA_CONFIG_STR], trace_file[SANTA_CONFIG_STR], statsd[SANTA_CONFIG_STR];
     char listen[SANTA_CONFIG_STR];
-    uint32_t threads, timeout_ms;
+    uint32_t threads;
 };
 
 #define FLAG(field) offsetof(struct worker_flags, field)
 #define CONF(field) offsetof(struct santa_worker_config, field)
 
 static const struct santa_option flag_rows[] = {
-    {"smtp", "SANTA_SMTP", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(smtp), "smtp://HOST:PORT",
-     "deliver over SMTP to this server (empty: into --maildir)"},
-    {"maildir", "SANTA_MAILDIR", SANTA_OPT_OPTIONAL, "santa-mail", 0, 0, 0, FLAG(maildir), "DIR",
-     "the Maildir mails go to when --smtp is empty (created if missing)"},
-    {"public-url", "SANTA_PUBLIC_URL", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(public_url), "URL",
-     "the service's public base URL; each mail then links the exchange's public page"},
-    {"smtp-timeout-ms", "SANTA_SMTP_TIMEOUT_MS", SANTA_OPT_UINT, "10000", 100, 600000, 0,
-     FLAG(timeout_ms), "MS", "SMTP connect and per-mail timeout"},
     {"threads", "SANTA_WORKER_THREADS", SANTA_OPT_UINT, "1", 1, WORKER_MAX_THREADS, 0,
      FLAG(threads), "N", "sending loops in this process, each with its own connections"},
     {"ready-file", NULL, SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(ready), "FILE",
@@ -226,12 +217,14 @@ int santa_worker_main(int argc, char **argv, const char *program,
 {
     static struct worker w; /* one per process: the signal's target */
     struct worker_flags f;
+    struct santa_mail_flags mail; /* w.mail points into it: the threads end before we return */
     struct santa_worker_config *c = &w.cfg;
     memset(&f, 0, sizeof f);
+    memset(&mail, 0, sizeof mail);
     /* The server's table and parser (config.h), with the tools' rows only:
      * no core group, so none of a server's options. */
     const struct santa_option_set sets[] = {
-        {flag_rows, &f}, {config_rows, c}, {backend, backend_opts}, {NULL, NULL}};
+        {santa_mail_rows, &mail}, {flag_rows, &f}, {config_rows, c}, {backend, backend_opts}};
     struct santa_config unused;
     enum santa_config_result res = santa_config_load(&unused, 0, sets, argc, argv, NULL);
     if (res != SANTA_CONFIG_OK)
@@ -239,7 +232,7 @@ int santa_worker_main(int argc, char **argv, const char *program,
     c->backend = backend_opts;
     if (!c->name[0])
         snprintf(c->name, sizeof c->name, "worker-%ld", (long)getpid());
-    w.mail = (struct santa_mail_options){f.smtp, f.maildir, f.public_url, f.timeout_ms};
+    w.mail = santa_mail_flags_options(&mail);
     w.open_queue = open_queue;
     signal(SIGPIPE, SIG_IGN);
     if (santa_mail_global_init() != 0)

@@ -19,9 +19,8 @@
 
 /* santa-remind's options (config.h rows, the servers' parser). */
 struct remind_flags {
-    char data[SANTA_CONFIG_STR], exchange[SANTA_CONFIG_STR], smtp[SANTA_CONFIG_STR];
-    char maildir[SANTA_CONFIG_STR], public_url[SANTA_CONFIG_STR];
-    uint32_t index, threads, processes, timeout_ms;
+    char data[SANTA_CONFIG_STR], exchange[SANTA_CONFIG_STR];
+    uint32_t index, threads, processes;
 };
 
 #define FLAG(field) offsetof(struct remind_flags, field)
@@ -37,14 +36,6 @@ static const struct santa_option rows[] = {
      "send from N threads, each with its own SMTP connection"},
     {"processes", NULL, SANTA_OPT_UINT, "0", 0, 256, 0, FLAG(processes), "N",
      "send from N forked processes instead (0: no fork)"},
-    {"smtp", "SANTA_SMTP", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(smtp), "smtp://HOST:PORT",
-     "deliver over SMTP to this server (empty: into --maildir)"},
-    {"maildir", "SANTA_MAILDIR", SANTA_OPT_OPTIONAL, "santa-mail", 0, 0, 0, FLAG(maildir), "DIR",
-     "the Maildir mails go to when --smtp is empty"},
-    {"public-url", "SANTA_PUBLIC_URL", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(public_url), "URL",
-     "the service's public base URL; each mail then links the exchange's public page"},
-    {"smtp-timeout-ms", "SANTA_SMTP_TIMEOUT_MS", SANTA_OPT_UINT, "10000", 100, 600000, 0,
-     FLAG(timeout_ms), "MS", "SMTP connect and per-mail timeout"},
     {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -52,8 +43,10 @@ int main(int argc, char **argv)
 {
     const char *program = "santa-remind";
     struct remind_flags f;
+    struct santa_mail_flags mail;
     memset(&f, 0, sizeof f);
-    const struct santa_option_set sets[] = {{rows, &f}, {NULL, NULL}};
+    memset(&mail, 0, sizeof mail);
+    const struct santa_option_set sets[] = {{rows, &f}, {santa_mail_rows, &mail}, {NULL, NULL}};
     struct santa_config unused;
     enum santa_config_result res = santa_config_load(&unused, 0, sets, argc, argv, NULL);
     if (res != SANTA_CONFIG_OK)
@@ -69,8 +62,7 @@ int main(int argc, char **argv)
     struct csv_remind_options o = {
         .data_dir = f.data,
         .exchange_id = f.exchange,
-        .mail = {.smtp_url = f.smtp, .maildir = f.maildir, .public_url = f.public_url,
-                 .timeout_ms = f.timeout_ms},
+        .mail = santa_mail_flags_options(&mail),
         .index = f.index != 0,
         .threads = f.threads,
         .processes = f.processes,
