@@ -11,6 +11,7 @@
 #include "store_queue.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,11 +155,13 @@ static void job_template(struct santa_job *j, const struct santa_exchange *ex, i
     j->queued_ms = now;
 }
 
-/* Adds one job per participant of the exchange to the open batch, read
- * from the inner store page by page (SANTA_PAGE_MAX at a time): one job
- * struct and one page in memory, whatever the exchange's size. */
+/* Adds one job per participant of the exchange to a batch, read from the
+ * inner store page by page (SANTA_PAGE_MAX at a time): one job struct and
+ * one page in memory, whatever the exchange's size. The batch begins with
+ * the first participant (*begun), so an exchange with none never asks
+ * Redis. */
 static enum santa_status add_jobs(struct queue_store *qs, const struct santa_exchange *ex,
-                                  const char *batch, uint32_t *n_out)
+                                  const char *batch, uint32_t *n_out, bool *begun)
 {
     struct santa_store *in = qs->inner;
     struct santa_job j;
@@ -179,6 +182,12 @@ static enum santa_status add_jobs(struct queue_store *qs, const struct santa_exc
             snprintf(j.participant_id, sizeof j.participant_id, "%s", p->id);
             snprintf(j.to_name, sizeof j.to_name, "%s", p->name);
             snprintf(j.to_email, sizeof j.to_email, "%s", p->email);
+            if (!*begun) {
+                st = redis_queue_batch_begin(qs->q);
+                *begun = st == SANTA_OK;
+                if (st != SANTA_OK)
+                    break;
+            }
             st = redis_queue_batch_add(qs->q, &j);
             n += st == SANTA_OK;
         }
@@ -205,16 +214,15 @@ static enum santa_status store_reminders_queue(struct santa_store *s, const char
     enum santa_status st = qs->inner->ops->exchange_get(qs->inner, exchange_id, &xa, &ex);
     if (st == SANTA_OK)
         st = santa_id_new(batch);
-    /* Nobody to remind: 202 with 0, without asking Redis. */
-    if (st == SANTA_OK && ex.participant_count > 0) {
+    if (st == SANTA_OK) {
         /* One batch on the one connection at a time: the lock is held while
          * the pages are read, which reminders (rare) can afford. */
+        bool begun = false;
         pthread_mutex_lock(&qs->lock);
-        st = redis_queue_batch_begin(qs->q);
-        if (st == SANTA_OK) {
-            st = add_jobs(qs, &ex, batch, &n);
-            enum santa_status end = redis_queue_batch_end(qs->q, st == SANTA_OK && n > 0);
-            if (st == SANTA_OK && n > 0)
+        st = add_jobs(qs, &ex, batch, &n, &begun);
+        if (begun) {
+            enum santa_status end = redis_queue_batch_end(qs->q, st == SANTA_OK);
+            if (st == SANTA_OK)
                 st = end;
         }
         pthread_mutex_unlock(&qs->lock);
