@@ -3,7 +3,7 @@ add_library(santa STATIC
   src/ratelimit.c src/read_deadline.c src/validate.c src/routes.c src/request_ctx.c src/auth.c
   src/handlers_exchange.c src/handlers_participant.c src/handlers_metrics.c src/observe.c
   src/store_observed.c
-  src/config.c src/http_civetweb.c src/server.c src/stage.c
+  src/http_civetweb.c src/server.c src/stage.c
   src/ui.c ${CMAKE_CURRENT_BINARY_DIR}/ui_assets.c)
 target_include_directories(santa PUBLIC include PRIVATE src)
 

@@ -36,7 +36,8 @@ static struct {
     struct inst_metric *requests[ROUTES_MAX + OTHER_METHODS][CLASSES];
     struct inst_metric *duration[ROUTES_MAX + OTHER_METHODS];
     struct inst_metric *in_flight;
-    struct inst_metric *phase[3]; /* app, store, cache */
+    struct inst_metric *queue_depth; /* NULL: the stage has no queue */
+    struct inst_metric *phase[3];    /* app, store, cache */
     struct {
         char span[48]; /* "store.exchange_get" */
         struct inst_metric *hist;
@@ -185,6 +186,22 @@ enum santa_status santa_store_probe_end(struct santa_store_call *c, enum santa_s
         inst_span_end(c->data, santa_status_http(st) >= 500);
     }
     return st;
+}
+
+void santa_observe_queue_register(void)
+{
+    if (ob.on && !ob.queue_depth)
+        ob.queue_depth = inst_metric_register(
+            INST_GAUGE, "santa_reminder_queue_depth",
+            "Reminders queued and neither sent nor dead-lettered (read from the queue at each "
+            "scrape).",
+            NULL, 0);
+}
+
+void santa_observe_queue_depth(uint64_t depth)
+{
+    if (ob.queue_depth)
+        inst_gauge_set(ob.queue_depth, depth > INT64_MAX ? INT64_MAX : (int64_t)depth);
 }
 
 char *santa_observe_metrics(size_t *len)

@@ -29,6 +29,13 @@ int santa_observe_start(const struct santa_config *cfg, const char *service, cha
                         size_t errlen);
 void santa_observe_stop(void);
 
+/* The santa_reminder_queue_depth gauge, for a stage whose store has a
+   queue (store.h reminders_pending): registered once before serving (no-op
+   with --no-instrument), set by GET /metrics from the store just before it
+   renders, so each scrape shows the depth at that moment. */
+void santa_observe_queue_register(void);
+void santa_observe_queue_depth(uint64_t depth);
+
 /* Around one request on the calling thread; traceparent may be NULL. */
 void santa_observe_begin(const char *traceparent);
 

@@ -68,6 +68,8 @@ static int serve(const struct santa_stage *stage, const struct santa_config *cfg
     struct run r = {.stage = stage,
                     .app = {.store = santa_store_observed_init(&observed, store),
                             .rng = santa_rng_csprng()}};
+    if (store->ops->reminders_pending)
+        santa_observe_queue_register();
     if (stage->remind_now) {
         r.app.remind_now = remind_now;
         r.app.remind_ctx = stage;

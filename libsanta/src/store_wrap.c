@@ -182,6 +182,14 @@ static const struct santa_store_ops forward_ops = {
     .reminders_queue = store_reminders_queue,
 };
 
+/* Not a request's operation (GET /metrics reads it), so no gate: the
+ * wrapper has it exactly when its inner store does (or it brings its own). */
+static enum santa_status store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    struct santa_store_wrap *w = wrap_cast(s);
+    return w->inner->ops->reminders_pending(w->inner, depth);
+}
+
 /* own's entry where it has one, the forwarder elsewhere. */
 #define WRAP_PICK(field) (own->field ? own->field : forward_ops.field)
 
@@ -197,6 +205,9 @@ struct santa_store *santa_store_wrap_init(struct santa_store_wrap *w, struct san
 #define WRAP_SET(op) w->ops.op = WRAP_PICK(op);
     SANTA_STORE_OPS(WRAP_SET)
 #undef WRAP_SET
+    w->ops.reminders_pending = own->reminders_pending       ? own->reminders_pending
+                               : inner->ops->reminders_pending ? store_reminders_pending
+                                                               : NULL;
     w->base.ops = &w->ops;
     return &w->base;
 }

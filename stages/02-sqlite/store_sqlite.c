@@ -293,4 +293,5 @@ static const struct santa_store_ops sqlite_store_ops = {
     .undraw = sqlite_store_undraw,
     .assignment_get = sqlite_store_assignment_get,
     .reminders_queue = sqlite_store_reminders_queue,
+    .reminders_pending = sqlite_store_reminders_pending,
 };

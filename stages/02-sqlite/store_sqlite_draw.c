@@ -205,3 +205,23 @@ enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char
         *queued = rc.queued;
     return st;
 }
+
+static enum santa_status reminders_pending_op(struct sqlite_store_conn *c, void *ctx)
+{
+    uint64_t *depth = ctx;
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_REMINDERS_PENDING);
+    if (!q)
+        return SANTA_UNAVAILABLE;
+    bool row = false;
+    enum santa_status st = sqlite_store_step(c, q, "reminders pending", &row);
+    if (st == SANTA_OK && row)
+        *depth = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite_store_release(q);
+    return st;
+}
+
+enum santa_status sqlite_store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    *depth = 0;
+    return sqlite_store_run_op(s, SQLITE_TX_NONE, reminders_pending_op, depth);
+}

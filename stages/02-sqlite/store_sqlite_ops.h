@@ -94,5 +94,7 @@ enum santa_status sqlite_store_participant_read(struct sqlite_store_conn *c,
  * _participant_add to _exclusion_add in store_sqlite_participant.c; _draw,
  * _undraw, _assignment_get, _reminders_queue in store_sqlite_draw.c. */
 SANTA_STORE_OPS_DECLARE(sqlite_store)
+/* Optional, for GET /metrics: the outbox rows still to send (store_sqlite_draw.c). */
+santa_store_reminders_pending_fn sqlite_store_reminders_pending;
 
 #endif /* SANTA_STORE_SQLITE_OPS_H */

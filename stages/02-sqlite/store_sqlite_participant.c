@@ -165,8 +165,9 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
         st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    /* The foreign keys cascade to the exclusions and outbox rows naming
-     * them, in this same transaction. */
+    /* The foreign keys cascade to the exclusions naming them, and the
+     * participants_outbox trigger (migration 3) removes their outbox rows,
+     * in this same transaction. */
     return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
 }
 

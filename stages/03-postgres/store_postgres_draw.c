@@ -213,3 +213,24 @@ enum santa_status postgres_store_reminders_queue(struct santa_store *s, const ch
         *queued = rc.queued;
     return st;
 }
+
+static enum santa_status reminders_pending_op(struct postgres_store_conn *c, void *ctx)
+{
+    uint64_t *depth = ctx;
+    struct postgres_store_params p = {0};
+    PGresult *r = NULL;
+    int64_t n = 0;
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_REMINDERS_PENDING, &p, &r);
+    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &n) || n < 0))
+        st = santa_store_corrupt("postgres", postgres_store_sql_name[POSTGRES_Q_REMINDERS_PENDING]);
+    if (st == SANTA_OK)
+        *depth = (uint64_t)n;
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    *depth = 0;
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, reminders_pending_op, depth);
+}

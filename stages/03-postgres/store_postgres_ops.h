@@ -98,5 +98,7 @@ enum santa_status postgres_store_participant_read(struct postgres_store_conn *c,
  * _participant_add to _exclusion_add in store_postgres_participant.c; _draw,
  * _undraw, _assignment_get, _reminders_queue in store_postgres_draw.c. */
 SANTA_STORE_OPS_DECLARE(postgres_store)
+/* Optional, for GET /metrics: the outbox rows still to send (store_postgres_draw.c). */
+santa_store_reminders_pending_fn postgres_store_reminders_pending;
 
 #endif /* SANTA_STORE_POSTGRES_OPS_H */

@@ -163,8 +163,9 @@ static enum santa_status participant_remove_op(struct postgres_store_conn *c, vo
         st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    /* The foreign keys cascade to the exclusions and outbox rows naming
-     * them, and the trigger lowers the count, in this same transaction. */
+    /* The foreign keys cascade to the exclusions naming them, the
+     * participants_outbox trigger (migration 003) removes their outbox rows
+     * and participants_count lowers the count, in this same transaction. */
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);

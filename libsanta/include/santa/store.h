@@ -82,6 +82,7 @@ typedef enum santa_status santa_store_assignment_get_fn(struct santa_store *s,
                                                         struct santa_assignment *out);
 typedef enum santa_status santa_store_reminders_queue_fn(struct santa_store *s,
                                                          const char *exchange_id, uint32_t *queued);
+typedef enum santa_status santa_store_reminders_pending_fn(struct santa_store *s, uint64_t *depth);
 
 struct santa_store_ops {
     const char *name; /* "csv", "sqlite", ... for logs and metrics */
@@ -136,6 +137,11 @@ struct santa_store_ops {
     /* Queues one reminder per participant in the store's outbox, atomically,
      * and reports how many. */
     santa_store_reminders_queue_fn *reminders_queue;
+    /* Reminders queued and neither sent nor dead-lettered, in every
+     * exchange: the santa_reminder_queue_depth gauge GET /metrics shows.
+     * NULL when the store has no queue for workers (stage 01, test stores);
+     * a wrapping store (store_wrap.h) has it exactly when its inner store does. */
+    santa_store_reminders_pending_fn *reminders_pending;
 };
 
 /* The one list of the operations a request makes, in santa_store_ops order
