@@ -31,8 +31,10 @@ CTEST := ctest --output-on-failure -j2 --no-tests=error
 # Under TSan only the tests with threads in them are worth the 5-15x slowdown:
 # the store conformance suites (concurrent writers) and the end-to-end suites
 # (CivetWeb worker threads, concurrent joins and draws), and libinstrument's
-# tests (per-thread shards, exporter and statsd threads).
-TSAN_TESTS := ^(test_store_.*|e2e_.*|test_inst_.*)$$
+# tests (per-thread shards, exporter and statsd threads), and the reminder
+# workers with four sender threads each (SANTA_WORKER_THREADS below): twenty
+# mails through a worker, and a worker killed mid-batch.
+TSAN_TESTS := ^(test_store_.*|e2e_.*|test_inst_.*|remind_twenty_.*|remind_kill_.*)$$
 
 # Sanitizer runtime options: fail on the first report, keep the stack traces
 # useful. halt_on_error makes a TSan race fail the test instead of only
@@ -97,7 +99,7 @@ test-asan: deps
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANTA_SANITIZE=thread
 	cmake --build $(BUILD_TSAN) -j$(JOBS)
-	$(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
+	SANTA_WORKER_THREADS=4 $(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
 
 # Every command the docs mark runnable, in order, on loopback, bounded in time
 # (tools/doc-check; docs/README.md says how blocks are marked).
