@@ -1,6 +1,7 @@
 /*
  * cache_redis.c - Redis through hiredis for stage 04's cache (see
- * cache_redis.h for the contract). The only file that includes hiredis.h.
+ * cache_redis.h for the contract); the replies of its scripts are read by
+ * cache_redis_reply.c.
  *
  * Connections: one per thread, in a santa_thread_slots, so no lock sits on
  * the request path. Failure handling is store-wide, in three atomics:
@@ -26,6 +27,7 @@
 
 #include "cache_redis.h"
 #include "instrument/metrics.h"
+#include "cache_redis_reply.h"
 #include "cache_redis_scripts.h"
 #include "instrument/request.h"
 #include "instrument/trace.h"
@@ -61,7 +63,7 @@ struct cache_redis {
         connects, roundtrips, roundtrip_ns;
 
     /* libinstrument's registry handles (NULL when instrumentation is off:
-     * every inst_ call accepts NULL). Interface B of notes/interfaces.md. */
+     * every inst_ call accepts NULL). */
     struct inst_metric *m_result[3]; /* by enum cache_result */
     struct inst_metric *m_op[5];     /* by enum rt_op */
 };
@@ -341,15 +343,6 @@ static struct cache_conn *conn_get(struct cache_redis *r)
 
 /* ---- the three operations ---- */
 
-static void copy_reply_str(const redisReply *rep, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (rep->type == REDIS_REPLY_STRING && rep->len < cap) {
-        memcpy(out, rep->str, rep->len);
-        out[rep->len] = '\0';
-    }
-}
-
 /* Reads the three pipelined replies of a lookup. */
 static enum cache_result read_lookup(struct cache_conn *cn, struct santa_arena *a, char **val,
                                      size_t *len, struct cache_ticket *t)
@@ -364,8 +357,8 @@ static enum cache_result read_lookup(struct cache_conn *cn, struct santa_arena *
         *len = rep[0]->len;
         res = *val ? CACHE_HIT : CACHE_ERROR;
     } else if (rep[0]->type == REDIS_REPLY_NIL) {
-        copy_reply_str(rep[1], t->gen, sizeof t->gen);
-        copy_reply_str(rep[2], t->epoch, sizeof t->epoch);
+        cache_reply_str(rep[1], t->gen, sizeof t->gen);
+        cache_reply_str(rep[2], t->epoch, sizeof t->epoch);
         t->valid = t->epoch[0] != '\0' && rep[1]->type != REDIS_REPLY_ERROR;
         res = CACHE_MISS;
     }
@@ -412,33 +405,6 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
 }
 
 /* Copies a string element of an array reply into the arena. */
-static bool take_elem(const redisReply *e, struct santa_arena *a, char **val, size_t *len)
-{
-    if (e->type != REDIS_REPLY_STRING)
-        return false;
-    *val = santa_arena_strndup(a, e->str, e->len);
-    *len = e->len;
-    return *val != NULL;
-}
-
-static enum cache_result read_ref(const redisReply *rep, struct santa_arena *a, char **val,
-                                  size_t *len, char **val2, size_t *len2, struct cache_ticket *t)
-{
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
-        return CACHE_ERROR;
-    for (size_t i = 0; i < 4; i++)
-        if (rep->element[i]->type != REDIS_REPLY_STRING && rep->element[i]->type != REDIS_REPLY_NIL)
-            return CACHE_ERROR;
-    if (take_elem(rep->element[0], a, val, len) && take_elem(rep->element[1], a, val2, len2))
-        return CACHE_HIT;
-    *val = *val2 = NULL;
-    *len = *len2 = 0;
-    copy_reply_str(rep->element[2], t->gen, sizeof t->gen);
-    copy_reply_str(rep->element[3], t->epoch, sizeof t->epoch);
-    t->valid = t->epoch[0] != '\0';
-    return CACHE_MISS;
-}
-
 enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, const char *field,
                                       const char *ref_member, const char *ref_prefix,
                                       const char *gen_key, struct santa_arena *a, char **val,
@@ -462,7 +428,7 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
         lens[i] = strlen(argv[i]);
     struct rt rt = rt_begin(RT_GET);
     redisReply *rep = redisCommandArgv(cn->c, REF_ARGS, argv, lens);
-    enum cache_result res = read_ref(rep, a, val, len, val2, len2, t);
+    enum cache_result res = cache_reply_ref(rep, a, val, len, val2, len2, t);
     if (rep)
         freeReplyObject(rep);
     inst_span_attr(rt.span, "cache.result",
@@ -483,27 +449,6 @@ void cache_redis_count(struct cache_redis *r, enum cache_result res)
     count_result(r, res);
 }
 
-/* The read-ahead part of cache_redis_get_principal_script's reply (elements 3 to 7). */
-static void read_reveal(redisReply *const *e, const redisReply *epoch, struct santa_arena *a,
-                        struct cache_reveal *rv)
-{
-    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_STRING ||
-        e[0]->len >= sizeof rv->exchange_id || e[1]->len >= sizeof rv->participant_id)
-        return;
-    copy_reply_str(e[0], rv->exchange_id, sizeof rv->exchange_id);
-    copy_reply_str(e[1], rv->participant_id, sizeof rv->participant_id);
-    if (take_elem(e[2], a, &rv->val, &rv->len) && take_elem(e[3], a, &rv->val2, &rv->len2)) {
-        rv->res = CACHE_HIT;
-    } else {
-        rv->res = CACHE_MISS;
-        rv->val = rv->val2 = NULL;
-        copy_reply_str(e[4], rv->t.gen, sizeof rv->t.gen);
-        copy_reply_str(epoch, rv->t.epoch, sizeof rv->t.epoch);
-        rv->t.valid = rv->t.epoch[0] != '\0';
-    }
-    rv->valid = true;
-}
-
 enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *key,
                                             const char *gen_key, const char *const prefixes[5],
                                             struct santa_arena *a, char **val, size_t *len,
@@ -519,9 +464,12 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
         return CACHE_ERROR;
     }
     enum { P_ARGS = 11 };
-    const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script, "3",         key,
-                                gen_key,     EPOCH_KEY,            prefixes[0], prefixes[1],
-                                prefixes[2], prefixes[3],          prefixes[4]};
+    const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script,
+                                "3",         key,
+                                gen_key,     EPOCH_KEY,
+                                prefixes[0], prefixes[1],
+                                prefixes[2], prefixes[3],
+                                prefixes[4]};
     size_t lens[P_ARGS];
     for (int i = 0; i < P_ARGS; i++)
         lens[i] = strlen(argv[i]);
@@ -530,22 +478,23 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
     enum cache_result res = CACHE_ERROR;
     bool shape = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 8;
     for (size_t i = 0; shape && i < 8; i++)
-        shape = rep->element[i]->type == REDIS_REPLY_STRING ||
-                rep->element[i]->type == REDIS_REPLY_NIL;
-    if (shape && take_elem(rep->element[0], a, val, len)) {
+        shape =
+            rep->element[i]->type == REDIS_REPLY_STRING || rep->element[i]->type == REDIS_REPLY_NIL;
+    if (shape && cache_reply_take(rep->element[0], a, val, len)) {
         res = CACHE_HIT;
-        read_reveal(rep->element + 3, rep->element[2], a, rv);
+        cache_reply_reveal(rep->element + 3, rep->element[2], a, rv);
     } else if (shape && rep->element[0]->type == REDIS_REPLY_NIL) {
-        copy_reply_str(rep->element[1], t->gen, sizeof t->gen);
-        copy_reply_str(rep->element[2], t->epoch, sizeof t->epoch);
+        cache_reply_str(rep->element[1], t->gen, sizeof t->gen);
+        cache_reply_str(rep->element[2], t->epoch, sizeof t->epoch);
         t->valid = t->epoch[0] != '\0';
         res = CACHE_MISS;
     }
     if (rep)
         freeReplyObject(rep);
-    inst_span_attr(rt.span, "cache.result", res == CACHE_HIT    ? "hit"
-                                            : res == CACHE_MISS ? "miss"
-                                                                : "error");
+    inst_span_attr(rt.span, "cache.result",
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
     rt_end(r, &rt, res == CACHE_ERROR);
     if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
@@ -570,8 +519,9 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
     snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1u);
     const char *f = field ? field : "";
     enum { FILL_ARGS = 11, FILL_VAL = 9 };
-    const char *argv[FILL_ARGS] = {"EVAL", cache_redis_fill_script, "3", gen_key, EPOCH_KEY, key,
-                                   t->gen, t->epoch,    f,   val,     ttl};
+    const char *argv[FILL_ARGS] = {
+        "EVAL", cache_redis_fill_script, "3", gen_key, EPOCH_KEY, key, t->gen, t->epoch, f, val,
+        ttl};
     size_t lens[FILL_ARGS];
     for (int i = 0; i < FILL_ARGS; i++)
         lens[i] = i == FILL_VAL ? len : strlen(argv[i]); /* the value may hold any byte */
@@ -600,8 +550,8 @@ void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache
               redisGetReply(cn->c, (void **)&rep[1]) == REDIS_OK &&
               rep[0]->type != REDIS_REPLY_ERROR && rep[1]->type != REDIS_REPLY_ERROR;
     if (ok) {
-        copy_reply_str(rep[0], t->gen, sizeof t->gen);
-        copy_reply_str(rep[1], t->epoch, sizeof t->epoch);
+        cache_reply_str(rep[0], t->gen, sizeof t->gen);
+        cache_reply_str(rep[1], t->epoch, sizeof t->epoch);
         t->valid = t->epoch[0] != '\0';
     }
     for (int i = 0; i < 2; i++)
@@ -613,20 +563,6 @@ void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache
 }
 
 #define INVALIDATE_MAX_KEYS 8
-
-/* The script's reply: the new generation and the epoch, as a ticket. */
-static bool read_invalidated(const redisReply *rep, struct cache_ticket *t)
-{
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-        rep->element[0]->type != REDIS_REPLY_STRING)
-        return false;
-    if (t) {
-        copy_reply_str(rep->element[0], t->gen, sizeof t->gen);
-        copy_reply_str(rep->element[1], t->epoch, sizeof t->epoch);
-        t->valid = t->gen[0] != '\0' && t->epoch[0] != '\0';
-    }
-    return true;
-}
 
 bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
                                    const char *const *keys, size_t n, const char *field,
@@ -650,7 +586,7 @@ bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
         for (size_t i = 0; i < FIXED + n + 2; i++)
             lens[i] = strlen(argv[i]);
         redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(FIXED + n + 2), argv, lens);
-        ok = read_invalidated(rep, t);
+        ok = cache_reply_invalidated(rep, t);
         if (rep)
             freeReplyObject(rep);
         if (!ok)
