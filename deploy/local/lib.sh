@@ -152,6 +152,28 @@ stop_all() {
   return "$rc"
 }
 
+# listener_ours PORT PID: false when what listens on 127.0.0.1:PORT is
+# neither PID nor a child of it (HAProxy -W: the worker listens). Between
+# free_port's probe and the server's bind, another run starting a server at
+# the same moment may take the port: ours then exits on EADDRINUSE, but the
+# readiness probe may reach the other one first, and the stage would talk to
+# a stranger's database. True when ss(8) (iproute2) cannot tell.
+listener_ours() {
+  local out p ppid rest
+  command -v ss >/dev/null 2>&1 || return 0
+  out=$(ss -Hltnp "sport = :$1" 2>/dev/null) || return 0
+  [ -n "$out" ] || return 1
+  [[ $out == *pid=* ]] || return 0 # another user's process: ss may not say whose
+  for p in $(grep -o 'pid=[0-9]*' <<<"$out" | cut -d= -f2); do
+    [ "$p" = "$2" ] && return 0
+    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    ppid=$(cut -d' ' -f2 <<<"$rest")
+    [ "$ppid" = "$2" ] && return 0
+  done
+  return 1
+}
+
 # start_server NAME PORT LOG READY TIMEOUT -- COMMAND...
 # Starts COMMAND in its own session (setsid: Ctrl-C in the terminal that ran
 # `up`, or that terminal closing, must not stop it), stdin from /dev/null,
@@ -160,7 +182,7 @@ stop_all() {
 # argument. On success appends NAME_PORT, NAME_PID and NAME_STARTTIME to
 # env_lines; on failure stops what it started and returns 1.
 start_server() {
-  local name=$1 port=$2 log=$3 ready=$4 timeout=$5 pid start i ok=0 rc
+  local name=$1 port=$2 log=$3 ready=$4 timeout=$5 pid start i ok=0 rc stranger=0
   shift 5
   [ "$1" = -- ] && shift
   # Not a process group leader inside a script, so setsid(1) does not fork
@@ -179,12 +201,17 @@ start_server() {
     fi
     sleep 0.2
   done
+  # A PORT below 1024 is a worker's number, not a port (deploy/local/up).
+  if [ "$ok" -eq 1 ] && [ "$port" -ge 1024 ] && ! listener_ours "$port" "$pid"; then
+    note "$name: port $port answered, but not from the server just started (taken meanwhile)"
+    ok=0 stranger=1
+  fi
   if [ "$ok" -ne 1 ]; then
     if proc_gone "$pid"; then
       wait "$pid" 2>/dev/null && rc=0 || rc=$?
       note "$name exited during start-up (status $rc)"
     else
-      note "$name did not become ready within ${timeout} s"
+      [ "$stranger" -eq 1 ] || note "$name did not become ready within ${timeout} s"
       kill -TERM "$pid" 2>/dev/null || true
       sleep 1
       proc_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
