@@ -100,6 +100,12 @@ pg_home() {
     ext=/var/tmp/santa-pg/$(realpath "$dir" | sha256sum | cut -c1-16)
     mkdir -p /var/tmp/santa-pg
     chmod 711 /var/tmp/santa-pg
+    # The data belongs to the run folder: a folder made anew (rm -rf
+    # build/run/..., a test's fresh start) has no link yet, and must not
+    # find the data of the folder that was deleted under the same name.
+    if [ ! -e "$dir/pg" ] && [ -d "$ext" ] && [ -z "$(pg_dir_procs "$ext/data")" ]; then
+      rm -rf "$ext"
+    fi
     if [ -d "$dir/pg" ] && [ ! -e "$ext" ]; then
       mv "$dir/pg" "$ext" # an earlier run's data, kept
     elif [ -d "$dir/pg" ]; then
