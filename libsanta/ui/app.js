@@ -331,6 +331,10 @@ async function pageAdmin() {
   if (!token) {
     return showNote('participants', { detail: 'this organizer link is incomplete: it must end with #t= and the token' });
   }
+  // People join from other browsers: the organizer gets the new list on a
+  // click, or on coming back to the tab (no polling while nobody looks).
+  $('participants-refresh').addEventListener('click', refresh);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
   await refresh();
 }
 
