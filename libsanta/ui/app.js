@@ -259,6 +259,11 @@ async function pageAdmin() {
       for (const p of people) select.append(new Option(p.name, p.id));
       if (people.some((p) => p.id === keep)) select.value = keep;
     }
+    // Never offer "Ann must not give to Ann" as the starting choice.
+    const pick = $('exclusion-form').elements;
+    if (people.length > 1 && pick.receiver.value === pick.giver.value) {
+      pick.receiver.selectedIndex = (pick.giver.selectedIndex + 1) % people.length;
+    }
     renderExclusions();
   }
 
