@@ -31,8 +31,10 @@ CTEST := ctest --output-on-failure -j2 --no-tests=error
 # Under TSan only the tests with threads in them are worth the 5-15x slowdown:
 # the store conformance suites (concurrent writers) and the end-to-end suites
 # (CivetWeb worker threads, concurrent joins and draws), and libinstrument's
-# tests (per-thread shards, exporter and statsd threads).
-TSAN_TESTS := ^(test_store_.*|e2e_.*|test_inst_.*)$$
+# tests (per-thread shards, exporter and statsd threads), and the reminder
+# workers with four sender threads each (SANTA_WORKER_THREADS below): twenty
+# mails through a worker, and a worker killed mid-batch.
+TSAN_TESTS := ^(test_store_.*|e2e_.*|test_inst_.*|remind_twenty_.*|remind_kill_.*)$$
 
 # Sanitizer runtime options: fail on the first report, keep the stack traces
 # useful. halt_on_error makes a TSan race fail the test instead of only
@@ -44,7 +46,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
 .PHONY: help deps build test test-unit test-asan test-tsan test-docs test-docker demo walk loadtest \
-	sweep saturate run stop bench bench-load bench-scale bench-remind clean
+	sweep saturate run stop bench bench-load bench-scale bench-remind bench-remind-post clean
 
 help: ## list the targets
 	@echo "santa-stack: make TARGET"
@@ -65,6 +67,7 @@ help: ## list the targets
 	@echo "  bench    build and run bench/run-bench: every stage, the instrument bench, the issue's numbers"
 	@echo "  bench-load  santa-load against wrk on the baseline (about 1 minute)"
 	@echo "  bench-remind  the slow e-mail script, --index, threads and processes (bench/run-bench-remind)"
+	@echo "  bench-remind-post  POST .../reminders for 10,000 on stages 02-05 against the 50 ms goal"
 	@echo "  clean    stop running stages; remove $(BUILD)/, $(BUILD_ASAN)/, $(BUILD_TSAN)/"
 	@echo
 	@echo "stages: $$(cd stages && ls -d [0-9]* | tr '\n' ' ')"
@@ -96,7 +99,7 @@ test-asan: deps
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSANTA_SANITIZE=thread
 	cmake --build $(BUILD_TSAN) -j$(JOBS)
-	$(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
+	SANTA_WORKER_THREADS=4 $(CTEST) --test-dir $(BUILD_TSAN) -R '$(TSAN_TESTS)'
 
 # Every command the docs mark runnable, in order, on loopback, bounded in time
 # (tools/doc-check; docs/README.md says how blocks are marked).
@@ -162,6 +165,9 @@ bench-load: build
 
 bench-remind: build
 	bench/run-bench-remind
+
+bench-remind-post: build
+	bench/run-bench-remind-post
 
 # Stop running stages first: their env files (the only record of their PIDs)
 # live in build/run and are about to be deleted.

@@ -1,9 +1,9 @@
 # The web service proper: API, JSON, validation, configuration, CivetWeb.
 add_library(santa STATIC
-  src/json.c src/json_syntax.c src/ratelimit.c src/read_deadline.c src/validate.c src/routes.c src/request_ctx.c src/auth.c
+  src/ratelimit.c src/read_deadline.c src/validate.c src/routes.c src/request_ctx.c src/auth.c
   src/handlers_exchange.c src/handlers_participant.c src/handlers_metrics.c src/observe.c
   src/store_observed.c
-  src/config.c src/http_civetweb.c src/server.c src/stage.c
+  src/http_civetweb.c src/server.c src/stage.c
   src/ui.c ${CMAKE_CURRENT_BINARY_DIR}/ui_assets.c)
 target_include_directories(santa PUBLIC include PRIVATE src)
 
@@ -18,4 +18,4 @@ add_custom_command(
           "-DFILES=${SANTA_UI_FILES}" -P ${CMAKE_CURRENT_SOURCE_DIR}/ui/embed.cmake
   DEPENDS ${SANTA_UI_FILES} ${CMAKE_CURRENT_SOURCE_DIR}/ui/embed.cmake
   COMMENT "Embedding the web UI (libsanta/ui)" VERBATIM)
-target_link_libraries(santa PUBLIC santa_core instrument PRIVATE PkgConfig::JANSSON civetweb_ext)
+target_link_libraries(santa PUBLIC santa_core santa_json instrument PRIVATE civetweb_ext)

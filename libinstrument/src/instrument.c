@@ -1,97 +1,10 @@
 /*
- * instrument.c - the registry's life: start, stop, per-thread state.
- *
- * Per-thread state is attached lazily, on a thread's first request, through
- * a thread-local pointer; a pthread key's destructor marks it free when the
- * thread exits, and the next new thread takes it over, so a server that
- * replaces its workers does not grow without bound.
+ * instrument.c - the registry's life: start and stop, with the exporter and
+ * the statsd flusher they own. The registry itself is registry.c's.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include <sys/random.h>
 
 #include "internal.h"
-
-struct inst_global inst_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static _Thread_local struct inst_tstate *tl_state;
-
-uint64_t inst_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-int64_t inst_unix_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-bool inst_enabled(void)
-{
-    return inst_g.started;
-}
-
-/* xoroshiro128+: ids need to be unique, not secret. */
-uint64_t inst_rand64(struct inst_tstate *t)
-{
-    uint64_t s0 = t->rng[0], s1 = t->rng[1], r = s0 + s1;
-    s1 ^= s0;
-    t->rng[0] = ((s0 << 24) | (s0 >> 40)) ^ s1 ^ (s1 << 16);
-    t->rng[1] = (s1 << 37) | (s1 >> 27);
-    return r;
-}
-
-static void seed(struct inst_tstate *t)
-{
-    if (getrandom(t->rng, sizeof t->rng, 0) != (ssize_t)sizeof t->rng) {
-        t->rng[0] = inst_now_ns() ^ (uint64_t)(uintptr_t)t;
-        t->rng[1] = (uint64_t)inst_unix_us() * 0x9e3779b97f4a7c15u;
-    }
-    t->rng[1] |= 1;
-}
-
-static void thread_gone(void *p)
-{
-    struct inst_tstate *t = p;
-    t->active = false;
-    atomic_store_explicit(&t->in_use, false, memory_order_release);
-}
-
-struct inst_tstate *inst_tstate_get(void)
-{
-    if (tl_state)
-        return tl_state;
-    if (!inst_g.started)
-        return NULL;
-    pthread_mutex_lock(&inst_g.lock);
-    struct inst_tstate *t = atomic_load_explicit(&inst_g.threads, memory_order_relaxed);
-    for (; t; t = t->next)
-        if (!atomic_load_explicit(&t->in_use, memory_order_acquire))
-            break;
-    if (t == NULL) {
-        t = calloc(1, sizeof *t);
-        if (t) {
-            t->next = atomic_load_explicit(&inst_g.threads, memory_order_relaxed);
-            atomic_store_explicit(&inst_g.threads, t, memory_order_release);
-        }
-    }
-    if (t) {
-        atomic_store_explicit(&t->in_use, true, memory_order_relaxed);
-        t->current = -1;
-        seed(t);
-        pthread_setspecific(inst_g.thread_key, t);
-        tl_state = t;
-    }
-    pthread_mutex_unlock(&inst_g.lock);
-    return t;
-}
 
 int inst_start(const struct inst_options *opts, char *err, size_t errlen)
 {
@@ -105,19 +18,15 @@ int inst_start(const struct inst_options *opts, char *err, size_t errlen)
     /* Spans are kept even with no exporter: traceparent propagation to downstream calls,
        X-Trace-Id and the slow-request breakdown need them, and they cost a few stores. */
     inst_g.tracing = true;
-    if (!inst_g.key_made) {
-        if (pthread_key_create(&inst_g.thread_key, thread_gone) != 0) {
-            snprintf(err, errlen, "cannot create a thread key");
-            return -1;
-        }
-        inst_g.key_made = true;
+    if (inst_tstate_key_init() != 0) {
+        snprintf(err, errlen, "cannot create a thread key");
+        return -1;
     }
     inst_g.started = true;
     inst_g.exporting = opts->trace_file || opts->zipkin_url;
     if (inst_g.exporting && inst_export_start(err, errlen) != 0)
         goto fail;
-    if (opts->statsd && inst_statsd_start(opts->statsd, opts->statsd_interval_ms, err,
-                                          errlen) != 0)
+    if (opts->statsd && inst_statsd_start(opts->statsd, opts->statsd_interval_ms, err, errlen) != 0)
         goto fail_export;
     return 0;
 fail_export:
@@ -140,48 +49,4 @@ void inst_stop(void)
     inst_g.exporting = false;
     /* Thread states stay allocated: a thread that is still alive may hold a pointer. They
        are few (one per worker thread) and reused by the next inst_start(). */
-}
-
-bool inst_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t l = *len;
-    if (l + 2 > cap)
-        return false;
-    buf[l++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[7];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20) {
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 15];
-            u[6] = '\0';
-            esc = u;
-        }
-        size_t k = esc ? strlen(esc) : 1;
-        if (l + k + 1 > cap)
-            return false;
-        if (esc)
-            memcpy(buf + l, esc, k);
-        else
-            buf[l] = (char)c;
-        l += k;
-    }
-    if (l + 1 > cap)
-        return false;
-    buf[l++] = '"';
-    *len = l;
-    return true;
 }

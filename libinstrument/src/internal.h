@@ -69,8 +69,12 @@ struct inst_global {
     bool key_made;
 };
 
-/* The registry (the one global, see instrument.h). */
+/* The registry (the one global, see instrument.h), defined in registry.c. */
 extern struct inst_global inst_g;
+
+/* Creates the key whose destructor frees a gone thread's state (once);
+   0, or -1 when the system has no key left. */
+int inst_tstate_key_init(void);
 
 /* This thread's state, attached on first use; NULL when out of memory. */
 struct inst_tstate *inst_tstate_get(void);
@@ -81,9 +85,6 @@ uint64_t inst_rand64(struct inst_tstate *t);
 /* Formats one span as a Zipkin v2 JSON object into buf; returns its length, or 0 when it
    does not fit in cap. */
 size_t inst_zipkin_span(const struct inst_span *s, const char *service, char *buf, size_t cap);
-
-/* Appends a JSON string literal (quotes included) to buf at *len, escaped; false when full. */
-bool inst_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t n);
 
 /* Exporter thread life (export.c). */
 int inst_export_start(char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "text.h"
 
 static struct inst_tstate *tracing_state(void)
 {
@@ -100,16 +101,6 @@ void inst_span_end(struct inst_span *s, bool error)
     s->ended = true;
     if (t->current == idx)
         t->current = s->up;
-}
-
-void inst_hex(const uint8_t *bytes, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 void inst_traceparent_format(const uint8_t trace_id[16], const uint8_t span_id[8], uint8_t flags,

@@ -263,8 +263,8 @@ static int print_row(const struct target *t, void *arg)
 {
     const struct santa_option *o = t->o;
     fprintf(arg, "  --%s%s%s\n      %s\n      env %s, default %s\n", o->flag,
-            o->metavar[0] ? " " : "", o->metavar, o->help, o->env,
-            o->def[0] ? o->def : "(empty)");
+            o->metavar[0] ? " " : "", o->metavar, o->help,
+            o->env ? o->env : "(none: command line only)", o->def[0] ? o->def : "(empty)");
     return 0;
 }
 
@@ -294,7 +294,7 @@ static int load_row(const struct target *t, void *arg)
         return fail(l->out, t->cfg->program, "option", t->o->flag, "defined twice (a stage bug)");
     if (set_value(t, t->o->def, "default", l->out) != 0)
         return -1;
-    const char *env = getenv(t->o->env);
+    const char *env = t->o->env ? getenv(t->o->env) : NULL;
     return env && set_value(t, env, t->o->env, l->out) != 0 ? -1 : 0;
 }
 
@@ -317,7 +317,7 @@ static enum santa_config_result read_argv(struct santa_config *cfg, const struct
         struct find f = {.name = name, .len = eq ? (size_t)(eq - name) : strlen(name)};
         each_row(cfg, l->core, l->sets, find_row, &f);
         if (f.count == 0) {
-            fail(out, cfg->program, "option", arg, "not an option of this stage");
+            fail(out, cfg->program, "option", arg, "not an option of this program");
             return SANTA_CONFIG_ERROR;
         }
         /* a boolean flag takes no value: --no-instrument (or --no-instrument=0) */

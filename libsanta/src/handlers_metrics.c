@@ -6,10 +6,18 @@
 #include <stdio.h>
 
 #include "api_internal.h"
+#include "observe.h"
 #include "instrument/prometheus.h"
 
 enum santa_status santa_h_metrics(struct santa_ctx *ctx)
 {
+    /* The queue's depth now, so the scrape carries it (santa-load samples
+     * /metrics during a run; santa-report draws it). A queue that does not
+     * answer leaves the last value: /metrics itself must not fail. */
+    uint64_t depth = 0;
+    struct santa_store *s = SANTA_STORE(ctx);
+    if (s->ops->reminders_pending && s->ops->reminders_pending(s, &depth) == SANTA_OK)
+        santa_observe_queue_depth(depth);
     size_t len = 0;
     char *text = santa_observe_metrics(&len);
     if (text == NULL) {

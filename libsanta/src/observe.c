@@ -36,11 +36,12 @@ static struct {
     struct inst_metric *requests[ROUTES_MAX + OTHER_METHODS][CLASSES];
     struct inst_metric *duration[ROUTES_MAX + OTHER_METHODS];
     struct inst_metric *in_flight;
-    struct inst_metric *phase[3]; /* app, store, cache */
+    struct inst_metric *queue_depth; /* NULL: the stage has no queue */
+    struct inst_metric *phase[3];    /* app, store, cache */
     struct {
         char span[48]; /* "store.exchange_get" */
         struct inst_metric *hist;
-    } ops[SANTA_OP_COUNT]; /* store_observed.h's operations, in ops-table order */
+    } ops[SANTA_STORE_OP_COUNT]; /* SANTA_STORE_OPS (santa/store.h), in ops-table order */
 } ob;
 
 static void register_route(size_t slot, const char *method, const char *route)
@@ -73,8 +74,8 @@ static void register_all(void)
         register_route(ROUTES_MAX + i, other_methods[i], "unmatched");
     ob.in_flight = inst_metric_register(INST_GAUGE, "santa_http_requests_in_flight",
                                         "Requests being served right now.", NULL, 0);
-    for (int op = 0; op < SANTA_OP_COUNT; op++) {
-        const char *name = santa_observed_op_name((enum santa_observed_op)op);
+    for (int op = 0; op < SANTA_STORE_OP_COUNT; op++) {
+        const char *name = santa_store_op_name((enum santa_store_op)op);
         snprintf(ob.ops[op].span, sizeof ob.ops[op].span, "store.%s", name);
         struct inst_label l[] = {{"op", name}};
         ob.ops[op].hist = inst_metric_register(
@@ -168,24 +169,39 @@ void santa_observe_end(const char *method, const struct santa_response *resp,
     inst_gauge_add(ob.in_flight, -1);
 }
 
-void santa_store_probe_begin(struct santa_store_probe *p, enum santa_observed_op op)
+void santa_store_probe_begin(struct santa_store_call *c)
 {
-    p->span = NULL;
-    p->op = op;
+    c->data = NULL; /* the span */
     if (ob.on)
-        p->span = inst_span_start(ob.ops[op].span);
-    p->t0 = santa_now_ns();
+        c->data = inst_span_start(ob.ops[c->op].span);
+    c->t0 = santa_now_ns();
 }
 
-enum santa_status santa_store_probe_end(struct santa_store_probe *p, enum santa_status st)
+enum santa_status santa_store_probe_end(struct santa_store_call *c, enum santa_status st)
 {
-    uint64_t dt = santa_now_ns() - p->t0;
+    uint64_t dt = santa_now_ns() - c->t0;
     inst_phase_add(INST_PHASE_STORE, dt);
     if (ob.on) {
-        inst_observe_ns(ob.ops[p->op].hist, dt);
-        inst_span_end(p->span, santa_status_http(st) >= 500);
+        inst_observe_ns(ob.ops[c->op].hist, dt);
+        inst_span_end(c->data, santa_status_http(st) >= 500);
     }
     return st;
+}
+
+void santa_observe_queue_register(void)
+{
+    if (ob.on && !ob.queue_depth)
+        ob.queue_depth = inst_metric_register(
+            INST_GAUGE, "santa_reminder_queue_depth",
+            "Reminders queued and neither sent nor dead-lettered (read from the queue at each "
+            "scrape).",
+            NULL, 0);
+}
+
+void santa_observe_queue_depth(uint64_t depth)
+{
+    if (ob.queue_depth)
+        inst_gauge_set(ob.queue_depth, depth > INT64_MAX ? INT64_MAX : (int64_t)depth);
 }
 
 char *santa_observe_metrics(size_t *len)

@@ -29,6 +29,13 @@ int santa_observe_start(const struct santa_config *cfg, const char *service, cha
                         size_t errlen);
 void santa_observe_stop(void);
 
+/* The santa_reminder_queue_depth gauge, for a stage whose store has a
+   queue (store.h reminders_pending): registered once before serving (no-op
+   with --no-instrument), set by GET /metrics from the store just before it
+   renders, so each scrape shows the depth at that moment. */
+void santa_observe_queue_register(void);
+void santa_observe_queue_depth(uint64_t depth);
+
 /* Around one request on the calling thread; traceparent may be NULL. */
 void santa_observe_begin(const char *traceparent);
 
@@ -39,16 +46,12 @@ struct santa_observed {
 void santa_observe_end(const char *method, const struct santa_response *resp,
                        struct santa_observed *out);
 
-/* One store call (store_observed.c): the per-operation histogram, the store phase and a
-   child span named "store.<op>". */
-struct santa_store_probe {
-    uint64_t t0;
-    enum santa_observed_op op;
-    struct inst_span *span;
-};
-void santa_store_probe_begin(struct santa_store_probe *p, enum santa_observed_op op);
+/* One store call (store_observed.c's gate): the per-operation histogram, the store phase and a
+   child span named "store.<op>". begin keeps its start time and span in the call's t0 and
+   data. */
+void santa_store_probe_begin(struct santa_store_call *c);
 /* Ends the probe and returns st, the call's own answer, unchanged. */
-enum santa_status santa_store_probe_end(struct santa_store_probe *p, enum santa_status st);
+enum santa_status santa_store_probe_end(struct santa_store_call *c, enum santa_status st);
 
 /* The registry in Prometheus text format, santa_malloc'ed (GET /metrics). */
 char *santa_observe_metrics(size_t *len);

@@ -64,10 +64,12 @@ static int serve(const struct santa_stage *stage, const struct santa_config *cfg
     }
     /* Handlers call the stage's store through a wrapper that times and
      * traces every operation (store_observed.h). */
-    struct santa_observed_store observed;
+    struct santa_store_wrap observed;
     struct run r = {.stage = stage,
                     .app = {.store = santa_store_observed_init(&observed, store),
                             .rng = santa_rng_csprng()}};
+    if (store->ops->reminders_pending)
+        santa_observe_queue_register();
     if (stage->remind_now) {
         r.app.remind_now = remind_now;
         r.app.remind_ctx = stage;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -157,7 +158,7 @@ static int write_ready_file(const char *path)
 {
     if (!path[0])
         return 0;
-    char tmp[SANTA_OPT_STR + 16];
+    char tmp[SANTA_CONFIG_STR + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f)
@@ -168,65 +169,70 @@ static int write_ready_file(const char *path)
     return rename(tmp, path);
 }
 
-int santa_worker_main(int argc, char **argv, const char *program, const struct santa_opt *extra,
-                      size_t n_extra, santa_queue_open_fn open_queue)
+/* The shared options that are not struct santa_worker_config's. */
+struct worker_flags {
+    char ready[SANTA_CONFIG_STR], trace_file[SANTA_CONFIG_STR], statsd[SANTA_CONFIG_STR];
+    char listen[SANTA_CONFIG_STR];
+    uint32_t threads;
+};
+
+#define FLAG(field) offsetof(struct worker_flags, field)
+#define CONF(field) offsetof(struct santa_worker_config, field)
+
+static const struct santa_option flag_rows[] = {
+    {"threads", "SANTA_WORKER_THREADS", SANTA_OPT_UINT, "1", 1, WORKER_MAX_THREADS, 0,
+     FLAG(threads), "N", "sending loops in this process, each with its own connections"},
+    {"ready-file", NULL, SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(ready), "FILE",
+     "write the PID here once the queue and the mailer are open (for deploy/local/up)"},
+    {"listen", "SANTA_WORKER_LISTEN", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(listen), "HOST:PORT",
+     "serve GET /metrics here (empty: no HTTP)"},
+    {"trace-file", "SANTA_WORKER_TRACE_FILE", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(trace_file),
+     "FILE", "append one Zipkin v2 span per line: each mail's trace continues its request's"},
+    {"statsd", "SANTA_STATSD", SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(statsd), "HOST:PORT",
+     "send the metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct santa_option config_rows[] = {
+    {"name", "SANTA_WORKER_NAME", SANTA_OPT_OPTIONAL, "", 0, 0, 0, CONF(name), "NAME",
+     "this worker's name in the queue (empty: worker-PID)"},
+    {"batch", "SANTA_WORKER_BATCH", SANTA_OPT_UINT, "10", 1, WORKER_MAX_BATCH, 0, CONF(batch),
+     "N", "jobs claimed at once: the most a killed worker can leave half sent"},
+    {"lease-ms", "SANTA_WORKER_LEASE_MS", SANTA_OPT_UINT, "30000", 100, 3600000, 0,
+     CONF(lease_ms), "MS", "how long a claim holds; a dead worker's jobs come back after it"},
+    {"max-attempts", "SANTA_WORKER_MAX_ATTEMPTS", SANTA_OPT_UINT, "10", 1, 1000, 0,
+     CONF(max_attempts), "N", "attempts before a job is dead-lettered"},
+    {"backoff-ms", "SANTA_WORKER_BACKOFF_MS", SANTA_OPT_UINT, "500", 1, 3600000, 0,
+     CONF(backoff_ms), "MS", "wait before the first retry; doubles each time"},
+    {"backoff-max-ms", "SANTA_WORKER_BACKOFF_MAX_MS", SANTA_OPT_UINT, "5000", 1, 3600000, 0,
+     CONF(backoff_max_ms), "MS", "the longest wait between two attempts"},
+    {"poll-ms", "SANTA_WORKER_POLL_MS", SANTA_OPT_UINT, "200", 1, 60000, 0, CONF(poll_ms), "MS",
+     "how long to wait when nothing is due"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+int santa_worker_main(int argc, char **argv, const char *program,
+                      const struct santa_option *backend, void *backend_opts,
+                      santa_queue_open_fn open_queue)
 {
     static struct worker w; /* one per process: the signal's target */
-    char smtp[SANTA_OPT_STR], maildir[SANTA_OPT_STR], public_url[SANTA_OPT_STR],
-        ready[SANTA_OPT_STR], trace_file[SANTA_OPT_STR], statsd[SANTA_OPT_STR],
-        listen[SANTA_OPT_STR];
-    uint32_t threads = 1, timeout_ms = 10000;
+    struct worker_flags f;
+    struct santa_mail_flags mail; /* w.mail points into it: the threads end before we return */
     struct santa_worker_config *c = &w.cfg;
-    const struct santa_opt common[] = {
-        {"smtp", "SANTA_SMTP", SANTA_TOOL_STRING, "", 0, 0, smtp, "smtp://HOST:PORT",
-         "deliver over SMTP to this server (empty: into --maildir)"},
-        {"maildir", "SANTA_MAILDIR", SANTA_TOOL_STRING, "santa-mail", 0, 0, maildir, "DIR",
-         "the Maildir mails go to when --smtp is empty (created if missing)"},
-        {"public-url", "SANTA_PUBLIC_URL", SANTA_TOOL_STRING, "", 0, 0, public_url, "URL",
-         "the service's public base URL; each mail then links the exchange's public page"},
-        {"smtp-timeout-ms", "SANTA_SMTP_TIMEOUT_MS", SANTA_TOOL_UINT, "10000", 100, 600000,
-         &timeout_ms, "MS", "SMTP connect and per-mail timeout"},
-        {"name", "SANTA_WORKER_NAME", SANTA_TOOL_STRING, "", 0, 0, c->name, "NAME",
-         "this worker's name in the queue (empty: worker-PID)"},
-        {"threads", "SANTA_WORKER_THREADS", SANTA_TOOL_UINT, "1", 1, WORKER_MAX_THREADS, &threads,
-         "N", "sending loops in this process, each with its own connections"},
-        {"batch", "SANTA_WORKER_BATCH", SANTA_TOOL_UINT, "10", 1, WORKER_MAX_BATCH, &c->batch, "N",
-         "jobs claimed at once: the most a killed worker can leave half sent"},
-        {"lease-ms", "SANTA_WORKER_LEASE_MS", SANTA_TOOL_UINT, "30000", 100, 3600000, &c->lease_ms,
-         "MS", "how long a claim holds; a dead worker's jobs come back after it"},
-        {"max-attempts", "SANTA_WORKER_MAX_ATTEMPTS", SANTA_TOOL_UINT, "10", 1, 1000,
-         &c->max_attempts, "N", "attempts before a job is dead-lettered"},
-        {"backoff-ms", "SANTA_WORKER_BACKOFF_MS", SANTA_TOOL_UINT, "500", 1, 3600000,
-         &c->backoff_ms, "MS", "wait before the first retry; doubles each time"},
-        {"backoff-max-ms", "SANTA_WORKER_BACKOFF_MAX_MS", SANTA_TOOL_UINT, "5000", 1, 3600000,
-         &c->backoff_max_ms, "MS", "the longest wait between two attempts"},
-        {"poll-ms", "SANTA_WORKER_POLL_MS", SANTA_TOOL_UINT, "200", 1, 60000, &c->poll_ms, "MS",
-         "how long to wait when nothing is due"},
-        {"ready-file", NULL, SANTA_TOOL_STRING, "", 0, 0, ready, "FILE",
-         "write the PID here once the queue and the mailer are open (for deploy/local/up)"},
-        {"listen", "SANTA_WORKER_LISTEN", SANTA_TOOL_STRING, "", 0, 0, listen, "HOST:PORT",
-         "serve GET /metrics here (empty: no HTTP)"},
-        {"trace-file", "SANTA_WORKER_TRACE_FILE", SANTA_TOOL_STRING, "", 0, 0, trace_file, "FILE",
-         "append one Zipkin v2 span per line: each mail's trace continues its request's"},
-        {"statsd", "SANTA_STATSD", SANTA_TOOL_STRING, "", 0, 0, statsd, "HOST:PORT",
-         "send the metrics as statsd lines over UDP to this IPv4 address (empty: off)"},
-    };
-    size_t n_common = sizeof common / sizeof common[0];
-    struct santa_opt *all = santa_calloc(n_common + n_extra, sizeof *all);
-    if (!all)
-        return 1;
-    memcpy(all, common, sizeof common);
-    if (n_extra)
-        memcpy(all + n_common, extra, n_extra * sizeof *extra);
-    enum santa_opts_result res =
-        santa_opts_load(program, "Sends the reminders a stage queued (docs/API.md).", all,
-                        n_common + n_extra, argc, argv);
-    santa_free(all);
-    if (res != SANTA_OPTS_OK)
-        return res == SANTA_OPTS_EXIT_OK ? 0 : 2;
+    memset(&f, 0, sizeof f);
+    memset(&mail, 0, sizeof mail);
+    /* The server's table and parser (config.h), with the tools' rows only:
+     * no core group, so none of a server's options. */
+    const struct santa_option_set sets[] = {
+        {santa_mail_rows, &mail}, {flag_rows, &f}, {config_rows, c}, {backend, backend_opts}};
+    struct santa_config unused;
+    enum santa_config_result res = santa_config_load(&unused, 0, sets, argc, argv, NULL);
+    if (res != SANTA_CONFIG_OK)
+        return res == SANTA_CONFIG_EXIT_OK ? 0 : 2;
+    c->backend = backend_opts;
     if (!c->name[0])
         snprintf(c->name, sizeof c->name, "worker-%ld", (long)getpid());
-    w.mail = (struct santa_mail_options){smtp, maildir, public_url, timeout_ms};
+    w.mail = santa_mail_flags_options(&mail);
     w.open_queue = open_queue;
     signal(SIGPIPE, SIG_IGN);
     if (santa_mail_global_init() != 0)
@@ -234,7 +240,7 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
 
     /* Check the queue and the mailer once before reporting ready. */
     char err[512] = "";
-    struct worker_observe_options oo = {c->name, trace_file, statsd, listen, 1.0};
+    struct worker_observe_options oo = {c->name, f.trace_file, f.statsd, f.listen, 1.0};
     if (worker_observe_start(&oo, err, sizeof err) != 0) {
         santa_log(SANTA_LOG_ERROR, "%s: %s", program, err);
         return 1;
@@ -259,10 +265,10 @@ int santa_worker_main(int argc, char **argv, const char *program, const struct s
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     pthread_t tids[WORKER_MAX_THREADS];
     uint32_t started = 0;
-    for (; started < threads; started++)
+    for (; started < f.threads; started++)
         if (pthread_create(&tids[started], NULL, loop, &w) != 0)
             break;
-    if (started == 0 || write_ready_file(ready) != 0) {
+    if (started == 0 || write_ready_file(f.ready) != 0) {
         santa_log(SANTA_LOG_ERROR, "%s: cannot start", program);
         atomic_store(&w.stop, true);
     } else {

@@ -4,16 +4,17 @@
  * Two atomics decide each operation's fate: `fail_all`, and `budget`, the
  * number of operations still allowed through (-1: unlimited). The budget is
  * taken with a compare-and-swap so that, with many threads, exactly n
- * operations pass and not one more.
+ * operations pass and not one more. The forwarding is santa/store_wrap.h's;
+ * the gate is this file's.
  */
 #include <stdatomic.h>
 
 #include "santa/alloc.h"
+#include "santa/store_wrap.h"
 #include "store_faulty.h"
 
 struct faulty_store {
-    struct santa_store base; /* first, so a santa_store * casts back */
-    struct santa_store *inner;
+    struct santa_store_wrap w; /* first, so a santa_store * casts back */
     atomic_bool fail_all;
     atomic_long budget; /* operations still allowed; < 0: no limit */
     atomic_long calls;  /* operations asked for, passed or failed */
@@ -37,141 +38,23 @@ static bool faulty_pass(struct faulty_store *f)
     return left != 0;
 }
 
-/* Forwards one operation when the gate allows it. */
-#define FAULTY_FORWARD(s, op, ...)                                                                 \
-    do {                                                                                           \
-        struct faulty_store *f_ = faulty_cast(s);                                                  \
-        if (!faulty_pass(f_))                                                                      \
-            return SANTA_UNAVAILABLE;                                                              \
-        return f_->inner->ops->op(f_->inner, __VA_ARGS__);                                         \
-    } while (0)
-
-/* ---- the operations, in the order of struct santa_store_ops ---- */
+/* The gate of every forwarded operation (store_wrap.h): a refused call
+ * never reaches the inner store. */
+static enum santa_status faulty_enter(struct santa_store_wrap *w, struct santa_store_call *c)
+{
+    (void)c;
+    return faulty_pass(faulty_cast(&w->base)) ? SANTA_OK : SANTA_UNAVAILABLE;
+}
 
 static void store_close(struct santa_store *s)
 {
-    struct faulty_store *f = faulty_cast(s);
-    santa_store_close(f->inner);
-    santa_free(f);
+    santa_free(faulty_cast(s)); /* the inner store is closed already (store_wrap.h) */
 }
 
-static void store_thread_stop(struct santa_store *s)
-{
-    struct faulty_store *f = faulty_cast(s);
-    if (f->inner->ops->thread_stop)
-        f->inner->ops->thread_stop(f->inner);
-}
+/* Only close is its own; every other operation is forwarded through the gate. */
+static const struct santa_store_ops faulty_store_ops = {.name = "faulty", .close = store_close};
 
-static enum santa_status store_ping(struct santa_store *s)
-{
-    struct faulty_store *f = faulty_cast(s);
-    if (!faulty_pass(f))
-        return SANTA_UNAVAILABLE;
-    return f->inner->ops->ping(f->inner);
-}
-
-static enum santa_status store_exchange_create(struct santa_store *s,
-                                               const struct santa_exchange *ex)
-{
-    FAULTY_FORWARD(s, exchange_create, ex);
-}
-
-static enum santa_status store_exchange_get(struct santa_store *s, const char *id,
-                                            struct santa_arena *a, struct santa_exchange *out)
-{
-    FAULTY_FORWARD(s, exchange_get, id, a, out);
-}
-
-static enum santa_status store_principal_find(struct santa_store *s,
-                                              const struct santa_hash *token_hash,
-                                              struct santa_principal *out)
-{
-    FAULTY_FORWARD(s, principal_find, token_hash, out);
-}
-
-static enum santa_status store_participant_add(struct santa_store *s, struct santa_participant *p,
-                                               uint32_t max_participants)
-{
-    FAULTY_FORWARD(s, participant_add, p, max_participants);
-}
-
-static enum santa_status store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                uint64_t after_seq, uint32_t limit,
-                                                struct santa_arena *a,
-                                                struct santa_participant_page *out)
-{
-    FAULTY_FORWARD(s, participant_list, exchange_id, after_seq, limit, a, out);
-}
-
-static enum santa_status store_participant_get(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id, struct santa_arena *a,
-                                               struct santa_participant *out)
-{
-    FAULTY_FORWARD(s, participant_get, exchange_id, participant_id, a, out);
-}
-
-static enum santa_status store_participant_remove(struct santa_store *s, const char *exchange_id,
-                                                  const char *participant_id)
-{
-    FAULTY_FORWARD(s, participant_remove, exchange_id, participant_id);
-}
-
-static enum santa_status store_wishlist_set(struct santa_store *s, const char *exchange_id,
-                                            const char *participant_id, const char *wishlist)
-{
-    FAULTY_FORWARD(s, wishlist_set, exchange_id, participant_id, wishlist);
-}
-
-static enum santa_status store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                             const char *giver_id, const char *receiver_id,
-                                             bool mutual)
-{
-    FAULTY_FORWARD(s, exclusion_add, exchange_id, giver_id, receiver_id, mutual);
-}
-
-static enum santa_status store_draw(struct santa_store *s, const char *exchange_id,
-                                    struct santa_draw_plan *plan)
-{
-    FAULTY_FORWARD(s, draw, exchange_id, plan);
-}
-
-static enum santa_status store_undraw(struct santa_store *s, const char *exchange_id)
-{
-    FAULTY_FORWARD(s, undraw, exchange_id);
-}
-
-static enum santa_status store_assignment_get(struct santa_store *s, const char *exchange_id,
-                                              const char *giver_id, struct santa_arena *a,
-                                              struct santa_assignment *out)
-{
-    FAULTY_FORWARD(s, assignment_get, exchange_id, giver_id, a, out);
-}
-
-static enum santa_status store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                               uint32_t *queued)
-{
-    FAULTY_FORWARD(s, reminders_queue, exchange_id, queued);
-}
-
-static const struct santa_store_ops faulty_store_ops = {
-    .name = "faulty",
-    .close = store_close,
-    .thread_stop = store_thread_stop,
-    .ping = store_ping,
-    .exchange_create = store_exchange_create,
-    .exchange_get = store_exchange_get,
-    .principal_find = store_principal_find,
-    .participant_add = store_participant_add,
-    .participant_list = store_participant_list,
-    .participant_get = store_participant_get,
-    .participant_remove = store_participant_remove,
-    .wishlist_set = store_wishlist_set,
-    .exclusion_add = store_exclusion_add,
-    .draw = store_draw,
-    .undraw = store_undraw,
-    .assignment_get = store_assignment_get,
-    .reminders_queue = store_reminders_queue,
-};
+static const struct santa_store_gate faulty_gate = {.enter = faulty_enter};
 
 enum santa_status faulty_store_open(struct santa_store *inner, struct santa_store **out)
 {
@@ -181,12 +64,11 @@ enum santa_status faulty_store_open(struct santa_store *inner, struct santa_stor
         santa_store_close(inner);
         return SANTA_UNAVAILABLE;
     }
-    f->base.ops = &faulty_store_ops;
-    f->inner = inner;
+    santa_store_wrap_init(&f->w, inner, &faulty_store_ops, &faulty_gate);
     atomic_init(&f->fail_all, false);
     atomic_init(&f->budget, -1);
     atomic_init(&f->calls, 0);
-    *out = &f->base;
+    *out = &f->w.base;
     return SANTA_OK;
 }
 

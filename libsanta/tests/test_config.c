@@ -188,7 +188,7 @@ static void test_stage_options(void **state)
                      SANTA_CONFIG_ERROR);
     const char *dbflag[] = {"--db", "host=x", NULL};
     assert_int_equal(load(&cfg, FILE_STAGE, msg, sizeof msg, dbflag), SANTA_CONFIG_ERROR);
-    assert_non_null(strstr(msg, "not an option of this stage"));
+    assert_non_null(strstr(msg, "not an option of this program"));
     /* only the first set: the second's flags are unknown */
     const struct santa_option_set first[SANTA_OPTION_SETS] = {{db_rows, &db}};
     const char *kvflag[] = {"--kv", "127.0.0.1:1", NULL};
@@ -227,6 +227,42 @@ static void test_stage_help_and_clash(void **state)
     assert_int_equal(load_sets(&cfg, SERVER_STAGE, bad, msg, sizeof msg, NULL),
                      SANTA_CONFIG_ERROR);
     assert_non_null(strstr(msg, "defined twice"));
+}
+
+/* A tool (santa-remind, santa-worker-*) reads only its own rows (core 0):
+ * no server option, and a row without an environment variable is read from
+ * the command line alone and says so in --help. */
+static void test_tool_rows(void **state)
+{
+    (void)state;
+    struct tool_opts {
+        char ready[SANTA_CONFIG_STR];
+        uint32_t batch;
+    } t;
+    static const struct santa_option tool_rows[] = {
+        {"ready-file", NULL, SANTA_OPT_OPTIONAL, "", 0, 0, 0, offsetof(struct tool_opts, ready),
+         "FILE", "written once ready"},
+        {"batch", "SANTA_TEST_BATCH", SANTA_OPT_UINT, "10", 1, 100, 0,
+         offsetof(struct tool_opts, batch), "N", "jobs per claim"},
+        {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+    };
+    const struct santa_option_set tool[SANTA_OPTION_SETS] = {{tool_rows, &t}};
+    struct santa_config cfg;
+    char msg[4096] = "";
+    const char *args[] = {"--ready-file", "/tmp/r", "--batch=7", NULL};
+    memset(&t, 0, sizeof t);
+    assert_int_equal(load_sets(&cfg, 0, tool, msg, sizeof msg, args), SANTA_CONFIG_OK);
+    assert_string_equal(t.ready, "/tmp/r");
+    assert_int_equal(t.batch, 7);
+    const char *listen[] = {"--listen", "127.0.0.1:1", NULL};
+    assert_int_equal(load_sets(&cfg, 0, tool, msg, sizeof msg, listen), SANTA_CONFIG_ERROR);
+    assert_non_null(strstr(msg, "not an option of this program"));
+    const char *help[] = {"--help", NULL};
+    memset(msg, 0, sizeof msg);
+    assert_int_equal(load_sets(&cfg, 0, tool, msg, sizeof msg, help), SANTA_CONFIG_EXIT_OK);
+    assert_non_null(strstr(msg, "--ready-file FILE"));
+    assert_non_null(strstr(msg, "env (none: command line only)"));
+    assert_null(strstr(msg, "--listen"));
 }
 
 static void test_help_lists_stage_options(void **state)
@@ -305,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_help_lists_stage_options),
         cmocka_unit_test(test_stage_options),
+        cmocka_unit_test(test_tool_rows),
         cmocka_unit_test(test_stage_help_and_clash),
         cmocka_unit_test(test_instrument_options),
     };

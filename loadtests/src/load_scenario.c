@@ -26,6 +26,7 @@ static const char *const step_names[LOAD_STEP_KIND_COUNT] = {
     [LOAD_STEP_DRAW] = "draw",
     [LOAD_STEP_LIST_PARTICIPANTS] = "list_participants",
     [LOAD_STEP_HEALTHZ] = "healthz",
+    [LOAD_STEP_REMIND] = "remind",
 };
 
 const char *load_step_name(enum load_step_kind kind)

@@ -35,6 +35,7 @@ enum load_step_kind {
     LOAD_STEP_DRAW,             /* POST .../draw with the admin token */
     LOAD_STEP_LIST_PARTICIPANTS,/* GET .../participants?limit=100 with the admin token */
     LOAD_STEP_HEALTHZ,          /* GET /healthz: the cheapest request there is */
+    LOAD_STEP_REMIND,           /* POST .../reminders with the admin token (202) */
     LOAD_STEP_KIND_COUNT
 };
 

@@ -176,6 +176,14 @@ int load_step_request(enum load_step_kind kind, struct load_step_ctx *ctx,
         n = snprintf(q.path, sizeof(q.path), "%s/api/exchanges/%s/draw", base, st->ex);
         q.token = st->admin;
         break;
+    case LOAD_STEP_REMIND:
+        if (!pick_ex(ctx, st, false)) {
+            return -1;
+        }
+        q.method = "POST";
+        n = snprintf(q.path, sizeof(q.path), "%s/api/exchanges/%s/reminders", base, st->ex);
+        q.token = st->admin;
+        break;
     default:
         return -1;
     }
@@ -240,6 +248,8 @@ enum load_err load_step_response(enum load_step_kind kind, struct load_vu_state 
         st->drawn = st->drawn || e == LOAD_ERR_NONE;
         return e;
     }
+    case LOAD_STEP_REMIND:
+        return by_status(status, 202); /* queued (stages 02-05) or sent (01) */
     default:
         return by_status(status, 200);
     }

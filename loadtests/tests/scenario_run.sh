@@ -70,4 +70,14 @@ secs=$(($(wc -l <"$out/timeseries.csv") - 1))
 [ "$secs" -eq 3 ] || fail "timeseries.csv has $secs rows, want 3"
 series=$(awk -F, 'NR > 1 { n += $2 } END { print n }' "$out/timeseries.csv")
 [ "$series" -eq "$want" ] || fail "timeseries.csv counts $series requests, summary $want"
+# A scenario that queues reminders (the remind step) against a stage with a
+# queue: the /metrics scrapes sampled its depth (no worker runs here, so it
+# only grows), and santa-report draws it over time.
+if grep -q '^steps = .*remind' "$scenario"; then
+  grep -h '^santa_reminder_queue_depth ' "$out"/metrics/t*.prom 2>/dev/null |
+    awk '$2 > 0 { seen = 1 } END { exit !seen }' ||
+    fail "no metrics/tNNNNN.prom scrape saw santa_reminder_queue_depth above 0"
+  "$(dirname "$load")/santa-report" run "$out" >/dev/null || fail "santa-report failed"
+  grep -q 'id="chart-queue"' "$out/report.html" || fail "report.html has no queue depth chart"
+fi
 echo "scenario_run: ok: $want requests, $(jq -c '[.transactions | to_entries[] | {(.key): .value.count}] | add' "$s")"

@@ -29,6 +29,7 @@
 
 #include "load_config.h"
 #include "load_run.h"
+#include "testproc.h"
 
 #define SERVICE_MS 50
 #define MAX_CLIENTS 8
@@ -105,14 +106,10 @@ static void *slow_main(void *arg)
 
 static void slow_start(struct slow_server *s)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int port = 0;
+    s->lfd = testproc_listen(SOCK_STREAM, &port); /* a port the kernel chose */
     assert_true(s->lfd >= 0);
-    assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0); /* port 0: free */
-    assert_int_equal(listen(s->lfd, 16), 0);
-    assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
-    s->port = ntohs(a.sin_port);
+    s->port = (uint16_t)port;
     atomic_store(&s->stop, 0);
     atomic_store(&s->served, 0);
     assert_int_equal(pthread_create(&s->thread, NULL, slow_main, s), 0);

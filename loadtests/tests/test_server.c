@@ -3,6 +3,7 @@
  * line; a request body (a POST's JSON) is skipped by its Content-Length.
  */
 #include "test_server.h"
+#include "testproc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +15,6 @@
 #include <cmocka.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,15 +128,11 @@ static void *serve_main(void *arg)
 
 static void bind_free(struct test_server *s, enum test_server_mode mode)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
+    int port = 0;
     s->mode = mode;
-    s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    s->lfd = testproc_listen(SOCK_STREAM, &port); /* a port the kernel chose */
     assert_true(s->lfd >= 0);
-    assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0); /* port 0: free */
-    assert_int_equal(listen(s->lfd, 256), 0);
-    assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
-    s->port = ntohs(a.sin_port);
+    s->port = (uint16_t)port;
     atomic_store(&s->stop, 0);
     atomic_store(&s->gets, 0);
     atomic_store(&s->posts, 0);
@@ -160,14 +156,9 @@ void test_server_stop(struct test_server *s)
 void test_server_fork(struct test_server *s, enum test_server_mode mode)
 {
     bind_free(s, mode);
-    pid_t ppid = getpid();
-    s->child = fork();
+    s->child = testproc_fork(); /* never outlives the test */
     assert_true(s->child >= 0);
     if (s->child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-        if (getppid() != ppid) {
-            _exit(0);
-        }
         serve(s);
         _exit(0);
     }
@@ -175,8 +166,6 @@ void test_server_fork(struct test_server *s, enum test_server_mode mode)
 
 void test_server_kill(struct test_server *s)
 {
-    kill(s->child, SIGCONT);
-    kill(s->child, SIGKILL);
-    waitpid(s->child, NULL, 0);
+    testproc_stop(s->child, SIGKILL, 30000);
     close(s->lfd);
 }

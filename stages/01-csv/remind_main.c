@@ -8,46 +8,50 @@
  * Prints one line, "rows N sent N failed N seconds S mails_per_s R", and
  * exits 0 when every mail went out, 1 when some did not, 2 on bad options.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "remind.h"
 #include "santa/log.h"
-#include "santa/opts.h"
+#include "santa/config.h"
+
+/* santa-remind's options (config.h rows, the servers' parser). */
+struct remind_flags {
+    char data[SANTA_CONFIG_STR], exchange[SANTA_CONFIG_STR];
+    uint32_t index, threads, processes;
+};
+
+#define FLAG(field) offsetof(struct remind_flags, field)
+
+static const struct santa_option rows[] = {
+    {"data", "SANTA_DATA", SANTA_OPT_STRING, "santa-data", 0, 0, 0, FLAG(data), "DIR",
+     "stage 01's data folder (read only)"},
+    {"exchange", NULL, SANTA_OPT_OPTIONAL, "", 0, 0, 0, FLAG(exchange), "ID",
+     "the exchange whose last batch of reminders to send (required)"},
+    {"index", NULL, SANTA_OPT_BOOL, "0", 0, 0, 0, FLAG(index), "",
+     "load the participants' names once instead of re-reading the file per mail"},
+    {"threads", NULL, SANTA_OPT_UINT, "1", 1, 256, 0, FLAG(threads), "N",
+     "send from N threads, each with its own SMTP connection"},
+    {"processes", NULL, SANTA_OPT_UINT, "0", 0, 256, 0, FLAG(processes), "N",
+     "send from N forked processes instead (0: no fork)"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
-    char data[SANTA_OPT_STR], exchange[SANTA_OPT_STR], smtp[SANTA_OPT_STR],
-        maildir[SANTA_OPT_STR], public_url[SANTA_OPT_STR];
-    uint32_t index = 0, threads = 1, processes = 0, timeout_ms = 10000;
-    const struct santa_opt opts[] = {
-        {"data", "SANTA_DATA", SANTA_TOOL_STRING, "santa-data", 0, 0, data, "DIR",
-         "stage 01's data folder (read only)"},
-        {"exchange", NULL, SANTA_TOOL_STRING, "", 0, 0, exchange, "ID",
-         "the exchange whose last batch of reminders to send (required)"},
-        {"index", NULL, SANTA_TOOL_BOOL, "0", 0, 0, &index, "",
-         "load the participants' names once instead of re-reading the file per mail"},
-        {"threads", NULL, SANTA_TOOL_UINT, "1", 1, 256, &threads, "N",
-         "send from N threads, each with its own SMTP connection"},
-        {"processes", NULL, SANTA_TOOL_UINT, "0", 0, 256, &processes, "N",
-         "send from N forked processes instead (0: no fork)"},
-        {"smtp", "SANTA_SMTP", SANTA_TOOL_STRING, "", 0, 0, smtp, "smtp://HOST:PORT",
-         "deliver over SMTP to this server (empty: into --maildir)"},
-        {"maildir", "SANTA_MAILDIR", SANTA_TOOL_STRING, "santa-mail", 0, 0, maildir, "DIR",
-         "the Maildir mails go to when --smtp is empty"},
-        {"public-url", "SANTA_PUBLIC_URL", SANTA_TOOL_STRING, "", 0, 0, public_url, "URL",
-         "the service's public base URL; each mail then links the exchange's public page"},
-        {"smtp-timeout-ms", "SANTA_SMTP_TIMEOUT_MS", SANTA_TOOL_UINT, "10000", 100, 600000,
-         &timeout_ms, "MS", "SMTP connect and per-mail timeout"},
-    };
     const char *program = "santa-remind";
-    enum santa_opts_result res = santa_opts_load(
-        program, "Sends one reminder per row of an exchange's last batch in outbox.csv.", opts,
-        sizeof opts / sizeof opts[0], argc, argv);
-    if (res != SANTA_OPTS_OK)
-        return res == SANTA_OPTS_EXIT_OK ? 0 : 2;
-    if (!exchange[0]) {
+    struct remind_flags f;
+    struct santa_mail_flags mail;
+    memset(&f, 0, sizeof f);
+    memset(&mail, 0, sizeof mail);
+    const struct santa_option_set sets[] = {{rows, &f}, {santa_mail_rows, &mail}, {NULL, NULL}};
+    struct santa_config unused;
+    enum santa_config_result res = santa_config_load(&unused, 0, sets, argc, argv, NULL);
+    if (res != SANTA_CONFIG_OK)
+        return res == SANTA_CONFIG_EXIT_OK ? 0 : 2;
+    if (!f.exchange[0]) {
         fprintf(stderr, "%s: --exchange ID is required (see --help)\n", program);
         return 2;
     }
@@ -56,13 +60,12 @@ int main(int argc, char **argv)
         return 1;
     }
     struct csv_remind_options o = {
-        .data_dir = data,
-        .exchange_id = exchange,
-        .mail = {.smtp_url = smtp, .maildir = maildir, .public_url = public_url,
-                 .timeout_ms = timeout_ms},
-        .index = index != 0,
-        .threads = threads,
-        .processes = processes,
+        .data_dir = f.data,
+        .exchange_id = f.exchange,
+        .mail = santa_mail_flags_options(&mail),
+        .index = f.index != 0,
+        .threads = f.threads,
+        .processes = f.processes,
     };
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

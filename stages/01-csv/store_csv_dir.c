@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "santa/dir.h"
 #include "santa/log.h"
 
 static const char *errstr(int e)
@@ -20,68 +21,12 @@ static const char *errstr(int e)
     return s ? s : "unknown error";
 }
 
-/* fsync the directory that holds `path` so a freshly made entry survives a
- * power cut (a new name lives in its parent's data). */
-static int fsync_parent(const char *path)
-{
-    char parent[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof parent)
-        return -1;
-    memcpy(parent, path, n + 1);
-    while (n > 1 && parent[n - 1] == '/')
-        parent[--n] = '\0';
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        snprintf(parent, sizeof parent, ".");
-    else if (slash == parent)
-        parent[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* mkdir -p, one component at a time. */
-static int mkdir_p(const char *path, char *err, size_t errlen)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) {
-        snprintf(err, errlen, "data directory path is empty or too long");
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0700) == 0) {
-            santa_log(SANTA_LOG_INFO, "store csv: created directory %s", buf);
-            if (fsync_parent(buf) != 0) {
-                snprintf(err, errlen, "fsync parent of %s: %s", buf, errstr(errno));
-                return -1;
-            }
-        } else if (errno != EEXIST) {
-            snprintf(err, errlen, "create directory %s: %s", buf, errstr(errno));
-            return -1;
-        }
-        buf[i] = saved;
-    }
-    return 0;
-}
-
 enum santa_status csv_store_dir_open(const char *path, int *dirfd, int *lockfd, char *err,
                                      size_t errlen)
 {
     *dirfd = -1;
     *lockfd = -1;
-    if (!path || mkdir_p(path, err, errlen) != 0) {
+    if (!path || !santa_mkdir_p("csv", path, err, errlen)) {
         if (!path)
             snprintf(err, errlen, "no data directory given");
         return SANTA_UNAVAILABLE;

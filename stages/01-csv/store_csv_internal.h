@@ -98,40 +98,9 @@ static inline void csv_store_unlock(struct csv_store *cs)
 
 /* ---- the operations, by group (see struct santa_store_ops) -------------- */
 
-/* store_csv_exchange.c */
-enum santa_status csv_store_exchange_create(struct santa_store *s, const struct santa_exchange *ex);
-enum santa_status csv_store_exchange_get(struct santa_store *s, const char *id,
-                                         struct santa_arena *a, struct santa_exchange *out);
-enum santa_status csv_store_principal_find(struct santa_store *s,
-                                           const struct santa_hash *token_hash,
-                                           struct santa_principal *out);
-
-/* store_csv_participant.c */
-enum santa_status csv_store_participant_add(struct santa_store *s, struct santa_participant *p,
-                                            uint32_t max_participants);
-enum santa_status csv_store_participant_list(struct santa_store *s, const char *exchange_id,
-                                             uint64_t after_seq, uint32_t limit,
-                                             struct santa_arena *a,
-                                             struct santa_participant_page *out);
-enum santa_status csv_store_participant_get(struct santa_store *s, const char *exchange_id,
-                                            const char *participant_id, struct santa_arena *a,
-                                            struct santa_participant *out);
-enum santa_status csv_store_participant_remove(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id);
-enum santa_status csv_store_wishlist_set(struct santa_store *s, const char *exchange_id,
-                                         const char *participant_id, const char *wishlist);
-enum santa_status csv_store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                          const char *giver_id, const char *receiver_id,
-                                          bool mutual);
-
-/* store_csv_draw.c */
-enum santa_status csv_store_draw(struct santa_store *s, const char *exchange_id,
-                                 struct santa_draw_plan *plan);
-enum santa_status csv_store_undraw(struct santa_store *s, const char *exchange_id);
-enum santa_status csv_store_assignment_get(struct santa_store *s, const char *exchange_id,
-                                           const char *giver_id, struct santa_arena *a,
-                                           struct santa_assignment *out);
-enum santa_status csv_store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                            uint32_t *queued);
+/* csv_store_exchange_create, _exchange_get, _principal_find in store_csv_exchange.c;
+ * _participant_add to _exclusion_add in store_csv_participant.c; _draw,
+ * _undraw, _assignment_get, _reminders_queue in store_csv_draw.c. */
+SANTA_STORE_OPS_DECLARE(csv_store)
 
 #endif /* SANTA_STORE_CSV_INTERNAL_H */

@@ -10,6 +10,7 @@
 #include "csv_table.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/store_rules.h"
 #include "santa/token.h"
 #include "store_csv_internal.h"
 #include "store_csv_rows.h"
@@ -44,14 +45,12 @@ enum santa_status csv_store_participant_add(struct santa_store *s, struct santa_
 
     csv_store_wrlock(cs);
     enum santa_status st = csv_store_find_exchange(cs, p->exchange_id, &scratch, &ex, NULL);
-    if (st == SANTA_OK && ex.drawn)
-        st = SANTA_ALREADY_DRAWN;
     if (st == SANTA_OK)
         st = csv_store_scan_participants(cs, p->exchange_id, visit_join_check, &j);
-    if (st == SANTA_OK && j.email_taken)
-        st = SANTA_EMAIL_TAKEN;
-    if (st == SANTA_OK && j.count >= max_participants)
-        st = SANTA_EXCHANGE_FULL;
+    if (st == SANTA_OK) {
+        struct santa_exchange_state es = {.drawn = ex.drawn, .participants = j.count};
+        st = santa_rule_join(&es, j.email_taken, max_participants);
+    }
     if (st == SANTA_OK) {
         struct santa_participant row = *p;
         row.seq = cs->next_seq;
@@ -225,10 +224,8 @@ enum santa_status csv_store_participant_remove(struct santa_store *s, const char
     enum santa_status st = csv_store_find_exchange(cs, exchange_id, &scratch, &ex, NULL);
     if (st == SANTA_OK)
         st = csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
-    if (st == SANTA_OK && !f.found[0])
-        st = SANTA_NOT_FOUND;
-    if (st == SANTA_OK && ex.drawn)
-        st = SANTA_ALREADY_DRAWN;
+    if (st == SANTA_OK)
+        st = santa_rule_remove(&(struct santa_exchange_state){.drawn = ex.drawn}, f.found[0]);
     if (st == SANTA_OK) {
         /* The participants rewrite is the commit point. Exclusions naming
          * them go second: if that step is lost, the leftover rows name nobody
@@ -321,10 +318,9 @@ enum santa_status csv_store_exclusion_add(struct santa_store *s, const char *exc
     enum santa_status st = csv_store_find_exchange(cs, exchange_id, &scratch, &ex, NULL);
     if (st == SANTA_OK)
         st = csv_store_scan_participants(cs, exchange_id, csv_store_find_two_visit, &f);
-    if (st == SANTA_OK && (!f.found[0] || !f.found[1]))
-        st = SANTA_NOT_FOUND;
-    if (st == SANTA_OK && ex.drawn)
-        st = SANTA_ALREADY_DRAWN;
+    if (st == SANTA_OK)
+        st = santa_rule_exclusion(&(struct santa_exchange_state){.drawn = ex.drawn}, f.found[0],
+                                  f.found[1]);
     if (st == SANTA_OK)
         st = csv_table_scan(&cs->t[T_EXCLUSIONS], visit_exclusion_match, &m);
     if (st == SANTA_OK) {

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "santa/alloc.h"
+#include "santa/dir.h"
 #include "santa/log.h"
 #include "store_sqlite_internal.h"
 #include "store_sqlite_ops.h"
@@ -184,28 +185,11 @@ static void store_close(struct santa_store *s)
     santa_free(ss);
 }
 
-/* mkdir -p, one component at a time; 0700 because the database holds
- * names and emails. */
+/* The data directory, made if missing (santa/dir.h), and a directory. */
 static bool make_dirs(const char *path, char *err, size_t errlen)
 {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) {
-        snprintf(err, errlen, "data directory path is empty or too long");
+    if (!santa_mkdir_p("sqlite", path, err, errlen))
         return false;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char saved = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create data directory %s: %s", buf, strerror(errno));
-            return false;
-        }
-        buf[i] = saved;
-    }
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         snprintf(err, errlen, "data directory %s is not a directory", path);
@@ -309,4 +293,5 @@ static const struct santa_store_ops sqlite_store_ops = {
     .undraw = sqlite_store_undraw,
     .assignment_get = sqlite_store_assignment_get,
     .reminders_queue = sqlite_store_reminders_queue,
+    .reminders_pending = sqlite_store_reminders_pending,
 };

@@ -4,29 +4,23 @@
  */
 #include "store_sqlite_conn.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/thread_slot.h"
 
 struct sqlite_store_conn {
     sqlite3 *db;
     sqlite3_stmt *stmt[SQLITE_Q_COUNT]; /* prepared on first use */
-    struct sqlite_store_conn *prev, *next;
 };
 
 struct sqlite_store_pool {
     char *path;
     uint32_t busy_timeout_ms;
-    /* Each thread's connection. Keys are reused after pthread_key_delete(),
-     * but glibc gives a re-created key a new generation, so a thread never
-     * sees a connection left under the same number by an earlier pool. */
-    pthread_key_t key;
-    pthread_mutex_t lock;           /* guards the list below */
-    struct sqlite_store_conn *head; /* every open connection */
+    struct santa_thread_slots *conns; /* each thread's connection */
 };
 
 /* One statement whose result we only check, not read. */
@@ -100,14 +94,34 @@ enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **
     return SANTA_OK;
 }
 
-static void conn_close(struct sqlite_store_conn *c)
+static void conn_close(void *conn)
 {
+    struct sqlite_store_conn *c = conn;
     for (int i = 0; i < SQLITE_Q_COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK)
         santa_log(SANTA_LOG_WARN, "store sqlite: closing a connection: %s", sqlite3_errstr(rc));
     santa_free(c);
+}
+
+/* A thread's first call: its own connection (santa/thread_slot.h). */
+static void *conn_open(void *pool)
+{
+    struct sqlite_store_pool *p = pool;
+    struct sqlite_store_conn *c = santa_calloc(1, sizeof *c);
+    if (!c) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: out of memory opening a connection");
+        return NULL;
+    }
+    char err[512];
+    if (sqlite_store_db_open(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: %s", err);
+        santa_free(c);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->db, (int)p->busy_timeout_ms);
+    return c;
 }
 
 struct sqlite_store_pool *sqlite_store_pool_new(const char *path, uint32_t busy_timeout_ms)
@@ -117,18 +131,11 @@ struct sqlite_store_pool *sqlite_store_pool_new(const char *path, uint32_t busy_
         return NULL;
     p->busy_timeout_ms = busy_timeout_ms ? busy_timeout_ms : SQLITE_STORE_BUSY_TIMEOUT_MS;
     p->path = santa_strdup(path);
-    if (!p->path) {
-        santa_free(p);
+    p->conns = santa_thread_slots_new(conn_open, conn_close, p);
+    if (!p->path || !p->conns) {
+        sqlite_store_pool_free(p);
         return NULL;
     }
-    /* No destructor: a connection outlives a thread that exits without
-     * thread_stop, and pool_free() closes it from the list. */
-    if (pthread_key_create(&p->key, NULL) != 0) {
-        santa_free(p->path);
-        santa_free(p);
-        return NULL;
-    }
-    pthread_mutex_init(&p->lock, NULL);
     return p;
 }
 
@@ -136,17 +143,7 @@ void sqlite_store_pool_free(struct sqlite_store_pool *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->lock);
-    struct sqlite_store_conn *c = p->head;
-    p->head = NULL;
-    pthread_mutex_unlock(&p->lock);
-    while (c) {
-        struct sqlite_store_conn *next = c->next;
-        conn_close(c);
-        c = next;
-    }
-    pthread_key_delete(p->key);
-    pthread_mutex_destroy(&p->lock);
+    santa_thread_slots_free(p->conns);
     santa_free(p->path);
     santa_free(p);
 }
@@ -154,53 +151,13 @@ void sqlite_store_pool_free(struct sqlite_store_pool *p)
 enum santa_status sqlite_store_pool_conn(struct sqlite_store_pool *p,
                                          struct sqlite_store_conn **out)
 {
-    struct sqlite_store_conn *c = pthread_getspecific(p->key);
-    if (c) {
-        *out = c;
-        return SANTA_OK;
-    }
-    c = santa_calloc(1, sizeof *c);
-    if (!c) {
-        santa_log(SANTA_LOG_ERROR, "store sqlite: out of memory opening a connection");
-        return SANTA_UNAVAILABLE;
-    }
-    char err[512];
-    if (sqlite_store_db_open(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
-        santa_log(SANTA_LOG_ERROR, "store sqlite: %s", err);
-        santa_free(c);
-        return SANTA_UNAVAILABLE;
-    }
-    sqlite3_busy_timeout(c->db, (int)p->busy_timeout_ms);
-    if (pthread_setspecific(p->key, c) != 0) {
-        santa_log(SANTA_LOG_ERROR, "store sqlite: cannot remember this thread's connection");
-        conn_close(c);
-        return SANTA_UNAVAILABLE;
-    }
-    pthread_mutex_lock(&p->lock);
-    c->next = p->head;
-    if (p->head)
-        p->head->prev = c;
-    p->head = c;
-    pthread_mutex_unlock(&p->lock);
-    *out = c;
-    return SANTA_OK;
+    *out = santa_thread_slot(p->conns);
+    return *out ? SANTA_OK : SANTA_UNAVAILABLE;
 }
 
 void sqlite_store_pool_thread_stop(struct sqlite_store_pool *p)
 {
-    struct sqlite_store_conn *c = pthread_getspecific(p->key);
-    if (!c)
-        return;
-    pthread_setspecific(p->key, NULL);
-    pthread_mutex_lock(&p->lock);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        p->head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    pthread_mutex_unlock(&p->lock);
-    conn_close(c);
+    santa_thread_slot_stop(p->conns);
 }
 
 sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c)

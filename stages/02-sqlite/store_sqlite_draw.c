@@ -28,7 +28,7 @@ static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_stor
         const char *a = (const char *)sqlite3_column_text(q, 0);
         const char *b = (const char *)sqlite3_column_text(q, 1);
         if (!a || !b) {
-            st = sqlite_store_corrupt(sqlite_store_sql_name[which]);
+            st = santa_store_corrupt("sqlite", sqlite_store_sql_name[which]);
             break;
         }
         st = which == SQLITE_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
@@ -64,11 +64,6 @@ static enum santa_status write_assignments(struct sqlite_store_conn *c, const ch
     return st;
 }
 
-struct draw_ctx {
-    const char *exchange_id;
-    struct santa_draw_plan *plan;
-};
-
 static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exchange_id, bool drawn)
 {
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_SET_DRAWN);
@@ -85,10 +80,10 @@ static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exch
 
 static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct draw_ctx *d = ctx;
+    struct santa_args_draw *d = ctx;
     /* The write lock is held from the "drawn?" check to the commit, so two
      * concurrent draws cannot both win: the second waits, then sees drawn. */
-    struct sqlite_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = sqlite_store_exchange_state(c, d->exchange_id, &ex);
     if (st != SANTA_OK)
         return st;
@@ -110,14 +105,14 @@ static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
 enum santa_status sqlite_store_draw(struct santa_store *s, const char *exchange_id,
                                     struct santa_draw_plan *plan)
 {
-    struct draw_ctx d = {exchange_id, plan};
+    struct santa_args_draw d = {exchange_id, plan};
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, draw_op, &d);
 }
 
 static enum santa_status undraw_op(struct sqlite_store_conn *c, void *ctx)
 {
     const char *exchange_id = ctx;
-    struct sqlite_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = sqlite_store_exchange_state(c, exchange_id, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
@@ -139,50 +134,29 @@ enum santa_status sqlite_store_undraw(struct santa_store *s, const char *exchang
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, undraw_op, (void *)exchange_id);
 }
 
-struct assignment_ctx {
-    const char *exchange_id, *giver_id;
-    struct santa_arena *a;
-    struct santa_assignment *out;
-};
-
 static enum santa_status assignment_get_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct assignment_ctx *g = ctx;
+    struct santa_args_assignment *g = ctx;
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_REVEAL);
     if (!q)
         return SANTA_UNAVAILABLE;
     enum santa_status st;
     bool row = false;
+    struct santa_reveal_row rr = {0};
     if (!sqlite_store_bind_text(q, 1, g->exchange_id) || !sqlite_store_bind_text(q, 2, g->giver_id))
         st = sqlite_store_bind_failed(c, "assignment get");
     else
         st = sqlite_store_step(c, q, "assignment get", &row);
-    /* The checks in the order of store.h: exchange, giver, drawn. */
-    if (st == SANTA_OK && (!row || sqlite3_column_type(q, 1) == SQLITE_NULL))
-        st = SANTA_NOT_FOUND;
-    else if (st == SANTA_OK && sqlite3_column_int(q, 0) == 0)
-        st = SANTA_NOT_DRAWN;
-    else if (st == SANTA_OK && sqlite3_column_type(q, 2) == SQLITE_NULL) {
-        /* Joins stop at the draw, so a drawn giver always has one: this
-         * database has been damaged. */
-        santa_log(SANTA_LOG_ERROR, "store sqlite: drawn exchange %s has no assignment for %s",
-                  g->exchange_id, g->giver_id);
-        st = SANTA_UNAVAILABLE;
+    if (st == SANTA_OK && row) {
+        rr.drawn = sqlite3_column_int(q, 0) != 0;
+        if (!sqlite_store_col(q, 1, &rr.giver_name) || !sqlite_store_col(q, 2, &rr.recipient_id) ||
+            !sqlite_store_col(q, 3, &rr.recipient_name) ||
+            !sqlite_store_col(q, 4, &rr.recipient_wishlist))
+            st = santa_store_no_memory("sqlite", "reading an assignment");
     }
-    if (st == SANTA_OK) {
-        struct santa_assignment *out = g->out;
-        memset(out, 0, sizeof *out);
-        memcpy(out->giver_id, g->giver_id, SANTA_ID_LEN);
-        out->giver_id[SANTA_ID_LEN] = '\0';
-        if (strlen(g->giver_id) != SANTA_ID_LEN || !sqlite_store_col_id(q, 2, out->recipient_id))
-            st = sqlite_store_corrupt("assignments");
-        else if (!sqlite_store_col_text(q, 1, g->a, &out->giver_name) ||
-                 !sqlite_store_col_text(q, 3, g->a, &out->recipient_name) ||
-                 !sqlite_store_col_text(q, 4, g->a, &out->recipient_wishlist))
-            st = sqlite_store_no_memory("reading an assignment");
-        else if (!out->giver_name || !out->recipient_name || !out->recipient_wishlist)
-            st = sqlite_store_corrupt("participants");
-    }
+    if (st == SANTA_OK)
+        st = santa_reveal_read("sqlite", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a,
+                               g->out);
     sqlite_store_release(q);
     return st;
 }
@@ -191,20 +165,15 @@ enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char 
                                               const char *giver_id, struct santa_arena *a,
                                               struct santa_assignment *out)
 {
-    struct assignment_ctx g = {exchange_id, giver_id, a, out};
+    struct santa_args_assignment g = {exchange_id, giver_id, a, out};
     /* One statement sees one snapshot: no transaction (the hot read of the
      * reveal; it was BEGIN, three SELECTs and COMMIT). */
     return sqlite_store_run_op(s, SQLITE_TX_NONE, assignment_get_op, &g);
 }
 
-struct reminders_ctx {
-    const char *exchange_id;
-    uint32_t queued;
-};
-
 static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct reminders_ctx *rc = ctx;
+    struct santa_args_reminders *rc = ctx;
     enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, NULL);
     if (st != SANTA_OK)
         return st;
@@ -229,10 +198,30 @@ static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *c
 enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                uint32_t *queued)
 {
-    struct reminders_ctx rc = {exchange_id, 0};
+    struct santa_args_reminders rc = {exchange_id, 0};
     *queued = 0;
     enum santa_status st = sqlite_store_run_op(s, SQLITE_TX_WRITE, reminders_queue_op, &rc);
     if (st == SANTA_OK)
         *queued = rc.queued;
     return st;
+}
+
+static enum santa_status reminders_pending_op(struct sqlite_store_conn *c, void *ctx)
+{
+    uint64_t *depth = ctx;
+    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_REMINDERS_PENDING);
+    if (!q)
+        return SANTA_UNAVAILABLE;
+    bool row = false;
+    enum santa_status st = sqlite_store_step(c, q, "reminders pending", &row);
+    if (st == SANTA_OK && row)
+        *depth = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite_store_release(q);
+    return st;
+}
+
+enum santa_status sqlite_store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    *depth = 0;
+    return sqlite_store_run_op(s, SQLITE_TX_NONE, reminders_pending_op, depth);
 }

@@ -34,15 +34,9 @@ enum santa_status sqlite_store_exchange_create(struct santa_store *s,
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, exchange_create_op, (void *)ex);
 }
 
-struct exchange_get_ctx {
-    const char *id;
-    struct santa_arena *a;
-    struct santa_exchange *out;
-};
-
 static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct exchange_get_ctx *g = ctx;
+    struct santa_args_exchange_get *g = ctx;
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_GET);
     if (!q)
         return SANTA_UNAVAILABLE;
@@ -62,11 +56,11 @@ static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
         if (!sqlite_store_col_text(q, 0, g->a, &ex.name) ||
             !sqlite_store_col_text(q, 1, g->a, &ex.budget) ||
             !sqlite_store_col_text(q, 2, g->a, &date))
-            st = sqlite_store_no_memory("reading an exchange");
+            st = santa_store_no_memory("sqlite", "reading an exchange");
         else if (!ex.name || !date || strlen(date) > SANTA_DATE_LEN ||
                  !sqlite_store_col_hash(q, 5, &ex.admin_hash) ||
                  !sqlite_store_col_hash(q, 6, &ex.invite_hash))
-            st = sqlite_store_corrupt("exchanges");
+            st = santa_store_corrupt("sqlite", "exchanges");
         if (st == SANTA_OK) {
             memcpy(ex.exchange_date, date, strlen(date) + 1);
             ex.no_mutual = sqlite3_column_int(q, 3) != 0;
@@ -82,19 +76,14 @@ static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
 enum santa_status sqlite_store_exchange_get(struct santa_store *s, const char *id,
                                             struct santa_arena *a, struct santa_exchange *out)
 {
-    struct exchange_get_ctx g = {id, a, out};
+    struct santa_args_exchange_get g = {id, a, out};
     /* One statement, one row (the count is kept in it): no transaction. */
     return sqlite_store_run_op(s, SQLITE_TX_NONE, exchange_get_op, &g);
 }
 
-struct principal_ctx {
-    const struct santa_hash *h;
-    struct santa_principal *out;
-};
-
 /* Looks the hash up with ADMIN_FIND or TOKEN_FIND. */
 static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_store_query which,
-                                   struct principal_ctx *pc, bool *found)
+                                   struct santa_args_principal *pc, bool *found)
 {
     sqlite3_stmt *q = sqlite_store_use(c, which);
     if (!q)
@@ -110,7 +99,7 @@ static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_stor
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
         if (!sqlite_store_col_id(q, 0, pc->out->exchange_id) ||
             (!admin && !sqlite_store_col_id(q, 1, pc->out->participant_id)))
-            st = sqlite_store_corrupt("principal");
+            st = santa_store_corrupt("sqlite", "principal");
     }
     sqlite_store_release(q);
     return st;
@@ -118,7 +107,7 @@ static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_stor
 
 static enum santa_status principal_find_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct principal_ctx *pc = ctx;
+    struct santa_args_principal *pc = ctx;
     /* Both lookups are single index probes on a UNIQUE hash. A token lives
      * in exactly one place and is never moved, so no snapshot is needed to
      * join the two answers. */
@@ -135,6 +124,6 @@ enum santa_status sqlite_store_principal_find(struct santa_store *s,
                                               const struct santa_hash *token_hash,
                                               struct santa_principal *out)
 {
-    struct principal_ctx pc = {token_hash, out};
+    struct santa_args_principal pc = {token_hash, out};
     return sqlite_store_run_op(s, SQLITE_TX_NONE, principal_find_op, &pc);
 }

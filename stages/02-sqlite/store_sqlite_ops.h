@@ -23,6 +23,8 @@
 #include "santa/model.h"
 #include "santa/status.h"
 #include "santa/store.h"
+#include "santa/store_args.h"
+#include "santa/store_rules.h"
 #include "store_sqlite_conn.h"
 
 /* How an operation's statements are wrapped. */
@@ -40,10 +42,6 @@ enum santa_status sqlite_store_run_op(struct santa_store *s, enum sqlite_store_t
                                       sqlite_store_op_fn fn, void *ctx);
 
 /* ---- store_sqlite_rows.c: statements, columns, shared checks ----------- */
-
-/* Log and answer SANTA_UNAVAILABLE: a row that does not decode, no memory. */
-enum santa_status sqlite_store_corrupt(const char *what);
-enum santa_status sqlite_store_no_memory(const char *what);
 
 /* A cached statement, ready to bind (NULL: cannot be prepared, logged).
  * Callers release() it before the transaction ends: a statement left
@@ -69,22 +67,18 @@ enum santa_status sqlite_store_run(struct sqlite_store_conn *c, sqlite3_stmt *q,
 bool sqlite_store_col_text(sqlite3_stmt *q, int col, struct santa_arena *a, const char **out);
 bool sqlite_store_col_id(sqlite3_stmt *q, int col, char out[SANTA_ID_LEN + 1]);
 bool sqlite_store_col_hash(sqlite3_stmt *q, int col, struct santa_hash *out);
+/* A text column as santa/store_rules.h reads it; false when SQLite ran out
+ * of memory converting it. Valid until the statement steps or is released. */
+bool sqlite_store_col(sqlite3_stmt *q, int col, struct santa_col *out);
 /* One row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
 enum santa_status sqlite_store_read_participant(sqlite3_stmt *q, const char *exchange_id,
                                                 struct santa_arena *a, struct santa_participant *p);
-
-/* What the write operations check about an exchange before they change it. */
-struct sqlite_store_exchange_state {
-    bool no_mutual;
-    bool drawn;
-    int64_t participants;
-};
 
 /* NOT_FOUND when the exchange does not exist; else its state (out may be
  * NULL when only existence matters). Inside SQLITE_TX_WRITE the write lock
  * is already held, so the state cannot change before the commit. */
 enum santa_status sqlite_store_exchange_state(struct sqlite_store_conn *c, const char *id,
-                                              struct sqlite_store_exchange_state *out);
+                                              struct santa_exchange_state *out);
 /* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
 enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_store_query q,
                                        const char *exchange_id, const char *other, bool *found);
@@ -96,41 +90,11 @@ enum santa_status sqlite_store_participant_read(struct sqlite_store_conn *c,
 
 /* ---- the operations, by group (see struct santa_store_ops) -------------- */
 
-/* store_sqlite_exchange.c */
-enum santa_status sqlite_store_exchange_create(struct santa_store *s,
-                                               const struct santa_exchange *ex);
-enum santa_status sqlite_store_exchange_get(struct santa_store *s, const char *id,
-                                            struct santa_arena *a, struct santa_exchange *out);
-enum santa_status sqlite_store_principal_find(struct santa_store *s,
-                                              const struct santa_hash *token_hash,
-                                              struct santa_principal *out);
-
-/* store_sqlite_participant.c */
-enum santa_status sqlite_store_participant_add(struct santa_store *s, struct santa_participant *p,
-                                               uint32_t max_participants);
-enum santa_status sqlite_store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                uint64_t after_seq, uint32_t limit,
-                                                struct santa_arena *a,
-                                                struct santa_participant_page *out);
-enum santa_status sqlite_store_participant_get(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id, struct santa_arena *a,
-                                               struct santa_participant *out);
-enum santa_status sqlite_store_participant_remove(struct santa_store *s, const char *exchange_id,
-                                                  const char *participant_id);
-enum santa_status sqlite_store_wishlist_set(struct santa_store *s, const char *exchange_id,
-                                            const char *participant_id, const char *wishlist);
-enum santa_status sqlite_store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                             const char *giver_id, const char *receiver_id,
-                                             bool mutual);
-
-/* store_sqlite_draw.c */
-enum santa_status sqlite_store_draw(struct santa_store *s, const char *exchange_id,
-                                    struct santa_draw_plan *plan);
-enum santa_status sqlite_store_undraw(struct santa_store *s, const char *exchange_id);
-enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char *exchange_id,
-                                              const char *giver_id, struct santa_arena *a,
-                                              struct santa_assignment *out);
-enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                               uint32_t *queued);
+/* sqlite_store_exchange_create, _exchange_get, _principal_find in store_sqlite_exchange.c;
+ * _participant_add to _exclusion_add in store_sqlite_participant.c; _draw,
+ * _undraw, _assignment_get, _reminders_queue in store_sqlite_draw.c. */
+SANTA_STORE_OPS_DECLARE(sqlite_store)
+/* Optional, for GET /metrics: the outbox rows still to send (store_sqlite_draw.c). */
+santa_store_reminders_pending_fn sqlite_store_reminders_pending;
 
 #endif /* SANTA_STORE_SQLITE_OPS_H */

@@ -7,31 +7,20 @@
 #include "santa/alloc.h"
 #include "store_sqlite_ops.h"
 
-struct participant_add_ctx {
-    const struct santa_participant *p;
-    uint32_t max;
-    uint64_t seq;
-};
-
 static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct participant_add_ctx *pa = ctx;
+    struct santa_args_participant_add *pa = ctx;
     const struct santa_participant *in = pa->p;
     const char *email_key = in->email_key ? in->email_key : "";
-    struct sqlite_store_exchange_state ex;
-    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, &ex);
-    if (st != SANTA_OK)
-        return st;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
+    struct santa_exchange_state ex;
     bool taken = false;
-    st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, &ex);
+    if (st == SANTA_OK)
+        st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    if (st == SANTA_OK)
+        st = santa_rule_join(&ex, taken, pa->max);
     if (st != SANTA_OK)
         return st;
-    if (taken)
-        return SANTA_EMAIL_TAKEN;
-    if (ex.participants >= (int64_t)pa->max)
-        return SANTA_EXCHANGE_FULL;
 
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_INSERT);
     if (!q)
@@ -53,7 +42,7 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
 enum santa_status sqlite_store_participant_add(struct santa_store *s, struct santa_participant *p,
                                                uint32_t max_participants)
 {
-    struct participant_add_ctx pa = {p, max_participants, 0};
+    struct santa_args_participant_add pa = {p, max_participants, 0};
     enum santa_status st = sqlite_store_run_op(s, SQLITE_TX_WRITE, participant_add_op, &pa);
     /* Only an acknowledged (committed) join gets its seq. */
     if (st == SANTA_OK)
@@ -61,17 +50,9 @@ enum santa_status sqlite_store_participant_add(struct santa_store *s, struct san
     return st;
 }
 
-struct participant_list_ctx {
-    const char *exchange_id;
-    uint64_t after;
-    uint32_t limit;
-    struct santa_arena *a;
-    struct santa_participant_page *out;
-};
-
 static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct participant_list_ctx *pl = ctx;
+    struct santa_args_participant_list *pl = ctx;
     struct santa_participant_page *out = pl->out;
     memset(out, 0, sizeof *out);
     enum santa_status st = sqlite_store_exchange_state(c, pl->exchange_id, NULL);
@@ -86,7 +67,7 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
     uint32_t cap = pl->limit < 64 ? pl->limit : 64;
     out->items = santa_arena_alloc(pl->a, cap * sizeof *out->items);
     if (!out->items)
-        st = sqlite_store_no_memory("listing participants");
+        st = santa_store_no_memory("sqlite", "listing participants");
     else if (!sqlite_store_bind_text(q, 1, pl->exchange_id) ||
              !sqlite_store_bind_int(q, 2, after) ||
              !sqlite_store_bind_int(q, 3, (int64_t)pl->limit + 1))
@@ -106,7 +87,7 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
             uint32_t ncap = cap * 2 < pl->limit ? cap * 2 : pl->limit;
             struct santa_participant *items = santa_arena_alloc(pl->a, ncap * sizeof *items);
             if (!items) {
-                st = sqlite_store_no_memory("listing participants");
+                st = santa_store_no_memory("sqlite", "listing participants");
                 break;
             }
             memcpy(items, out->items, out->count * sizeof *items);
@@ -126,7 +107,7 @@ enum santa_status sqlite_store_participant_list(struct santa_store *s, const cha
                                                 struct santa_arena *a,
                                                 struct santa_participant_page *out)
 {
-    struct participant_list_ctx pl = {exchange_id, after_seq, limit, a, out};
+    struct santa_args_participant_list pl = {exchange_id, after_seq, limit, a, out};
     /* Two statements that must agree (the exchange exists, its page): one
      * transaction. */
     enum santa_status st = sqlite_store_run_op(s, SQLITE_TX_READ, participant_list_op, &pl);
@@ -135,15 +116,9 @@ enum santa_status sqlite_store_participant_list(struct santa_store *s, const cha
     return st;
 }
 
-struct participant_get_ctx {
-    const char *exchange_id, *participant_id;
-    struct santa_arena *a;
-    struct santa_participant *out;
-};
-
 static enum santa_status participant_get_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct participant_get_ctx *g = ctx;
+    struct santa_args_participant_get *g = ctx;
     return sqlite_store_participant_read(c, g->exchange_id, g->participant_id, g->a, g->out);
 }
 
@@ -151,19 +126,15 @@ enum santa_status sqlite_store_participant_get(struct santa_store *s, const char
                                                const char *participant_id, struct santa_arena *a,
                                                struct santa_participant *out)
 {
-    struct participant_get_ctx g = {exchange_id, participant_id, a, out};
+    struct santa_args_participant_get g = {exchange_id, participant_id, a, out};
     return sqlite_store_run_op(s, SQLITE_TX_NONE, participant_get_op, &g);
 }
-
-struct participant_ref {
-    const char *exchange_id, *participant_id, *text;
-};
 
 /* Runs a statement binding (exchange_id, participant_id[, text]) that
  * changes at most one participant; NOT_FOUND when it changed none. */
 static enum santa_status change_participant(struct sqlite_store_conn *c,
                                             enum sqlite_store_query which,
-                                            const struct participant_ref *pr)
+                                            const struct santa_args_participant_ref *pr)
 {
     sqlite3_stmt *q = sqlite_store_use(c, which);
     if (!q)
@@ -183,48 +154,42 @@ static enum santa_status change_participant(struct sqlite_store_conn *c,
 
 static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
-    struct sqlite_store_exchange_state ex;
+    struct santa_args_participant_ref *pr = ctx;
+    struct santa_exchange_state ex;
     bool found = false;
     enum santa_status st = sqlite_store_exchange_state(c, pr->exchange_id, &ex);
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, pr->exchange_id,
                                   pr->participant_id, &found);
+    if (st == SANTA_OK)
+        st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    if (!found)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
-    /* The foreign keys cascade to the exclusions and outbox rows naming
-     * them, in this same transaction. */
+    /* The foreign keys cascade to the exclusions naming them, and the
+     * participants_outbox trigger (migration 3) removes their outbox rows,
+     * in this same transaction. */
     return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
 }
 
 enum santa_status sqlite_store_participant_remove(struct santa_store *s, const char *exchange_id,
                                                   const char *participant_id)
 {
-    struct participant_ref pr = {exchange_id, participant_id, NULL};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, NULL};
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, participant_remove_op, &pr);
 }
 
 static enum santa_status wishlist_set_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
+    struct santa_args_participant_ref *pr = ctx;
     return change_participant(c, SQLITE_Q_WISHLIST_SET, pr);
 }
 
 enum santa_status sqlite_store_wishlist_set(struct santa_store *s, const char *exchange_id,
                                             const char *participant_id, const char *wishlist)
 {
-    struct participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, wishlist_set_op, &pr);
 }
-
-struct exclusion_ctx {
-    const char *exchange_id, *giver_id, *receiver_id;
-    bool mutual;
-};
 
 static enum santa_status insert_exclusion(struct sqlite_store_conn *c, const char *exchange_id,
                                           const char *giver, const char *receiver)
@@ -244,8 +209,8 @@ static enum santa_status insert_exclusion(struct sqlite_store_conn *c, const cha
 
 static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx)
 {
-    struct exclusion_ctx *e = ctx;
-    struct sqlite_store_exchange_state ex;
+    struct santa_args_exclusion *e = ctx;
+    struct santa_exchange_state ex;
     enum santa_status st = sqlite_store_exchange_state(c, e->exchange_id, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
@@ -254,12 +219,10 @@ static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, e->exchange_id, e->receiver_id,
                                   &receiver);
+    if (st == SANTA_OK)
+        st = santa_rule_exclusion(&ex, giver, receiver);
     if (st != SANTA_OK)
         return st;
-    if (!giver || !receiver)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     st = insert_exclusion(c, e->exchange_id, e->giver_id, e->receiver_id);
     if (st == SANTA_OK && e->mutual && strcmp(e->giver_id, e->receiver_id) != 0)
         st = insert_exclusion(c, e->exchange_id, e->receiver_id, e->giver_id);
@@ -270,6 +233,6 @@ enum santa_status sqlite_store_exclusion_add(struct santa_store *s, const char *
                                              const char *giver_id, const char *receiver_id,
                                              bool mutual)
 {
-    struct exclusion_ctx e = {exchange_id, giver_id, receiver_id, mutual};
+    struct santa_args_exclusion e = {exchange_id, giver_id, receiver_id, mutual};
     return sqlite_store_run_op(s, SQLITE_TX_WRITE, exclusion_add_op, &e);
 }

@@ -9,18 +9,6 @@
 
 /* ---- results into model structs ---------------------------------------- */
 
-enum santa_status sqlite_store_corrupt(const char *what)
-{
-    santa_log(SANTA_LOG_ERROR, "store sqlite: %s: a row does not decode", what);
-    return SANTA_UNAVAILABLE;
-}
-
-enum santa_status sqlite_store_no_memory(const char *what)
-{
-    santa_log(SANTA_LOG_ERROR, "store sqlite: %s: out of memory", what);
-    return SANTA_UNAVAILABLE;
-}
-
 /* Copies a text column into the arena; a NULL column gives NULL. */
 bool sqlite_store_col_text(sqlite3_stmt *q, int col, struct santa_arena *a, const char **out)
 {
@@ -32,6 +20,14 @@ bool sqlite_store_col_text(sqlite3_stmt *q, int col, struct santa_arena *a, cons
     }
     *out = santa_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, col));
     return *out != NULL;
+}
+
+bool sqlite_store_col(sqlite3_stmt *q, int col, struct santa_col *out)
+{
+    out->text = (const char *)sqlite3_column_text(q, col);
+    out->len = (size_t)sqlite3_column_bytes(q, col);
+    /* NULL text from a non-NULL column means SQLite ran out of memory. */
+    return out->text || sqlite3_column_type(q, col) == SQLITE_NULL;
 }
 
 bool sqlite_store_col_id(sqlite3_stmt *q, int col, char out[SANTA_ID_LEN + 1])
@@ -62,13 +58,13 @@ enum santa_status sqlite_store_read_participant(sqlite3_stmt *q, const char *exc
     p->seq = (uint64_t)sqlite3_column_int64(q, 0);
     memcpy(p->exchange_id, exchange_id, SANTA_ID_LEN + 1);
     if (!sqlite_store_col_id(q, 1, p->id) || !sqlite_store_col_hash(q, 6, &p->token_hash))
-        return sqlite_store_corrupt("participants");
+        return santa_store_corrupt("sqlite", "participants");
     if (!sqlite_store_col_text(q, 2, a, &p->name) || !sqlite_store_col_text(q, 3, a, &p->email) ||
         !sqlite_store_col_text(q, 4, a, &p->email_key) ||
         !sqlite_store_col_text(q, 5, a, &p->wishlist))
-        return sqlite_store_no_memory("reading a participant");
+        return santa_store_no_memory("sqlite", "reading a participant");
     if (!p->name || !p->email || !p->email_key || !p->wishlist)
-        return sqlite_store_corrupt("participants");
+        return santa_store_corrupt("sqlite", "participants");
     return SANTA_OK;
 }
 
@@ -152,7 +148,7 @@ enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_
 /* NOT_FOUND when the exchange does not exist; else its state (out may be
  * NULL when only existence matters). */
 enum santa_status sqlite_store_exchange_state(struct sqlite_store_conn *c, const char *id,
-                                              struct sqlite_store_exchange_state *out)
+                                              struct santa_exchange_state *out)
 {
     sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_STATE);
     if (!q)

@@ -60,7 +60,11 @@
       " traceparent)"                                                                              \
       " SELECT exchange_id, id, email, 'reminder', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"         \
       " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), ?2"                            \
-      " FROM participants WHERE exchange_id = ?1 ORDER BY seq")
+      " FROM participants WHERE exchange_id = ?1 ORDER BY seq")                                    \
+    /* Counted on the partial index outbox_due: only the waiting rows. */                          \
+    X(REMINDERS_PENDING,                                                                           \
+      "SELECT count(*) FROM outbox"                                                                \
+      " WHERE sent_at IS NULL AND dead_at IS NULL")
 
 enum sqlite_store_query {
 #define SQLITE_STORE_QUERY_ENUM(name, sql) SQLITE_Q_##name,

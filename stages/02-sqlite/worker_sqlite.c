@@ -10,6 +10,7 @@
  * claim, done and retry is a write, and SQLite has one writer at a time,
  * shared with the web server's joins.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,16 @@
 #include "store_sqlite_conn.h"
 #include "store_sqlite_schema.h"
 
-static char data_dir[SANTA_OPT_STR];
+/* This back end's options (config.h rows), owned by main(). */
+struct sqlite_worker_options {
+    char data_dir[SANTA_CONFIG_STR];
+};
 
-static const struct santa_opt sqlite_opts[] = {
-    {"data", "SANTA_DATA", SANTA_TOOL_STRING, "santa-data", 0, 0, data_dir, "DIR",
+static const struct santa_option sqlite_opts[] = {
+    {"data", "SANTA_DATA", SANTA_OPT_STRING, "santa-data", 0, 0, 0,
+     offsetof(struct sqlite_worker_options, data_dir), "DIR",
      "stage 02's data folder (santa.db must exist: the server creates it)"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 enum { Q_DUE, Q_LEASE, Q_DONE, Q_RETRY, Q_DEAD, Q_STATS, Q_COUNT };
@@ -193,8 +199,9 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
                                     struct santa_queue **out, char *err, size_t errlen)
 {
     *out = NULL;
-    char path[SANTA_OPT_STR + 16];
-    snprintf(path, sizeof path, "%s/santa.db", data_dir);
+    const struct sqlite_worker_options *o = cfg->backend;
+    char path[SANTA_CONFIG_STR + 16];
+    snprintf(path, sizeof path, "%s/santa.db", o->data_dir);
     struct sqlite_queue *q = santa_calloc(1, sizeof *q);
     if (!q) {
         snprintf(err, errlen, "out of memory");
@@ -223,6 +230,6 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
 
 int main(int argc, char **argv)
 {
-    return santa_worker_main(argc, argv, "santa-worker-02-sqlite", sqlite_opts,
-                             sizeof sqlite_opts / sizeof sqlite_opts[0], queue_open);
+    struct sqlite_worker_options o = {{0}};
+    return santa_worker_main(argc, argv, "santa-worker-02-sqlite", sqlite_opts, &o, queue_open);
 }

@@ -256,4 +256,5 @@ static const struct santa_store_ops postgres_store_ops = {
     .undraw = postgres_store_undraw,
     .assignment_get = postgres_store_assignment_get,
     .reminders_queue = postgres_store_reminders_queue,
+    .reminders_pending = postgres_store_reminders_pending,
 };

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +15,7 @@
 #include "santa/alloc.h"
 #include "santa/clock.h"
 #include "santa/log.h"
+#include "santa/thread_slot.h"
 #include "store_postgres_trace.h"
 
 /* Backoff between reconnection attempts of one connection. */
@@ -36,15 +36,12 @@ struct postgres_store_conn {
     uint32_t backoff_ms;
     uint64_t rng;         /* jitter */
     uint32_t deadline_ms; /* client-side limit per statement */
-    struct postgres_store_conn *prev, *next;
 };
 
 struct postgres_store_pool {
     char *conninfo;
     uint32_t statement_timeout_ms;
-    pthread_key_t key;
-    pthread_mutex_t lock; /* guards the list below */
-    struct postgres_store_conn *head;
+    struct santa_thread_slots *conns; /* each thread's connection */
 };
 
 /* ---- parameters -------------------------------------------------------- */
@@ -230,10 +227,25 @@ static void conn_drop(struct postgres_store_conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
-static void conn_close(struct postgres_store_conn *c)
+static void conn_close(void *conn)
 {
+    struct postgres_store_conn *c = conn;
     conn_drop(c);
     santa_free(c);
+}
+
+/* A thread's first call: its slot, not yet connected (santa/thread_slot.h). */
+static void *thread_slot(void *pool)
+{
+    struct postgres_store_pool *p = pool;
+    struct postgres_store_conn *c = santa_calloc(1, sizeof *c);
+    if (!c) {
+        santa_log(SANTA_LOG_ERROR, "store postgres: out of memory for a connection");
+        return NULL;
+    }
+    c->rng = santa_now_ns() ^ (uint64_t)(uintptr_t)c;
+    c->deadline_ms = p->statement_timeout_ms + CLIENT_GRACE_MS;
+    return c;
 }
 
 struct postgres_store_pool *postgres_store_pool_new(const char *conninfo,
@@ -244,14 +256,11 @@ struct postgres_store_pool *postgres_store_pool_new(const char *conninfo,
         return NULL;
     p->conninfo = santa_strdup(conninfo ? conninfo : "");
     p->statement_timeout_ms = statement_timeout_ms;
-    /* No destructor: a connection outlives a thread that exits without
-     * thread_stop, and pool_free() closes it from the list. */
-    if (!p->conninfo || pthread_key_create(&p->key, NULL) != 0) {
-        santa_free(p->conninfo);
-        santa_free(p);
+    p->conns = santa_thread_slots_new(thread_slot, conn_close, p);
+    if (!p->conninfo || !p->conns) {
+        postgres_store_pool_free(p);
         return NULL;
     }
-    pthread_mutex_init(&p->lock, NULL);
     return p;
 }
 
@@ -259,43 +268,9 @@ void postgres_store_pool_free(struct postgres_store_pool *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->lock);
-    struct postgres_store_conn *c = p->head;
-    p->head = NULL;
-    pthread_mutex_unlock(&p->lock);
-    while (c) {
-        struct postgres_store_conn *next = c->next;
-        conn_close(c);
-        c = next;
-    }
-    pthread_key_delete(p->key);
-    pthread_mutex_destroy(&p->lock);
+    santa_thread_slots_free(p->conns);
     santa_free(p->conninfo);
     santa_free(p);
-}
-
-/* The calling thread's slot, created on first use (not yet connected). */
-static struct postgres_store_conn *thread_slot(struct postgres_store_pool *p)
-{
-    struct postgres_store_conn *c = pthread_getspecific(p->key);
-    if (c)
-        return c;
-    c = santa_calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->rng = santa_now_ns() ^ (uint64_t)(uintptr_t)c;
-    c->deadline_ms = p->statement_timeout_ms + CLIENT_GRACE_MS;
-    if (pthread_setspecific(p->key, c) != 0) {
-        santa_free(c);
-        return NULL;
-    }
-    pthread_mutex_lock(&p->lock);
-    c->next = p->head;
-    if (p->head)
-        p->head->prev = c;
-    p->head = c;
-    pthread_mutex_unlock(&p->lock);
-    return c;
 }
 
 /* xorshift64: jitter only, no security meaning. */
@@ -310,12 +285,9 @@ static uint32_t jitter(struct postgres_store_conn *c, uint32_t below)
 enum santa_status postgres_store_pool_conn(struct postgres_store_pool *p,
                                            struct postgres_store_conn **out)
 {
-    struct postgres_store_conn *c = thread_slot(p);
-    if (!c) {
-        santa_log(SANTA_LOG_ERROR, "store postgres: out of memory (or thread keys) for a "
-                                   "connection");
-        return SANTA_UNAVAILABLE;
-    }
+    struct postgres_store_conn *c = santa_thread_slot(p->conns);
+    if (!c)
+        return SANTA_UNAVAILABLE; /* logged */
     *out = c;
     c->lost = false;
     c->sqlstate[0] = '\0';
@@ -348,19 +320,7 @@ enum santa_status postgres_store_pool_conn(struct postgres_store_pool *p,
 
 void postgres_store_pool_thread_stop(struct postgres_store_pool *p)
 {
-    struct postgres_store_conn *c = pthread_getspecific(p->key);
-    if (!c)
-        return;
-    pthread_setspecific(p->key, NULL);
-    pthread_mutex_lock(&p->lock);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        p->head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    pthread_mutex_unlock(&p->lock);
-    conn_close(c);
+    santa_thread_slot_stop(p->conns);
 }
 
 /* ---- statements -------------------------------------------------------- */

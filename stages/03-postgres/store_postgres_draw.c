@@ -22,7 +22,7 @@ static enum santa_status feed_plan(struct postgres_store_conn *c, enum postgres_
     int rows = st == SANTA_OK ? PQntuples(r) : 0;
     for (int i = 0; i < rows && st == SANTA_OK; i++) {
         if (PQgetisnull(r, i, 0) || PQgetisnull(r, i, 1)) {
-            st = postgres_store_corrupt(postgres_store_sql_name[q]);
+            st = santa_store_corrupt("postgres", postgres_store_sql_name[q]);
             break;
         }
         const char *a = PQgetvalue(r, i, 0), *b = PQgetvalue(r, i, 1);
@@ -72,7 +72,7 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
     char *givers = id_array(plan, true), *recipients = id_array(plan, false);
     enum santa_status st = SANTA_OK;
     if (!givers || !recipients) {
-        st = postgres_store_no_memory("writing assignments");
+        st = santa_store_no_memory("postgres", "writing assignments");
     } else {
         struct postgres_store_params p = {0};
         postgres_store_param_text(&p, exchange_id);
@@ -81,17 +81,12 @@ static enum santa_status write_assignments(struct postgres_store_conn *c, const 
         int64_t n = 0;
         st = postgres_store_exec_count(c, POSTGRES_Q_ASSIGNMENTS_INSERT, &p, &n);
         if (st == SANTA_OK && n != (int64_t)santa_draw_plan_count(plan))
-            st = postgres_store_corrupt("assignments insert");
+            st = santa_store_corrupt("postgres", "assignments insert");
     }
     santa_free(givers);
     santa_free(recipients);
     return st;
 }
-
-struct draw_ctx {
-    const char *exchange_id;
-    struct santa_draw_plan *plan;
-};
 
 static enum santa_status set_drawn(struct postgres_store_conn *c, const char *exchange_id,
                                    bool drawn)
@@ -104,10 +99,10 @@ static enum santa_status set_drawn(struct postgres_store_conn *c, const char *ex
 
 static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct draw_ctx *d = ctx;
+    struct santa_args_draw *d = ctx;
     /* The row lock is held from the "drawn?" check to the commit: a second
      * draw waits here, then reads drawn = true. */
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, d->exchange_id, true, &ex);
     if (st != SANTA_OK)
         return st;
@@ -129,14 +124,14 @@ static enum santa_status draw_op(struct postgres_store_conn *c, void *ctx)
 enum santa_status postgres_store_draw(struct santa_store *s, const char *exchange_id,
                                       struct santa_draw_plan *plan)
 {
-    struct draw_ctx d = {exchange_id, plan};
+    struct santa_args_draw d = {exchange_id, plan};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, draw_op, &d);
 }
 
 static enum santa_status undraw_op(struct postgres_store_conn *c, void *ctx)
 {
     const char *exchange_id = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, exchange_id, true, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
@@ -153,15 +148,9 @@ enum santa_status postgres_store_undraw(struct santa_store *s, const char *excha
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, undraw_op, (void *)exchange_id);
 }
 
-struct assignment_ctx {
-    const char *exchange_id, *giver_id;
-    struct santa_arena *a;
-    struct santa_assignment *out;
-};
-
 static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct assignment_ctx *g = ctx;
+    struct santa_args_assignment *g = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->exchange_id);
     postgres_store_param_text(&p, g->giver_id);
@@ -169,32 +158,16 @@ static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *
     enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_ASSIGNMENT_REVEAL, &p, &r);
     if (st != SANTA_OK)
         return st;
-    /* The checks in the order of store.h: exchange, giver, drawn. */
-    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 1))
-        st = SANTA_NOT_FOUND;
-    else if (!postgres_store_col_bool(r, 0, 0))
-        st = SANTA_NOT_DRAWN;
-    else if (PQgetisnull(r, 0, 2)) {
-        /* Joins stop at the draw, so a drawn giver always has one. */
-        santa_log(SANTA_LOG_ERROR, "store postgres: drawn exchange %s has no assignment for %s",
-                  g->exchange_id, g->giver_id);
-        st = SANTA_UNAVAILABLE;
+    bool row = PQntuples(r) > 0;
+    struct santa_reveal_row rr = {0};
+    if (row) {
+        rr.drawn = postgres_store_col_bool(r, 0, 0);
+        postgres_store_col(r, 0, 1, &rr.giver_name);
+        postgres_store_col(r, 0, 2, &rr.recipient_id);
+        postgres_store_col(r, 0, 3, &rr.recipient_name);
+        postgres_store_col(r, 0, 4, &rr.recipient_wishlist);
     }
-    if (st == SANTA_OK) {
-        struct santa_assignment *out = g->out;
-        memset(out, 0, sizeof *out);
-        memcpy(out->giver_id, g->giver_id, SANTA_ID_LEN);
-        out->giver_id[SANTA_ID_LEN] = '\0';
-        if (strlen(g->giver_id) != SANTA_ID_LEN ||
-            !postgres_store_col_id(r, 0, 2, out->recipient_id))
-            st = postgres_store_corrupt("assignments");
-        else if (!postgres_store_col_text(r, 0, 1, g->a, &out->giver_name) ||
-                 !postgres_store_col_text(r, 0, 3, g->a, &out->recipient_name) ||
-                 !postgres_store_col_text(r, 0, 4, g->a, &out->recipient_wishlist))
-            st = postgres_store_no_memory("reading an assignment");
-        else if (!out->giver_name || !out->recipient_name || !out->recipient_wishlist)
-            st = postgres_store_corrupt("participants");
-    }
+    st = santa_reveal_read("postgres", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a, g->out);
     PQclear(r);
     return st;
 }
@@ -203,20 +176,15 @@ enum santa_status postgres_store_assignment_get(struct santa_store *s, const cha
                                                 const char *giver_id, struct santa_arena *a,
                                                 struct santa_assignment *out)
 {
-    struct assignment_ctx g = {exchange_id, giver_id, a, out};
+    struct santa_args_assignment g = {exchange_id, giver_id, a, out};
     /* One statement sees one snapshot: no transaction, one round trip (the
      * hot read of the reveal; it was five with BEGIN and three SELECTs). */
     return postgres_store_run_op(s, POSTGRES_TX_NONE, assignment_get_op, &g);
 }
 
-struct reminders_ctx {
-    const char *exchange_id;
-    uint32_t queued;
-};
-
 static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct reminders_ctx *rc = ctx;
+    struct santa_args_reminders *rc = ctx;
     enum santa_status st = postgres_store_exchange_state(c, rc->exchange_id, true, NULL);
     if (st != SANTA_OK)
         return st;
@@ -238,10 +206,31 @@ static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void 
 enum santa_status postgres_store_reminders_queue(struct santa_store *s, const char *exchange_id,
                                                  uint32_t *queued)
 {
-    struct reminders_ctx rc = {exchange_id, 0};
+    struct santa_args_reminders rc = {exchange_id, 0};
     *queued = 0;
     enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_WRITE, reminders_queue_op, &rc);
     if (st == SANTA_OK)
         *queued = rc.queued;
     return st;
+}
+
+static enum santa_status reminders_pending_op(struct postgres_store_conn *c, void *ctx)
+{
+    uint64_t *depth = ctx;
+    struct postgres_store_params p = {0};
+    PGresult *r = NULL;
+    int64_t n = 0;
+    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_REMINDERS_PENDING, &p, &r);
+    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &n) || n < 0))
+        st = santa_store_corrupt("postgres", postgres_store_sql_name[POSTGRES_Q_REMINDERS_PENDING]);
+    if (st == SANTA_OK)
+        *depth = (uint64_t)n;
+    PQclear(r);
+    return st;
+}
+
+enum santa_status postgres_store_reminders_pending(struct santa_store *s, uint64_t *depth)
+{
+    *depth = 0;
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, reminders_pending_op, depth);
 }

@@ -36,7 +36,7 @@ static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     else if (st == SANTA_OK && !postgres_store_col_bool(r, 0, 0))
-        st = postgres_store_corrupt("exchange outcome: the id is another exchange's");
+        st = santa_store_corrupt("postgres", "exchange outcome: the id is another exchange's");
     PQclear(r);
     return st;
 }
@@ -49,15 +49,9 @@ enum santa_status postgres_store_exchange_create(struct santa_store *s,
                                           exchange_outcome_op, (void *)ex);
 }
 
-struct exchange_get_ctx {
-    const char *id;
-    struct santa_arena *a;
-    struct santa_exchange *out;
-};
-
 static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct exchange_get_ctx *g = ctx;
+    struct santa_args_exchange_get *g = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->id);
     PGresult *r = NULL;
@@ -72,12 +66,12 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
         int64_t count = 0;
         if (!postgres_store_col_text(r, 0, 0, g->a, &ex.name) ||
             !postgres_store_col_text(r, 0, 1, g->a, &ex.budget))
-            st = postgres_store_no_memory("reading an exchange");
+            st = santa_store_no_memory("postgres", "reading an exchange");
         else if (!ex.name || strlen(date) > SANTA_DATE_LEN ||
                  !postgres_store_col_hash(r, 0, 5, &ex.admin_hash) ||
                  !postgres_store_col_hash(r, 0, 6, &ex.invite_hash) ||
                  !postgres_store_col_int(r, 0, 7, &count) || count < 0)
-            st = postgres_store_corrupt("exchanges");
+            st = santa_store_corrupt("postgres", "exchanges");
         if (st == SANTA_OK) {
             memcpy(ex.exchange_date, date, strlen(date) + 1);
             ex.no_mutual = postgres_store_col_bool(r, 0, 3);
@@ -93,18 +87,13 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
 enum santa_status postgres_store_exchange_get(struct santa_store *s, const char *id,
                                               struct santa_arena *a, struct santa_exchange *out)
 {
-    struct exchange_get_ctx g = {id, a, out};
+    struct santa_args_exchange_get g = {id, a, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, exchange_get_op, &g);
 }
 
-struct principal_ctx {
-    const struct santa_hash *h;
-    struct santa_principal *out;
-};
-
 static enum santa_status principal_find_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct principal_ctx *pc = ctx;
+    struct santa_args_principal *pc = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_hash(&p, pc->h);
     PGresult *r = NULL;
@@ -119,7 +108,7 @@ static enum santa_status principal_find_op(struct postgres_store_conn *c, void *
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
         if (!postgres_store_col_id(r, 0, 1, pc->out->exchange_id) ||
             (!admin && !postgres_store_col_id(r, 0, 2, pc->out->participant_id)))
-            st = postgres_store_corrupt("principal");
+            st = santa_store_corrupt("postgres", "principal");
     }
     PQclear(r);
     return st;
@@ -129,6 +118,6 @@ enum santa_status postgres_store_principal_find(struct santa_store *s,
                                                 const struct santa_hash *token_hash,
                                                 struct santa_principal *out)
 {
-    struct principal_ctx pc = {token_hash, out};
+    struct santa_args_principal pc = {token_hash, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, principal_find_op, &pc);
 }

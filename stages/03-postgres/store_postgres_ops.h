@@ -24,6 +24,8 @@
 #include "santa/model.h"
 #include "santa/status.h"
 #include "santa/store.h"
+#include "santa/store_args.h"
+#include "santa/store_rules.h"
 #include "store_postgres_conn.h"
 
 /* How an operation's statements are wrapped. */
@@ -49,10 +51,6 @@ enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum pos
 
 /* ---- store_postgres_rows.c: statements, columns, shared checks --------- */
 
-/* Log and answer SANTA_UNAVAILABLE: a row that does not decode, no memory. */
-enum santa_status postgres_store_corrupt(const char *what);
-enum santa_status postgres_store_no_memory(const char *what);
-
 /* Columns of row `row` into model values. col_text copies into the arena
  * (SQL NULL gives NULL); col_id, col_int and col_hash check the value. */
 bool postgres_store_col_text(const PGresult *r, int row, int col, struct santa_arena *a,
@@ -61,6 +59,9 @@ bool postgres_store_col_id(const PGresult *r, int row, int col, char out[SANTA_I
 bool postgres_store_col_bool(const PGresult *r, int row, int col);
 bool postgres_store_col_int(const PGresult *r, int row, int col, int64_t *out);
 bool postgres_store_col_hash(const PGresult *r, int row, int col, struct santa_hash *out);
+/* A text column as santa/store_rules.h reads it (libpq holds the whole
+ * result in memory: nothing can fail). Valid until the result is cleared. */
+void postgres_store_col(const PGresult *r, int row, int col, struct santa_col *out);
 /* One row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
 enum santa_status postgres_store_read_participant(const PGresult *r, int row,
                                                   const char *exchange_id, struct santa_arena *a,
@@ -76,20 +77,12 @@ enum santa_status postgres_store_exec_count(struct postgres_store_conn *c,
                                             const struct postgres_store_params *p,
                                             int64_t *changed);
 
-/* What the write operations check about an exchange before they change it. */
-struct postgres_store_exchange_state {
-    bool no_mutual;
-    bool drawn;
-    int64_t participants;
-};
-
 /* EXCHANGE_LOCK (lock: writes) or EXCHANGE_STATE (reads): NOT_FOUND when
  * the exchange does not exist; else its state (out may be NULL). The lock
  * is held until the transaction ends, so the state cannot change before the
  * commit. */
 enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, const char *id,
-                                                bool lock,
-                                                struct postgres_store_exchange_state *out);
+                                                bool lock, struct santa_exchange_state *out);
 /* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
 enum santa_status postgres_store_exists2(struct postgres_store_conn *c, enum postgres_store_query q,
                                          const char *exchange_id, const char *other, bool *found);
@@ -101,41 +94,11 @@ enum santa_status postgres_store_participant_read(struct postgres_store_conn *c,
 
 /* ---- the operations, by group (see struct santa_store_ops) -------------- */
 
-/* store_postgres_exchange.c */
-enum santa_status postgres_store_exchange_create(struct santa_store *s,
-                                                 const struct santa_exchange *ex);
-enum santa_status postgres_store_exchange_get(struct santa_store *s, const char *id,
-                                              struct santa_arena *a, struct santa_exchange *out);
-enum santa_status postgres_store_principal_find(struct santa_store *s,
-                                                const struct santa_hash *token_hash,
-                                                struct santa_principal *out);
-
-/* store_postgres_participant.c */
-enum santa_status postgres_store_participant_add(struct santa_store *s, struct santa_participant *p,
-                                                 uint32_t max_participants);
-enum santa_status postgres_store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                  uint64_t after_seq, uint32_t limit,
-                                                  struct santa_arena *a,
-                                                  struct santa_participant_page *out);
-enum santa_status postgres_store_participant_get(struct santa_store *s, const char *exchange_id,
-                                                 const char *participant_id, struct santa_arena *a,
-                                                 struct santa_participant *out);
-enum santa_status postgres_store_participant_remove(struct santa_store *s, const char *exchange_id,
-                                                    const char *participant_id);
-enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char *exchange_id,
-                                              const char *participant_id, const char *wishlist);
-enum santa_status postgres_store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                               const char *giver_id, const char *receiver_id,
-                                               bool mutual);
-
-/* store_postgres_draw.c */
-enum santa_status postgres_store_draw(struct santa_store *s, const char *exchange_id,
-                                      struct santa_draw_plan *plan);
-enum santa_status postgres_store_undraw(struct santa_store *s, const char *exchange_id);
-enum santa_status postgres_store_assignment_get(struct santa_store *s, const char *exchange_id,
-                                                const char *giver_id, struct santa_arena *a,
-                                                struct santa_assignment *out);
-enum santa_status postgres_store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                                 uint32_t *queued);
+/* postgres_store_exchange_create, _exchange_get, _principal_find in store_postgres_exchange.c;
+ * _participant_add to _exclusion_add in store_postgres_participant.c; _draw,
+ * _undraw, _assignment_get, _reminders_queue in store_postgres_draw.c. */
+SANTA_STORE_OPS_DECLARE(postgres_store)
+/* Optional, for GET /metrics: the outbox rows still to send (store_postgres_draw.c). */
+santa_store_reminders_pending_fn postgres_store_reminders_pending;
 
 #endif /* SANTA_STORE_POSTGRES_OPS_H */

@@ -8,31 +8,20 @@
 
 #include "store_postgres_ops.h"
 
-struct participant_add_ctx {
-    const struct santa_participant *p;
-    uint32_t max;
-    uint64_t seq;
-};
-
 static enum santa_status participant_add_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_add_ctx *pa = ctx;
+    struct santa_args_participant_add *pa = ctx;
     const struct santa_participant *in = pa->p;
     const char *email_key = in->email_key ? in->email_key : "";
-    struct postgres_store_exchange_state ex;
-    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, &ex);
-    if (st != SANTA_OK)
-        return st;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
+    struct santa_exchange_state ex;
     bool taken = false;
-    st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, &ex);
+    if (st == SANTA_OK)
+        st = postgres_store_exists2(c, POSTGRES_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
+    if (st == SANTA_OK)
+        st = santa_rule_join(&ex, taken, pa->max);
     if (st != SANTA_OK)
         return st;
-    if (taken)
-        return SANTA_EMAIL_TAKEN;
-    if (ex.participants >= (int64_t)pa->max)
-        return SANTA_EXCHANGE_FULL;
 
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, in->id);
@@ -50,7 +39,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
         return SANTA_EMAIL_TAKEN;
     int64_t seq = 0;
     if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
-        st = postgres_store_corrupt("participant insert");
+        st = santa_store_corrupt("postgres", "participant insert");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
     PQclear(r);
@@ -62,7 +51,7 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
  * rolled back by the server), so "not there" is final. */
 static enum santa_status participant_outcome_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_add_ctx *pa = ctx;
+    struct santa_args_participant_add *pa = ctx;
     const struct santa_participant *in = pa->p;
     enum santa_status st = postgres_store_exchange_state(c, in->exchange_id, true, NULL);
     if (st != SANTA_OK)
@@ -77,7 +66,7 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
     if (st == SANTA_OK && PQntuples(r) == 0)
         st = SANTA_NOT_FOUND;
     else if (st == SANTA_OK && (!postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
-        st = postgres_store_corrupt("participant outcome");
+        st = santa_store_corrupt("postgres", "participant outcome");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
     PQclear(r);
@@ -87,7 +76,7 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
 enum santa_status postgres_store_participant_add(struct santa_store *s, struct santa_participant *p,
                                                  uint32_t max_participants)
 {
-    struct participant_add_ctx pa = {p, max_participants, 0};
+    struct santa_args_participant_add pa = {p, max_participants, 0};
     enum santa_status st = postgres_store_run_op_resolved(s, POSTGRES_TX_WRITE, participant_add_op,
                                                           participant_outcome_op, &pa);
     /* Only an acknowledged (committed) join gets its seq. */
@@ -96,17 +85,9 @@ enum santa_status postgres_store_participant_add(struct santa_store *s, struct s
     return st;
 }
 
-struct participant_list_ctx {
-    const char *exchange_id;
-    uint64_t after;
-    uint32_t limit;
-    struct santa_arena *a;
-    struct santa_participant_page *out;
-};
-
 static enum santa_status participant_list_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_list_ctx *pl = ctx;
+    struct santa_args_participant_list *pl = ctx;
     struct santa_participant_page *out = pl->out;
     memset(out, 0, sizeof *out);
     enum santa_status st = postgres_store_exchange_state(c, pl->exchange_id, false, NULL);
@@ -128,7 +109,7 @@ static enum santa_status participant_list_op(struct postgres_store_conn *c, void
     if (n > 0) {
         out->items = santa_arena_alloc(pl->a, n * sizeof *out->items);
         if (!out->items)
-            st = postgres_store_no_memory("listing participants");
+            st = santa_store_no_memory("postgres", "listing participants");
     }
     for (uint32_t i = 0; i < n && st == SANTA_OK; i++) {
         st = postgres_store_read_participant(r, (int)i, pl->exchange_id, pl->a, &out->items[i]);
@@ -146,7 +127,7 @@ enum santa_status postgres_store_participant_list(struct santa_store *s, const c
                                                   struct santa_arena *a,
                                                   struct santa_participant_page *out)
 {
-    struct participant_list_ctx pl = {exchange_id, after_seq, limit, a, out};
+    struct santa_args_participant_list pl = {exchange_id, after_seq, limit, a, out};
     /* Two statements that must agree (the exchange exists, its page): one
      * transaction. */
     enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_READ, participant_list_op, &pl);
@@ -155,15 +136,9 @@ enum santa_status postgres_store_participant_list(struct santa_store *s, const c
     return st;
 }
 
-struct participant_get_ctx {
-    const char *exchange_id, *participant_id;
-    struct santa_arena *a;
-    struct santa_participant *out;
-};
-
 static enum santa_status participant_get_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_get_ctx *g = ctx;
+    struct santa_args_participant_get *g = ctx;
     return postgres_store_participant_read(c, g->exchange_id, g->participant_id, g->a, g->out);
 }
 
@@ -171,31 +146,26 @@ enum santa_status postgres_store_participant_get(struct santa_store *s, const ch
                                                  const char *participant_id, struct santa_arena *a,
                                                  struct santa_participant *out)
 {
-    struct participant_get_ctx g = {exchange_id, participant_id, a, out};
+    struct santa_args_participant_get g = {exchange_id, participant_id, a, out};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, participant_get_op, &g);
 }
 
-struct participant_ref {
-    const char *exchange_id, *participant_id, *text;
-};
-
 static enum santa_status participant_remove_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_args_participant_ref *pr = ctx;
+    struct santa_exchange_state ex;
     bool found = false;
     enum santa_status st = postgres_store_exchange_state(c, pr->exchange_id, true, &ex);
     if (st == SANTA_OK)
         st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, pr->exchange_id,
                                     pr->participant_id, &found);
+    if (st == SANTA_OK)
+        st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    if (!found)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
-    /* The foreign keys cascade to the exclusions and outbox rows naming
-     * them, and the trigger lowers the count, in this same transaction. */
+    /* The foreign keys cascade to the exclusions naming them, the
+     * participants_outbox trigger (migration 003) removes their outbox rows
+     * and participants_count lowers the count, in this same transaction. */
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
@@ -207,13 +177,13 @@ static enum santa_status participant_remove_op(struct postgres_store_conn *c, vo
 enum santa_status postgres_store_participant_remove(struct santa_store *s, const char *exchange_id,
                                                     const char *participant_id)
 {
-    struct participant_ref pr = {exchange_id, participant_id, NULL};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, NULL};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, participant_remove_op, &pr);
 }
 
 static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct participant_ref *pr = ctx;
+    struct santa_args_participant_ref *pr = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, pr->exchange_id);
     postgres_store_param_text(&p, pr->participant_id);
@@ -226,15 +196,10 @@ static enum santa_status wishlist_set_op(struct postgres_store_conn *c, void *ct
 enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char *exchange_id,
                                               const char *participant_id, const char *wishlist)
 {
-    struct participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
+    struct santa_args_participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
     return postgres_store_run_op(s, POSTGRES_TX_NONE, wishlist_set_op,
                                  &pr); /* one UPDATE: atomic alone */
 }
-
-struct exclusion_ctx {
-    const char *exchange_id, *giver_id, *receiver_id;
-    bool mutual;
-};
 
 static enum santa_status insert_exclusion(struct postgres_store_conn *c, const char *exchange_id,
                                           const char *giver, const char *receiver)
@@ -248,8 +213,8 @@ static enum santa_status insert_exclusion(struct postgres_store_conn *c, const c
 
 static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)
 {
-    struct exclusion_ctx *e = ctx;
-    struct postgres_store_exchange_state ex;
+    struct santa_args_exclusion *e = ctx;
+    struct santa_exchange_state ex;
     enum santa_status st = postgres_store_exchange_state(c, e->exchange_id, true, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
@@ -258,12 +223,10 @@ static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *c
     if (st == SANTA_OK)
         st = postgres_store_exists2(c, POSTGRES_Q_PARTICIPANT_EXISTS, e->exchange_id,
                                     e->receiver_id, &receiver);
+    if (st == SANTA_OK)
+        st = santa_rule_exclusion(&ex, giver, receiver);
     if (st != SANTA_OK)
         return st;
-    if (!giver || !receiver)
-        return SANTA_NOT_FOUND;
-    if (ex.drawn)
-        return SANTA_ALREADY_DRAWN;
     st = insert_exclusion(c, e->exchange_id, e->giver_id, e->receiver_id);
     if (st == SANTA_OK && e->mutual && strcmp(e->giver_id, e->receiver_id) != 0)
         st = insert_exclusion(c, e->exchange_id, e->receiver_id, e->giver_id);
@@ -274,6 +237,6 @@ enum santa_status postgres_store_exclusion_add(struct santa_store *s, const char
                                                const char *giver_id, const char *receiver_id,
                                                bool mutual)
 {
-    struct exclusion_ctx e = {exchange_id, giver_id, receiver_id, mutual};
+    struct santa_args_exclusion e = {exchange_id, giver_id, receiver_id, mutual};
     return postgres_store_run_op(s, POSTGRES_TX_WRITE, exclusion_add_op, &e);
 }

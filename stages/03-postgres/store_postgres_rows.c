@@ -11,18 +11,6 @@
 
 /* ---- results into model structs ---------------------------------------- */
 
-enum santa_status postgres_store_corrupt(const char *what)
-{
-    santa_log(SANTA_LOG_ERROR, "store postgres: %s: a row does not decode", what);
-    return SANTA_UNAVAILABLE;
-}
-
-enum santa_status postgres_store_no_memory(const char *what)
-{
-    santa_log(SANTA_LOG_ERROR, "store postgres: %s: out of memory", what);
-    return SANTA_UNAVAILABLE;
-}
-
 /* Copies a text column into the arena; SQL NULL gives NULL. */
 bool postgres_store_col_text(const PGresult *r, int row, int col, struct santa_arena *a,
                              const char **out)
@@ -33,6 +21,12 @@ bool postgres_store_col_text(const PGresult *r, int row, int col, struct santa_a
     }
     *out = santa_arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
     return *out != NULL;
+}
+
+void postgres_store_col(const PGresult *r, int row, int col, struct santa_col *out)
+{
+    out->text = PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+    out->len = (size_t)PQgetlength(r, row, col);
 }
 
 bool postgres_store_col_id(const PGresult *r, int row, int col, char out[SANTA_ID_LEN + 1])
@@ -98,15 +92,15 @@ enum santa_status postgres_store_read_participant(const PGresult *r, int row,
     if (!postgres_store_col_int(r, row, 0, &seq) || seq <= 0 ||
         !postgres_store_col_id(r, row, 1, p->id) ||
         !postgres_store_col_hash(r, row, 6, &p->token_hash))
-        return postgres_store_corrupt("participants");
+        return santa_store_corrupt("postgres", "participants");
     p->seq = (uint64_t)seq;
     if (!postgres_store_col_text(r, row, 2, a, &p->name) ||
         !postgres_store_col_text(r, row, 3, a, &p->email) ||
         !postgres_store_col_text(r, row, 4, a, &p->email_key) ||
         !postgres_store_col_text(r, row, 5, a, &p->wishlist))
-        return postgres_store_no_memory("reading a participant");
+        return santa_store_no_memory("postgres", "reading a participant");
     if (!p->name || !p->email || !p->email_key || !p->wishlist)
-        return postgres_store_corrupt("participants");
+        return santa_store_corrupt("postgres", "participants");
     return SANTA_OK;
 }
 
@@ -135,7 +129,7 @@ enum santa_status postgres_store_exec_count(struct postgres_store_conn *c,
         const char *t = PQcmdTuples(r);
         *changed = strtoll(t, &end, 10);
         if (!t[0] || *end)
-            st = postgres_store_corrupt(postgres_store_sql_name[q]);
+            st = santa_store_corrupt("postgres", postgres_store_sql_name[q]);
     }
     PQclear(r);
     return st;
@@ -159,8 +153,7 @@ enum santa_status postgres_store_exists2(struct postgres_store_conn *c, enum pos
 /* EXCHANGE_LOCK (writes) or EXCHANGE_STATE (reads): NOT_FOUND when the
  * exchange does not exist; else its state (out may be NULL). */
 enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, const char *id,
-                                                bool lock,
-                                                struct postgres_store_exchange_state *out)
+                                                bool lock, struct santa_exchange_state *out)
 {
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, id);
@@ -173,7 +166,7 @@ enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, c
         out->no_mutual = postgres_store_col_bool(r, 0, 0);
         out->drawn = postgres_store_col_bool(r, 0, 1);
         if (!postgres_store_col_int(r, 0, 2, &out->participants))
-            st = postgres_store_corrupt("exchanges");
+            st = santa_store_corrupt("postgres", "exchanges");
     }
     PQclear(r);
     return st;

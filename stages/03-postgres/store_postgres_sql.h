@@ -69,7 +69,9 @@
     X(REMINDERS_QUEUE, 2,                                                                          \
       "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent)"                 \
       " SELECT exchange_id, id, email, 'reminder', $2 FROM participants WHERE exchange_id = $1"    \
-      " ORDER BY seq")
+      " ORDER BY seq")                                                                             \
+    X(REMINDERS_PENDING, 0,                                                                        \
+      "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL")
 
 enum postgres_store_query {
 #define POSTGRES_STORE_QUERY_ENUM(name, n, sql) POSTGRES_Q_##name,

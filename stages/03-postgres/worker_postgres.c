@@ -9,6 +9,7 @@
  * never take the same row; done, retry and dead-letter are one UPDATE each.
  * Unlike SQLite, claims of several workers run side by side.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,16 @@
 #include "store_postgres.h"
 #include "store_postgres_conn.h"
 
-static char conninfo[SANTA_OPT_STR];
+/* This back end's options (config.h rows), owned by main(). */
+struct postgres_worker_options {
+    char conninfo[SANTA_CONFIG_STR];
+};
 
-static const struct santa_opt postgres_opts[] = {
-    {"pg", "SANTA_PG", SANTA_TOOL_STRING, "", 0, 0, conninfo, "CONNINFO",
+static const struct santa_option postgres_opts[] = {
+    {"pg", "SANTA_PG", SANTA_OPT_OPTIONAL, "", 0, 0, 0,
+     offsetof(struct postgres_worker_options, conninfo), "CONNINFO",
      "PostgreSQL connection (libpq conninfo or postgresql:// URI); empty: PGHOST, PGPORT, ..."},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const char sql_claim[] =
@@ -175,6 +181,7 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
     *out = NULL;
     /* The same migrations as the server, so a worker started first (or
      * alone) finds the outbox columns it needs. */
+    const char *conninfo = ((const struct postgres_worker_options *)cfg->backend)->conninfo;
     int applied = 0;
     struct postgres_store_options so = {.conninfo = conninfo};
     enum santa_status st = postgres_store_migrate(&so, &applied, err, errlen);
@@ -198,6 +205,7 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
 
 int main(int argc, char **argv)
 {
-    return santa_worker_main(argc, argv, "santa-worker-03-postgres", postgres_opts,
-                             sizeof postgres_opts / sizeof postgres_opts[0], queue_open);
+    struct postgres_worker_options o = {{0}};
+    return santa_worker_main(argc, argv, "santa-worker-03-postgres", postgres_opts, &o,
+                             queue_open);
 }

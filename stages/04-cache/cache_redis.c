@@ -1,9 +1,10 @@
 /*
  * cache_redis.c - Redis through hiredis for stage 04's cache (see
- * cache_redis.h for the contract). The only file that includes hiredis.h.
+ * cache_redis.h for the contract); the replies of its scripts are read by
+ * cache_redis_reply.c.
  *
- * Connections: one per thread, in a pthread key, so no lock sits on the
- * request path. Failure handling is store-wide, in three atomics:
+ * Connections: one per thread, in a santa_thread_slots, so no lock sits on
+ * the request path. Failure handling is store-wide, in three atomics:
  *  - down_until_ns: while the clock is before it, nobody tries Redis (a dead
  *    Redis costs nothing per request). The first thread past it claims the
  *    probe with a compare-and-swap; the others keep skipping.
@@ -16,7 +17,6 @@
  *    has run after it.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +27,14 @@
 
 #include "cache_redis.h"
 #include "instrument/metrics.h"
+#include "cache_redis_reply.h"
 #include "cache_redis_scripts.h"
 #include "instrument/request.h"
 #include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/clock.h"
 #include "santa/log.h"
+#include "santa/thread_slot.h"
 #include "santa/token.h"
 
 #define EPOCH_KEY "santa:epoch"
@@ -51,7 +53,7 @@ struct cache_redis {
     char password[128]; /* never logged; "" when Redis asks for none */
     struct timeval connect_tv, command_tv;
     uint64_t retry_ns;
-    pthread_key_t key;
+    struct santa_thread_slots *conns; /* each thread's struct cache_conn */
 
     atomic_uint_fast64_t down_until_ns; /* 0: Redis is believed up */
     atomic_uint_fast64_t fail_gen;
@@ -61,7 +63,7 @@ struct cache_redis {
         connects, roundtrips, roundtrip_ns;
 
     /* libinstrument's registry handles (NULL when instrumentation is off:
-     * every inst_ call accepts NULL). Interface B of notes/interfaces.md. */
+     * every inst_ call accepts NULL). */
     struct inst_metric *m_result[3]; /* by enum cache_result */
     struct inst_metric *m_op[5];     /* by enum rt_op */
 };
@@ -111,11 +113,19 @@ static void count_result(struct cache_redis *r, enum cache_result res)
     inst_counter_add(r->m_result[res], 1);
 }
 
+/* A thread's first call: its slot, not yet connected (santa/thread_slot.h). */
+static void *conn_new(void *unused)
+{
+    (void)unused;
+    struct cache_conn *cn = santa_calloc(1, sizeof *cn);
+    if (cn == NULL)
+        santa_log(SANTA_LOG_ERROR, "cache: out of memory for a connection");
+    return cn;
+}
+
 static void conn_free(void *p)
 {
     struct cache_conn *cn = p;
-    if (cn == NULL)
-        return;
     if (cn->c)
         redisFree(cn->c);
     santa_free(cn);
@@ -156,8 +166,9 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
         snprintf(err, errlen, "out of memory");
         return SANTA_UNAVAILABLE;
     }
-    if (pthread_key_create(&r->key, conn_free) != 0) {
-        snprintf(err, errlen, "pthread_key_create failed");
+    r->conns = santa_thread_slots_new(conn_new, conn_free, NULL);
+    if (r->conns == NULL) {
+        snprintf(err, errlen, "out of memory or thread keys");
         santa_free(r);
         return SANTA_UNAVAILABLE;
     }
@@ -175,16 +186,14 @@ enum santa_status cache_redis_open(const struct cache_redis_options *o, struct c
 
 void cache_redis_thread_stop(struct cache_redis *r)
 {
-    conn_free(pthread_getspecific(r->key));
-    pthread_setspecific(r->key, NULL);
+    santa_thread_slot_stop(r->conns);
 }
 
 void cache_redis_close(struct cache_redis *r)
 {
     if (r == NULL)
         return;
-    cache_redis_thread_stop(r);
-    pthread_key_delete(r->key);
+    santa_thread_slots_free(r->conns); /* every thread's connection */
     santa_free(r);
 }
 
@@ -316,14 +325,9 @@ static bool conn_open(struct cache_redis *r, struct cache_conn *cn)
 /* The calling thread's working connection, or NULL (count it as an error). */
 static struct cache_conn *conn_get(struct cache_redis *r)
 {
-    struct cache_conn *cn = pthread_getspecific(r->key);
-    if (cn == NULL) {
-        cn = santa_calloc(1, sizeof *cn);
-        if (cn == NULL || pthread_setspecific(r->key, cn) != 0) {
-            santa_free(cn);
-            return NULL;
-        }
-    }
+    struct cache_conn *cn = santa_thread_slot(r->conns);
+    if (cn == NULL)
+        return NULL;
     if (cn->c && cn->born_gen < atomic_load(&r->fail_gen)) {
         redisFree(cn->c); /* made before the last failure: likely dead */
         cn->c = NULL;
@@ -339,15 +343,6 @@ static struct cache_conn *conn_get(struct cache_redis *r)
 
 /* ---- the three operations ---- */
 
-static void copy_reply_str(const redisReply *rep, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (rep->type == REDIS_REPLY_STRING && rep->len < cap) {
-        memcpy(out, rep->str, rep->len);
-        out[rep->len] = '\0';
-    }
-}
-
 /* Reads the three pipelined replies of a lookup. */
 static enum cache_result read_lookup(struct cache_conn *cn, struct santa_arena *a, char **val,
                                      size_t *len, struct cache_ticket *t)
@@ -362,8 +357,8 @@ static enum cache_result read_lookup(struct cache_conn *cn, struct santa_arena *
         *len = rep[0]->len;
         res = *val ? CACHE_HIT : CACHE_ERROR;
     } else if (rep[0]->type == REDIS_REPLY_NIL) {
-        copy_reply_str(rep[1], t->gen, sizeof t->gen);
-        copy_reply_str(rep[2], t->epoch, sizeof t->epoch);
+        cache_reply_str(rep[1], t->gen, sizeof t->gen);
+        cache_reply_str(rep[2], t->epoch, sizeof t->epoch);
         t->valid = t->epoch[0] != '\0' && rep[1]->type != REDIS_REPLY_ERROR;
         res = CACHE_MISS;
     }
@@ -410,33 +405,6 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
 }
 
 /* Copies a string element of an array reply into the arena. */
-static bool take_elem(const redisReply *e, struct santa_arena *a, char **val, size_t *len)
-{
-    if (e->type != REDIS_REPLY_STRING)
-        return false;
-    *val = santa_arena_strndup(a, e->str, e->len);
-    *len = e->len;
-    return *val != NULL;
-}
-
-static enum cache_result read_ref(const redisReply *rep, struct santa_arena *a, char **val,
-                                  size_t *len, char **val2, size_t *len2, struct cache_ticket *t)
-{
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
-        return CACHE_ERROR;
-    for (size_t i = 0; i < 4; i++)
-        if (rep->element[i]->type != REDIS_REPLY_STRING && rep->element[i]->type != REDIS_REPLY_NIL)
-            return CACHE_ERROR;
-    if (take_elem(rep->element[0], a, val, len) && take_elem(rep->element[1], a, val2, len2))
-        return CACHE_HIT;
-    *val = *val2 = NULL;
-    *len = *len2 = 0;
-    copy_reply_str(rep->element[2], t->gen, sizeof t->gen);
-    copy_reply_str(rep->element[3], t->epoch, sizeof t->epoch);
-    t->valid = t->epoch[0] != '\0';
-    return CACHE_MISS;
-}
-
 enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, const char *field,
                                       const char *ref_member, const char *ref_prefix,
                                       const char *gen_key, struct santa_arena *a, char **val,
@@ -460,7 +428,7 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
         lens[i] = strlen(argv[i]);
     struct rt rt = rt_begin(RT_GET);
     redisReply *rep = redisCommandArgv(cn->c, REF_ARGS, argv, lens);
-    enum cache_result res = read_ref(rep, a, val, len, val2, len2, t);
+    enum cache_result res = cache_reply_ref(rep, a, val, len, val2, len2, t);
     if (rep)
         freeReplyObject(rep);
     inst_span_attr(rt.span, "cache.result",
@@ -481,27 +449,6 @@ void cache_redis_count(struct cache_redis *r, enum cache_result res)
     count_result(r, res);
 }
 
-/* The read-ahead part of cache_redis_get_principal_script's reply (elements 3 to 7). */
-static void read_reveal(redisReply *const *e, const redisReply *epoch, struct santa_arena *a,
-                        struct cache_reveal *rv)
-{
-    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_STRING ||
-        e[0]->len >= sizeof rv->exchange_id || e[1]->len >= sizeof rv->participant_id)
-        return;
-    copy_reply_str(e[0], rv->exchange_id, sizeof rv->exchange_id);
-    copy_reply_str(e[1], rv->participant_id, sizeof rv->participant_id);
-    if (take_elem(e[2], a, &rv->val, &rv->len) && take_elem(e[3], a, &rv->val2, &rv->len2)) {
-        rv->res = CACHE_HIT;
-    } else {
-        rv->res = CACHE_MISS;
-        rv->val = rv->val2 = NULL;
-        copy_reply_str(e[4], rv->t.gen, sizeof rv->t.gen);
-        copy_reply_str(epoch, rv->t.epoch, sizeof rv->t.epoch);
-        rv->t.valid = rv->t.epoch[0] != '\0';
-    }
-    rv->valid = true;
-}
-
 enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *key,
                                             const char *gen_key, const char *const prefixes[5],
                                             struct santa_arena *a, char **val, size_t *len,
@@ -517,9 +464,12 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
         return CACHE_ERROR;
     }
     enum { P_ARGS = 11 };
-    const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script, "3",         key,
-                                gen_key,     EPOCH_KEY,            prefixes[0], prefixes[1],
-                                prefixes[2], prefixes[3],          prefixes[4]};
+    const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script,
+                                "3",         key,
+                                gen_key,     EPOCH_KEY,
+                                prefixes[0], prefixes[1],
+                                prefixes[2], prefixes[3],
+                                prefixes[4]};
     size_t lens[P_ARGS];
     for (int i = 0; i < P_ARGS; i++)
         lens[i] = strlen(argv[i]);
@@ -528,22 +478,23 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
     enum cache_result res = CACHE_ERROR;
     bool shape = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 8;
     for (size_t i = 0; shape && i < 8; i++)
-        shape = rep->element[i]->type == REDIS_REPLY_STRING ||
-                rep->element[i]->type == REDIS_REPLY_NIL;
-    if (shape && take_elem(rep->element[0], a, val, len)) {
+        shape =
+            rep->element[i]->type == REDIS_REPLY_STRING || rep->element[i]->type == REDIS_REPLY_NIL;
+    if (shape && cache_reply_take(rep->element[0], a, val, len)) {
         res = CACHE_HIT;
-        read_reveal(rep->element + 3, rep->element[2], a, rv);
+        cache_reply_reveal(rep->element + 3, rep->element[2], a, rv);
     } else if (shape && rep->element[0]->type == REDIS_REPLY_NIL) {
-        copy_reply_str(rep->element[1], t->gen, sizeof t->gen);
-        copy_reply_str(rep->element[2], t->epoch, sizeof t->epoch);
+        cache_reply_str(rep->element[1], t->gen, sizeof t->gen);
+        cache_reply_str(rep->element[2], t->epoch, sizeof t->epoch);
         t->valid = t->epoch[0] != '\0';
         res = CACHE_MISS;
     }
     if (rep)
         freeReplyObject(rep);
-    inst_span_attr(rt.span, "cache.result", res == CACHE_HIT    ? "hit"
-                                            : res == CACHE_MISS ? "miss"
-                                                                : "error");
+    inst_span_attr(rt.span, "cache.result",
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
     rt_end(r, &rt, res == CACHE_ERROR);
     if (res == CACHE_ERROR)
         conn_failed(r, cn, "lookup");
@@ -568,8 +519,9 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
     snprintf(ttl, sizeof ttl, "%u", ttl_ms ? ttl_ms : 1u);
     const char *f = field ? field : "";
     enum { FILL_ARGS = 11, FILL_VAL = 9 };
-    const char *argv[FILL_ARGS] = {"EVAL", cache_redis_fill_script, "3", gen_key, EPOCH_KEY, key,
-                                   t->gen, t->epoch,    f,   val,     ttl};
+    const char *argv[FILL_ARGS] = {
+        "EVAL", cache_redis_fill_script, "3", gen_key, EPOCH_KEY, key, t->gen, t->epoch, f, val,
+        ttl};
     size_t lens[FILL_ARGS];
     for (int i = 0; i < FILL_ARGS; i++)
         lens[i] = i == FILL_VAL ? len : strlen(argv[i]); /* the value may hold any byte */
@@ -584,30 +536,57 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
         freeReplyObject(rep);
 }
 
+void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache_ticket *t)
+{
+    t->valid = false;
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted))
+        return;
+    struct rt rt = rt_begin(RT_GET);
+    redisAppendCommand(cn->c, "GET %s", gen_key);
+    redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
+    redisReply *rep[2] = {NULL, NULL};
+    bool ok = redisGetReply(cn->c, (void **)&rep[0]) == REDIS_OK &&
+              redisGetReply(cn->c, (void **)&rep[1]) == REDIS_OK &&
+              rep[0]->type != REDIS_REPLY_ERROR && rep[1]->type != REDIS_REPLY_ERROR;
+    if (ok) {
+        cache_reply_str(rep[0], t->gen, sizeof t->gen);
+        cache_reply_str(rep[1], t->epoch, sizeof t->epoch);
+        t->valid = t->epoch[0] != '\0';
+    }
+    for (int i = 0; i < 2; i++)
+        if (rep[i])
+            freeReplyObject(rep[i]);
+    rt_end(r, &rt, !ok);
+    if (!ok)
+        conn_failed(r, cn, "ticket");
+}
+
 #define INVALIDATE_MAX_KEYS 8
 
-bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
-                            size_t n, const char *field)
+bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
+                                   const char *const *keys, size_t n, const char *field,
+                                   struct cache_ticket *t)
 {
     bool ok = false;
+    if (t)
+        t->valid = false;
     struct cache_conn *cn = n <= INVALIDATE_MAX_KEYS ? conn_get(r) : NULL;
     if (cn) {
         char nkeys[8];
-        snprintf(nkeys, sizeof nkeys, "%zu", n + 1);
-        const char *argv[4 + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
-                                                         nkeys, gen_key};
-        size_t lens[4 + INVALIDATE_MAX_KEYS + 2] = {4, strlen(cache_redis_invalidate_script),
-                                                    strlen(nkeys), strlen(gen_key)};
-        for (size_t i = 0; i < n; i++) {
-            argv[4 + i] = keys[i];
-            lens[4 + i] = strlen(keys[i]);
-        }
-        argv[4 + n] = GEN_TTL_MS;
-        lens[4 + n] = strlen(GEN_TTL_MS);
-        argv[5 + n] = field ? field : "";
-        lens[5 + n] = strlen(argv[5 + n]);
-        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(6 + n), argv, lens);
-        ok = rep && rep->type == REDIS_REPLY_INTEGER;
+        snprintf(nkeys, sizeof nkeys, "%zu", n + 2);
+        enum { FIXED = 5 }; /* EVAL script numkeys gen epoch */
+        const char *argv[FIXED + INVALIDATE_MAX_KEYS + 2] = {"EVAL", cache_redis_invalidate_script,
+                                                             nkeys, gen_key, EPOCH_KEY};
+        size_t lens[FIXED + INVALIDATE_MAX_KEYS + 2];
+        for (size_t i = 0; i < n; i++)
+            argv[FIXED + i] = keys[i];
+        argv[FIXED + n] = GEN_TTL_MS;
+        argv[FIXED + n + 1] = field ? field : "";
+        for (size_t i = 0; i < FIXED + n + 2; i++)
+            lens[i] = strlen(argv[i]);
+        redisReply *rep = command(r, cn, RT_INVALIDATE, (int)(FIXED + n + 2), argv, lens);
+        ok = cache_reply_invalidated(rep, t);
         if (rep)
             freeReplyObject(rep);
         if (!ok)
@@ -615,12 +594,22 @@ bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const ch
     }
     if (ok) {
         atomic_fetch_add(&r->invalidations, 1);
+        /* A lost invalidation still pending: nothing is filled until the
+         * flush (reads skip the cache for the same reason). */
+        if (t && atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted))
+            t->valid = false;
     } else {
         /* The old entries may still be there: distrust the whole cache. */
         atomic_fetch_add(&r->flush_wanted, 1);
         count_result(r, CACHE_ERROR);
     }
     return ok;
+}
+
+bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
+                            size_t n, const char *field)
+{
+    return cache_redis_invalidate_ticket(r, gen_key, keys, n, field, NULL);
 }
 
 bool cache_redis_ping(struct cache_redis *r)

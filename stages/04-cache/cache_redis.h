@@ -22,7 +22,8 @@
  *
  * Thread safety: all calls may be made from many threads at once; each
  * thread has its own connection (opened lazily, freed by
- * cache_redis_thread_stop() or when the thread exits).
+ * cache_redis_thread_stop(), or by cache_redis_close() for a thread that
+ * exited without it).
  */
 #ifndef SANTA_CACHE_REDIS_H
 #define SANTA_CACHE_REDIS_H
@@ -74,8 +75,8 @@ struct cache_stats {
  * the options are bad (err says which). */
 enum santa_status cache_redis_open(const struct cache_redis_options *o, struct cache_redis **out,
                                    char *err, size_t errlen);
-/* Frees the calling thread's connection and the object. Call after every
- * other thread has stopped using it (and called cache_redis_thread_stop). */
+/* Frees every thread's connection and the object. Call after every other
+ * thread has stopped using it. */
 void cache_redis_close(struct cache_redis *r);
 /* Frees the calling thread's connection (worker thread exit). */
 void cache_redis_thread_stop(struct cache_redis *r);
@@ -141,6 +142,21 @@ void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const
  * untrusted until it has been flushed; returns false then. */
 bool cache_redis_invalidate(struct cache_redis *r, const char *gen_key, const char *const *keys,
                             size_t n, const char *field);
+
+/* cache_redis_invalidate(), and when t is not NULL, a ticket taken in the
+ * same atomic step, after the bump: a writer that reads its write back from
+ * the database after this call may fill that value under it (write-through;
+ * a later write's bump refuses the fill). t->valid is false when the
+ * invalidation failed or a flush is pending. */
+bool cache_redis_invalidate_ticket(struct cache_redis *r, const char *gen_key,
+                                   const char *const *keys, size_t n, const char *field,
+                                   struct cache_ticket *t);
+
+/* A ticket for gen_key without a lookup (one round trip, not counted as
+ * a hit or miss): for a writer that fills a value it knows before writing
+ * it, such as the principal of a token it is about to insert. Valid only
+ * when Redis answered and no flush is pending. */
+void cache_redis_ticket(struct cache_redis *r, const char *gen_key, struct cache_ticket *t);
 
 /* PING over the calling thread's connection: true when Redis answers. */
 bool cache_redis_ping(struct cache_redis *r);

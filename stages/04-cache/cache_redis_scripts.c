@@ -16,14 +16,18 @@ const char cache_redis_fill_script[] =
     "  redis.call('PEXPIRE', KEYS[3], ARGV[5], 'NX') end\n"
     "return 1\n";
 
-/* ARGV[2] empty: delete the keys; otherwise delete that field of each. */
-const char cache_redis_invalidate_script[] = "redis.call('INCR', KEYS[1])\n"
-                                             "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-                                             "for i = 2, #KEYS do\n"
-                                             "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
-                                             "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
-                                             "end\n"
-                                             "return 1\n";
+/* KEYS[1] the generation, KEYS[2] the epoch, KEYS[3..] the data keys.
+ * ARGV[2] empty: delete the keys; otherwise delete that field of each.
+ * Returns the new generation and the epoch: a ticket taken after the bump,
+ * for a write-through fill of what the writer reads back afterwards. */
+const char cache_redis_invalidate_script[] =
+    "redis.call('INCR', KEYS[1])\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+    "for i = 3, #KEYS do\n"
+    "  if ARGV[2] == '' then redis.call('DEL', KEYS[i])\n"
+    "  else redis.call('HDEL', KEYS[i], ARGV[2]) end\n"
+    "end\n"
+    "return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or false}\n";
 
 /* The reveal's lookup: a field, then the field its JSON member ARGV[2]
  * names (prefixed by ARGV[3]) in the same hash, plus the generation and the

@@ -1,6 +1,6 @@
 /*
- * cache_stage.c - the cache's option rows and wrapping step (see
- * cache_stage.h).
+ * cache_stage.c - the cache's option rows, its wrapping steps and stage 04's
+ * stack of stores (see cache_stage.h).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -76,4 +76,30 @@ enum santa_status cache_stage_queue(const struct cache_config *c, struct santa_s
         .timeout_ms = 1000,
     };
     return queue_store_open(&q, out, err, errlen);
+}
+
+enum santa_status cache_stack_open_store(void *ctx, const struct santa_config *cfg,
+                                         struct santa_store **out, char *err, size_t errlen)
+{
+    (void)cfg;
+    struct cache_stack *s = ctx;
+    struct santa_store *inner = NULL;
+    enum santa_status st = postgres_stage_open(&s->pg, &inner, err, errlen);
+    if (st != SANTA_OK)
+        return st;
+    struct santa_store *cached = NULL;
+    st = cache_stage_open(&s->cache, inner, &cached, err, errlen);
+    if (st != SANTA_OK)
+        return st;
+    /* Reminders go into the Redis stream the workers read (store_queue.h):
+     * every replica of stage 05 queues into the same one. */
+    return cache_stage_queue(&s->cache, cached, out, err, errlen);
+}
+
+int cache_stack_run_instead(void *ctx, const struct santa_config *cfg)
+{
+    struct cache_stack *s = ctx;
+    /* --migrate runs once per deployment (not per replica, in stage 05) */
+    int rc = postgres_stage_migrate(&s->pg, cfg);
+    return rc >= 0 ? rc : cache_stage_check(&s->cache, cfg->program);
 }

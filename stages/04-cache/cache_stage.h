@@ -3,7 +3,12 @@
  * of its store: the option rows (--redis, --cache-ttl-ms,
  * --redis-timeout-ms), the struct they fill, the check of the --redis
  * value and the wrapping step its hooks call (santa/stage.h). Stages 04 and 05 share these
- * through the store_cache library; the core knows none of them.
+ * through the cache_stage library; the core knows none of them.
+ *
+ * Stage 04's whole stack (stage 03's PostgreSQL store, the cache over it,
+ * the reminder queue over both) is struct cache_stack and its two hooks:
+ * stage 04's main.c is that struct and one call, and stage 05 embeds the
+ * struct first in its own ctx and reuses the hooks.
  */
 #ifndef SANTA_CACHE_STAGE_H
 #define SANTA_CACHE_STAGE_H
@@ -11,14 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "postgres_stage.h"
 #include "santa/config.h"
 #include "santa/status.h"
 #include "santa/store.h"
 
 struct cache_config {
-    char redis[SANTA_CONFIG_STR]; /* [redis://][:PASSWORD@]HOST:PORT (cache_url.h) */
-    uint32_t ttl_ms;         /* lifetime of a cached value */
-    uint32_t timeout_ms;     /* connect and command timeout */
+    char redis[SANTA_CONFIG_STR];    /* [redis://][:PASSWORD@]HOST:PORT (cache_url.h) */
+    uint32_t ttl_ms;                 /* lifetime of a cached value */
+    uint32_t timeout_ms;             /* connect and command timeout */
     char key_file[SANTA_CONFIG_STR]; /* the cache's MAC key; "": random per process */
 };
 
@@ -39,5 +45,22 @@ enum santa_status cache_stage_open(const struct cache_config *c, struct santa_st
  * for santa-worker-04-cache to send: stages 04 and 05 share the stream. */
 enum santa_status cache_stage_queue(const struct cache_config *c, struct santa_store *inner,
                                     struct santa_store **out, char *err, size_t errlen);
+
+/* Stage 04's option sets, filled by santa_stage_main(): stage 03's rows
+ * (postgres_options into pg) and the cache's (cache_options into cache). */
+struct cache_stack {
+    struct postgres_config pg;
+    struct cache_config cache;
+};
+
+/* santa_stage hooks whose ctx is a struct cache_stack (or a struct that
+ * begins with one: stage 05's).
+ * open_store: stage 03's store, wrapped by the cache, wrapped by the store
+ * that queues reminders in the Redis stream the workers read.
+ * run_instead: --migrate does its one job (the cache holds no schema);
+ * otherwise a malformed --redis is a bad option (exit 2); else -1, serve. */
+enum santa_status cache_stack_open_store(void *ctx, const struct santa_config *cfg,
+                                         struct santa_store **out, char *err, size_t errlen);
+int cache_stack_run_instead(void *ctx, const struct santa_config *cfg);
 
 #endif /* SANTA_CACHE_STAGE_H */

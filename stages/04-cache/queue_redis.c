@@ -3,6 +3,7 @@
  */
 #include "queue_redis.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #define RETRY "santa:reminders:retry"
 #define DEAD "santa:reminders:dead"
 #define GROUP "senders"
+/* The longest job JSON encode() can write: every field of struct santa_job
+ * at its longest, each byte escaped to 6 ("\u001f"), and the keys. */
+#define JOB_JSON_MAX (6 * sizeof(struct santa_job) + 256)
 
 /* Moves up to ARGV[2] retries due by ARGV[1] (ms) back into the stream,
  * atomically: two workers never move the same job. */
@@ -39,6 +43,9 @@ struct redis_queue {
     char password[128]; /* AUTH after every connect; "" = none */
     uint32_t timeout_ms;
     const struct santa_worker_config *w;
+    uint32_t batch_cmds; /* commands appended since batch_begin's MULTI */
+    bool batch_ok;       /* false: an XADD could not be encoded; batch_end discards */
+    char json[JOB_JSON_MAX]; /* encode()'s output: one job at a time */
 };
 
 static struct redis_queue *queue_of(struct santa_queue *q)
@@ -167,25 +174,74 @@ static bool read_exec(struct redis_queue *q, uint32_t n)
 
 /* ---- jobs as JSON ------------------------------------------------------ */
 
-/* json_dumps() allocates with jansson's allocator (libsanta may have set
- * it): free with the same. */
-static void json_text_free(char *s)
+/* A job's JSON, written by hand rather than by json_pack + json_dumps: a
+ * batch encodes 10,000 of them inside POST .../reminders, and jansson's
+ * object tree (a dozen allocations per job) was 40% of that request's CPU.
+ * Every field is bounded by struct santa_job, and one escaped byte takes at
+ * most 6 ("\u001f"), hence JOB_JSON_MAX. decode() reads it with jansson. */
+
+struct job_json {
+    char *p, *end;
+};
+
+static void put_raw(struct job_json *o, const char *s)
 {
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    (f ? f : free)(s);
+    size_t n = strlen(s);
+    if ((size_t)(o->end - o->p) > n) {
+        memcpy(o->p, s, n);
+        o->p += n;
+    } else {
+        o->p = o->end; /* cannot happen within JOB_JSON_MAX; encode() checks */
+    }
 }
 
-static char *encode(const struct santa_job *j, uint32_t attempts)
+/* ,"key":"escaped value" (no comma before the first member). */
+static void put_str(struct job_json *o, const char *key, const char *v)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "k", j->key,
-                          "x", j->exchange_id, "xn", j->exchange_name, "b", j->budget, "d",
-                          j->exchange_date, "p", j->participant_id, "n", j->to_name, "e",
-                          j->to_email, "a", (json_int_t)attempts, "q", (json_int_t)j->queued_ms,
-                          "tp", j->traceparent);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
+    static const char hex[] = "0123456789abcdef";
+    put_raw(o, key);
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        if (o->end - o->p < 8) {
+            o->p = o->end; /* no room: encode() sees it and fails */
+            return;
+        }
+        if (*c == '"' || *c == '\\') {
+            *o->p++ = '\\';
+            *o->p++ = (char)*c;
+        } else if (*c < 0x20) {
+            memcpy(o->p, "\\u00", 4);
+            o->p[4] = hex[*c >> 4];
+            o->p[5] = hex[*c & 15];
+            o->p += 6;
+        } else {
+            *o->p++ = (char)*c; /* UTF-8 as it is: the API accepted only valid text */
+        }
+    }
+    put_raw(o, "\"");
+}
+
+/* Writes j (with `attempts`) into buf[JOB_JSON_MAX]; returns its length,
+ * 0 if it did not fit (a bug: the bound covers every field). */
+static size_t encode(const struct santa_job *j, uint32_t attempts, char *buf)
+{
+    struct job_json o = {buf, buf + JOB_JSON_MAX - 1};
+    char num[64];
+    put_str(&o, "{\"k\":\"", j->key);
+    put_str(&o, ",\"x\":\"", j->exchange_id);
+    put_str(&o, ",\"xn\":\"", j->exchange_name);
+    put_str(&o, ",\"b\":\"", j->budget);
+    put_str(&o, ",\"d\":\"", j->exchange_date);
+    put_str(&o, ",\"p\":\"", j->participant_id);
+    put_str(&o, ",\"n\":\"", j->to_name);
+    put_str(&o, ",\"e\":\"", j->to_email);
+    snprintf(num, sizeof num, ",\"a\":%" PRIu32 ",\"q\":%" PRId64, attempts, j->queued_ms);
+    put_raw(&o, num);
+    put_str(&o, ",\"tp\":\"", j->traceparent);
+    put_raw(&o, "}");
+    if (o.p >= o.end)
+        return 0;
+    *o.p = '\0';
+    return (size_t)(o.p - buf);
 }
 
 static void copy(char *dst, size_t cap, json_t *o, const char *key)
@@ -301,23 +357,18 @@ static enum santa_status queue_fail(struct santa_queue *base, const struct santa
 {
     struct redis_queue *q = queue_of(base);
     char err[256];
-    char *json = encode(j, j->attempts);
-    if (!json)
+    size_t len = encode(j, j->attempts, q->json);
+    if (len == 0 || !connect_(q, err, sizeof err))
         return SANTA_UNAVAILABLE;
-    if (!connect_(q, err, sizeof err)) {
-        json_text_free(json);
-        return SANTA_UNAVAILABLE;
-    }
     redisAppendCommand(q->c, "MULTI");
     redisAppendCommand(q->c, "XACK %s %s %s", STREAM, GROUP, j->id);
     redisAppendCommand(q->c, "XDEL %s %s", STREAM, j->id);
     if (dead)
-        redisAppendCommand(q->c, "XADD %s * job %s error %s", DEAD, json, error);
+        redisAppendCommand(q->c, "XADD %s * job %b error %s", DEAD, q->json, len, error);
     else
-        redisAppendCommand(q->c, "ZADD %s %lld %s", RETRY,
-                           (long long)(santa_wall_ms() + delay_ms), json);
+        redisAppendCommand(q->c, "ZADD %s %lld %b", RETRY,
+                           (long long)(santa_wall_ms() + delay_ms), q->json, len);
     redisAppendCommand(q->c, "EXEC");
-    json_text_free(json);
     return read_exec(q, 5) ? SANTA_OK : SANTA_UNAVAILABLE;
 }
 
@@ -395,8 +446,7 @@ enum santa_status redis_queue_open(const struct redis_queue_options *o, struct s
     return SANTA_OK;
 }
 
-enum santa_status redis_queue_enqueue(struct santa_queue *base, const struct santa_job *jobs,
-                                      uint32_t n)
+enum santa_status redis_queue_batch_begin(struct santa_queue *base)
 {
     struct redis_queue *q = queue_of(base);
     char err[256];
@@ -404,21 +454,35 @@ enum santa_status redis_queue_enqueue(struct santa_queue *base, const struct san
         santa_log(SANTA_LOG_WARN, "queue redis: %s", err);
         return SANTA_UNAVAILABLE;
     }
+    /* Appended only: hiredis sends the whole pipeline at the first read,
+     * in batch_end. */
     redisAppendCommand(q->c, "MULTI");
-    uint32_t sent = 1;
-    bool ok = true;
-    for (uint32_t i = 0; i < n; i++) {
-        char *json = encode(&jobs[i], 0);
-        if (!json) {
-            ok = false;
-            break;
-        }
-        redisAppendCommand(q->c, "XADD %s * job %s", STREAM, json);
-        json_text_free(json);
-        sent++;
+    q->batch_cmds = 1;
+    q->batch_ok = true;
+    return SANTA_OK;
+}
+
+enum santa_status redis_queue_batch_add(struct santa_queue *base, const struct santa_job *j)
+{
+    struct redis_queue *q = queue_of(base);
+    size_t len = q->batch_ok ? encode(j, 0, q->json) : 0;
+    if (len == 0) {
+        q->batch_ok = false; /* batch_end discards */
+        return SANTA_UNAVAILABLE;
     }
-    /* Out of memory half way: DISCARD, so the queued XADDs never run. */
-    redisAppendCommand(q->c, ok ? "EXEC" : "DISCARD");
-    sent++;
-    return read_exec(q, sent) && ok ? SANTA_OK : SANTA_UNAVAILABLE;
+    redisAppendCommand(q->c, "XADD %s * job %b", STREAM, q->json, len);
+    q->batch_cmds++;
+    return SANTA_OK;
+}
+
+enum santa_status redis_queue_batch_end(struct santa_queue *base, bool commit)
+{
+    struct redis_queue *q = queue_of(base);
+    bool run = commit && q->batch_ok;
+    /* DISCARD: the queued XADDs never run; the replies are read either way,
+     * so the connection is clean for the next batch. */
+    redisAppendCommand(q->c, run ? "EXEC" : "DISCARD");
+    bool ok = read_exec(q, q->batch_cmds + 1);
+    q->batch_cmds = 0;
+    return ok && run ? SANTA_OK : SANTA_UNAVAILABLE;
 }

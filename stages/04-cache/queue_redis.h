@@ -25,6 +25,7 @@
 #ifndef SANTA_QUEUE_REDIS_H
 #define SANTA_QUEUE_REDIS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "santa/status.h"
@@ -48,9 +49,19 @@ struct redis_queue_options {
 enum santa_status redis_queue_open(const struct redis_queue_options *o, struct santa_queue **out,
                                    char *err, size_t errlen);
 
-/* Adds n jobs in one MULTI/EXEC. SANTA_UNAVAILABLE (nothing added) when
- * Redis fails; reconnects on the next call. */
-enum santa_status redis_queue_enqueue(struct santa_queue *q, const struct santa_job *jobs,
-                                      uint32_t n);
+/* Adds one request's jobs in one MULTI/EXEC, fed one job at a time, so the
+ * caller never holds them all (10,000 struct santa_job are 27 MB: the
+ * allocation and its page faults were most of POST .../reminders' time).
+ * batch_begin connects and starts the transaction; batch_add appends one
+ * XADD (j is copied: it may be reused at once); batch_end sends the
+ * pipeline and EXEC (commit true, every add succeeded) or DISCARD, and
+ * reads every answer. SANTA_OK from batch_end means every job was added;
+ * anything else means none was. After batch_begin succeeds the caller must
+ * call batch_end, and nothing else may use the handle in between (hold the
+ * handle's lock across the three). Reconnects on the next batch after a
+ * lost connection. */
+enum santa_status redis_queue_batch_begin(struct santa_queue *q);
+enum santa_status redis_queue_batch_add(struct santa_queue *q, const struct santa_job *j);
+enum santa_status redis_queue_batch_end(struct santa_queue *q, bool commit);
 
 #endif /* SANTA_QUEUE_REDIS_H */

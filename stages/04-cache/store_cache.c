@@ -29,6 +29,11 @@
  * fill guarded by the generation seen before the database read. Writes: the
  * inner store first, then invalidation, whatever the inner store answered
  * (an error may still have committed; invalidating too often costs a miss).
+ * After a successful write, write-through: what it dropped (the view, a
+ * wishlist) is read back and filled under the ticket the invalidation took,
+ * and a new token's principal is filled under a ticket taken before the
+ * insert, so the next reader hits (refresh_view, refresh_wishlist,
+ * fill_principal).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,6 +45,7 @@
 #include "instrument/metrics.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/store_wrap.h"
 #include "santa/token.h"
 #include "store_cache.h"
 
@@ -47,8 +53,7 @@
 #define PRINCIPAL_GEN_KEY "santa:pg"
 
 struct cache_store {
-    struct santa_store base; /* first, so a santa_store * casts back */
-    struct santa_store *inner;
+    struct santa_store_wrap w; /* first, so a santa_store * casts back */
     struct cache_redis *redis;
     uint32_t ttl_ms;
     struct cache_seal seal;      /* the MAC key: only in this process */
@@ -127,33 +132,40 @@ static void slot_forget(struct cache_store *c)
         sl->rv.valid = false;
 }
 
-/* Drops everything cached about one exchange (after a write to it). */
-static void invalidate_exchange(struct cache_store *c, const char *exchange_id)
+/* Drops everything cached about one exchange (after a write to it); with
+ * t, also takes the ticket for a write-through fill (refresh_view). */
+static void invalidate_exchange(struct cache_store *c, const char *exchange_id,
+                                struct cache_ticket *t)
 {
     slot_forget(c);
     char key[KEY_MAX], gen[KEY_MAX];
+    if (t)
+        t->valid = false;
     if (!id_ok(exchange_id))
         return;
     exchange_keys(exchange_id, key, gen);
     const char *keys[] = {key};
-    cache_redis_invalidate(c->redis, gen, keys, 1, NULL);
+    cache_redis_invalidate_ticket(c->redis, gen, keys, 1, NULL, t);
 }
 
 /* Drops one participant's cached wishlist: only its field, but with the
- * exchange's generation bumped so a fill racing with the write is refused. */
+ * exchange's generation bumped so a fill racing with the write is refused.
+ * With t, also takes the ticket for a write-through fill. */
 static void invalidate_wishlist(struct cache_store *c, const char *exchange_id,
-                                const char *participant_id)
+                                const char *participant_id, struct cache_ticket *t)
 {
     char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX];
     slot_forget(c);
     if (!id_ok(exchange_id) || !id_ok(participant_id)) {
-        invalidate_exchange(c, exchange_id);
+        invalidate_exchange(c, exchange_id, t);
+        if (t)
+            t->valid = false; /* nothing to refill under a field we cannot name */
         return;
     }
     exchange_keys(exchange_id, key, gen);
     snprintf(field, sizeof field, "w:%s", participant_id);
     const char *keys[] = {key};
-    cache_redis_invalidate(c->redis, gen, keys, 1, field);
+    cache_redis_invalidate_ticket(c->redis, gen, keys, 1, field, t);
 }
 
 /* Seals enc (the codec's JSON, which this frees) and fills it under the
@@ -170,6 +182,76 @@ static void fill_sealed(struct cache_store *c, const struct cache_ticket *t, con
         cache_redis_fill(c->redis, t, gen, key, field, sealed, slen, c->ttl_ms);
     santa_free(sealed);
     santa_free(enc);
+}
+
+/* Write-through, after a write to an exchange committed: its entries are
+ * dropped as before, then its view is read back from the inner store and
+ * filled under the ticket the invalidation took after its bump, so the
+ * next reader hits instead of missing. Fresh for the same reason a miss's
+ * fill is: the read comes after the bump, and any write that commits
+ * after that read bumps again and the fill is refused (or its DEL drops
+ * it). On the read-mostly load each join used to cost its exchange's next
+ * view read a miss (two thirds of all misses). Only after SANTA_OK: after
+ * an error, plain invalidation (an error may still have committed). */
+static void refresh_view(struct cache_store *c, const char *exchange_id, enum santa_status st)
+{
+    struct cache_ticket t;
+    invalidate_exchange(c, exchange_id, st == SANTA_OK ? &t : NULL);
+    if (st != SANTA_OK || !t.valid)
+        return;
+    char key[KEY_MAX], gen[KEY_MAX];
+    exchange_keys(exchange_id, key, gen);
+    struct santa_arena a;
+    struct santa_exchange ex;
+    santa_arena_init(&a, 64u << 10);
+    if (c->w.inner->ops->exchange_get(c->w.inner, exchange_id, &a, &ex) == SANTA_OK) {
+        size_t len;
+        char *enc = cache_codec_exchange_encode(&ex, &len);
+        fill_sealed(c, &t, gen, key, "view", enc, len);
+    }
+    santa_arena_release(&a);
+}
+
+/* The same for a wishlist change: the participant's "w:" field is dropped,
+ * then refilled from the inner store, so their giver's next reveal hits. */
+static void refresh_wishlist(struct cache_store *c, const char *exchange_id,
+                             const char *participant_id, enum santa_status st)
+{
+    struct cache_ticket t;
+    invalidate_wishlist(c, exchange_id, participant_id, st == SANTA_OK ? &t : NULL);
+    if (st != SANTA_OK || !t.valid)
+        return;
+    char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX];
+    exchange_keys(exchange_id, key, gen);
+    snprintf(field, sizeof field, "w:%s", participant_id);
+    struct santa_arena a;
+    struct santa_participant p;
+    santa_arena_init(&a, 64u << 10);
+    if (c->w.inner->ops->participant_get(c->w.inner, exchange_id, participant_id, &a, &p) ==
+        SANTA_OK) {
+        size_t len;
+        char *enc = cache_codec_wishlist_encode(p.wishlist, &len);
+        fill_sealed(c, &t, gen, key, field, enc, len);
+    }
+    santa_arena_release(&a);
+}
+
+/* Write-through of a principal this process is about to insert (a new
+ * participant's token, a new exchange's admin token): the ticket is taken
+ * before the insert, so whatever later ends the principal (a removal,
+ * which can only commit after the insert) bumps the generation after it
+ * and refuses or deletes this fill. The token's first use then hits. */
+static void fill_principal(struct cache_store *c, const struct cache_ticket *t,
+                           const struct santa_hash *token_hash, const struct santa_principal *who)
+{
+    if (!t->valid)
+        return;
+    char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
+    santa_hash_to_hex(token_hash, hex);
+    snprintf(key, sizeof key, "santa:p:%s", hex);
+    size_t len;
+    char *enc = cache_codec_principal_encode(who, &len);
+    fill_sealed(c, t, PRINCIPAL_GEN_KEY, key, NULL, enc, len);
 }
 
 /* Checks the MAC of a value read from key/field. A value that fails it was
@@ -193,12 +275,12 @@ static bool unseal(struct cache_store *c, const char *gen, const char *key, cons
     return false;
 }
 
-/* ---- the operations, in the order of struct santa_store_ops ---- */
+/* ---- the operations it changes, in the order of struct santa_store_ops ---- */
 
+/* After the inner store closed (santa/store_wrap.h). */
 static void store_close(struct santa_store *s)
 {
     struct cache_store *c = cache_cast(s);
-    santa_store_close(c->inner);
     cache_redis_close(c->redis);
     slot_free(pthread_getspecific(c->slot_key));
     pthread_key_delete(c->slot_key);
@@ -211,24 +293,28 @@ static void store_thread_stop(struct santa_store *s)
     cache_redis_thread_stop(c->redis);
     slot_free(pthread_getspecific(c->slot_key));
     pthread_setspecific(c->slot_key, NULL);
-    if (c->inner->ops->thread_stop)
-        c->inner->ops->thread_stop(c->inner);
+    /* the inner store's thread_stop follows (santa/store_wrap.h) */
 }
 
-/* Ready means the inner store answers: Redis being down is no reason to
- * take the service out of a load balancer. */
-static enum santa_status store_ping(struct santa_store *s)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->ping(c->inner);
-}
+/* Forwarded as it is: ping (ready means the inner store answers: Redis
+ * being down is no reason to take the service out of a load balancer). */
 
 static enum santa_status store_exchange_create(struct santa_store *s,
                                                const struct santa_exchange *ex)
 {
-    /* Nothing to invalidate: absent exchanges are never cached. */
+    /* Absent exchanges are never cached, but the new one's view is filled
+     * right away (write-through): the first join reads it. */
     struct cache_store *c = cache_cast(s);
-    return c->inner->ops->exchange_create(c->inner, ex);
+    struct cache_ticket pt;
+    cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
+    enum santa_status st = c->w.inner->ops->exchange_create(c->w.inner, ex);
+    refresh_view(c, ex->id, st);
+    if (st == SANTA_OK) {
+        struct santa_principal who = {.role = SANTA_ROLE_ADMIN};
+        memcpy(who.exchange_id, ex->id, sizeof who.exchange_id);
+        fill_principal(c, &pt, &ex->admin_hash, &who);
+    }
+    return st;
 }
 
 static enum santa_status store_exchange_get(struct santa_store *s, const char *id,
@@ -236,7 +322,7 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
 {
     struct cache_store *c = cache_cast(s);
     if (!id_ok(id))
-        return c->inner->ops->exchange_get(c->inner, id, a, out);
+        return c->w.inner->ops->exchange_get(c->w.inner, id, a, out);
     char key[KEY_MAX], gen[KEY_MAX], *val;
     size_t len;
     struct cache_ticket t;
@@ -248,7 +334,7 @@ static enum santa_status store_exchange_get(struct santa_store *s, const char *i
         return SANTA_OK;
     if (res == CACHE_MISS)
         count_miss(c, MISS_VIEW);
-    enum santa_status st = c->inner->ops->exchange_get(c->inner, id, a, out);
+    enum santa_status st = c->w.inner->ops->exchange_get(c->w.inner, id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_exchange_encode(out, &len);
         fill_sealed(c, &t, gen, key, "view", enc, len);
@@ -293,7 +379,7 @@ static enum santa_status store_principal_find(struct santa_store *s,
         return SANTA_OK;
     if (res == CACHE_MISS)
         count_miss(c, MISS_PRINCIPAL);
-    enum santa_status st = c->inner->ops->principal_find(c->inner, token_hash, out);
+    enum santa_status st = c->w.inner->ops->principal_find(c->w.inner, token_hash, out);
     if (st == SANTA_OK && res == CACHE_MISS) {
         char *enc = cache_codec_principal_encode(out, &len);
         fill_sealed(c, &t, PRINCIPAL_GEN_KEY, key, NULL, enc, len);
@@ -305,27 +391,20 @@ static enum santa_status store_participant_add(struct santa_store *s, struct san
                                                uint32_t max_participants)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->participant_add(c->inner, p, max_participants);
-    invalidate_exchange(c, p->exchange_id); /* participant_count changed */
+    struct cache_ticket pt;
+    cache_redis_ticket(c->redis, PRINCIPAL_GEN_KEY, &pt);
+    enum santa_status st = c->w.inner->ops->participant_add(c->w.inner, p, max_participants);
+    refresh_view(c, p->exchange_id, st); /* participant_count changed */
+    if (st == SANTA_OK) {
+        struct santa_principal who = {.role = SANTA_ROLE_PARTICIPANT};
+        memcpy(who.exchange_id, p->exchange_id, sizeof who.exchange_id);
+        memcpy(who.participant_id, p->id, sizeof who.participant_id);
+        fill_principal(c, &pt, &p->token_hash, &who);
+    }
     return st;
 }
 
-static enum santa_status store_participant_list(struct santa_store *s, const char *exchange_id,
-                                                uint64_t after_seq, uint32_t limit,
-                                                struct santa_arena *a,
-                                                struct santa_participant_page *out)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->participant_list(c->inner, exchange_id, after_seq, limit, a, out);
-}
-
-static enum santa_status store_participant_get(struct santa_store *s, const char *exchange_id,
-                                               const char *participant_id, struct santa_arena *a,
-                                               struct santa_participant *out)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->participant_get(c->inner, exchange_id, participant_id, a, out);
-}
+/* Forwarded: participant_list and participant_get (never cached). */
 
 static enum santa_status store_participant_remove(struct santa_store *s, const char *exchange_id,
                                                   const char *participant_id)
@@ -336,11 +415,12 @@ static enum santa_status store_participant_remove(struct santa_store *s, const c
     struct santa_arena a;
     struct santa_participant p;
     santa_arena_init(&a, 64u << 10);
-    bool known =
-        c->inner->ops->participant_get(c->inner, exchange_id, participant_id, &a, &p) == SANTA_OK;
+    bool known = c->w.inner->ops->participant_get(c->w.inner, exchange_id, participant_id, &a,
+                                                  &p) == SANTA_OK;
     santa_arena_release(&a);
-    enum santa_status st = c->inner->ops->participant_remove(c->inner, exchange_id, participant_id);
-    invalidate_exchange(c, exchange_id);
+    enum santa_status st =
+        c->w.inner->ops->participant_remove(c->w.inner, exchange_id, participant_id);
+    refresh_view(c, exchange_id, st);
     if (known) {
         char hex[2 * SANTA_HASH_LEN + 1], key[KEY_MAX];
         santa_hash_to_hex(&p.token_hash, hex);
@@ -357,34 +437,27 @@ static enum santa_status store_wishlist_set(struct santa_store *s, const char *e
 {
     struct cache_store *c = cache_cast(s);
     enum santa_status st =
-        c->inner->ops->wishlist_set(c->inner, exchange_id, participant_id, wishlist);
-    invalidate_wishlist(c, exchange_id, participant_id); /* the giver's reveal shows it */
+        c->w.inner->ops->wishlist_set(c->w.inner, exchange_id, participant_id, wishlist);
+    refresh_wishlist(c, exchange_id, participant_id, st); /* the giver's reveal shows it */
     return st;
 }
 
-static enum santa_status store_exclusion_add(struct santa_store *s, const char *exchange_id,
-                                             const char *giver_id, const char *receiver_id,
-                                             bool mutual)
-{
-    /* No cached value shows exclusions. */
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->exclusion_add(c->inner, exchange_id, giver_id, receiver_id, mutual);
-}
+/* Forwarded: exclusion_add (no cached value shows exclusions). */
 
 static enum santa_status store_draw(struct santa_store *s, const char *exchange_id,
                                     struct santa_draw_plan *plan)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->draw(c->inner, exchange_id, plan);
-    invalidate_exchange(c, exchange_id);
+    enum santa_status st = c->w.inner->ops->draw(c->w.inner, exchange_id, plan);
+    refresh_view(c, exchange_id, st);
     return st;
 }
 
 static enum santa_status store_undraw(struct santa_store *s, const char *exchange_id)
 {
     struct cache_store *c = cache_cast(s);
-    enum santa_status st = c->inner->ops->undraw(c->inner, exchange_id);
-    invalidate_exchange(c, exchange_id);
+    enum santa_status st = c->w.inner->ops->undraw(c->w.inner, exchange_id);
+    refresh_view(c, exchange_id, st);
     return st;
 }
 
@@ -409,7 +482,7 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
 {
     struct cache_store *c = cache_cast(s);
     if (!id_ok(exchange_id) || !id_ok(giver_id))
-        return c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+        return c->w.inner->ops->assignment_get(c->w.inner, exchange_id, giver_id, a, out);
     char key[KEY_MAX], gen[KEY_MAX], field[KEY_MAX], *val, *wval;
     size_t len, wlen;
     struct cache_ticket t;
@@ -447,37 +520,30 @@ static enum santa_status store_assignment_get(struct santa_store *s, const char 
     }
     if (res == CACHE_MISS)
         count_miss(c, MISS_ASSIGNMENT);
-    enum santa_status st = c->inner->ops->assignment_get(c->inner, exchange_id, giver_id, a, out);
+    enum santa_status st =
+        c->w.inner->ops->assignment_get(c->w.inner, exchange_id, giver_id, a, out);
     if (st == SANTA_OK && res == CACHE_MISS)
         fill_assignment(c, &t, key, gen, field, out);
     return st;
 }
 
-static enum santa_status store_reminders_queue(struct santa_store *s, const char *exchange_id,
-                                               uint32_t *queued)
-{
-    struct cache_store *c = cache_cast(s);
-    return c->inner->ops->reminders_queue(c->inner, exchange_id, queued);
-}
+/* Forwarded: reminders_queue (stage 04 wraps this store in store_queue.c,
+ * which sends reminders to the Redis stream). */
 
+/* Every operation it leaves out goes to the inner store (santa/store_wrap.h). */
 static const struct santa_store_ops cache_store_ops = {
     .name = "cache",
     .close = store_close,
     .thread_stop = store_thread_stop,
-    .ping = store_ping,
     .exchange_create = store_exchange_create,
     .exchange_get = store_exchange_get,
     .principal_find = store_principal_find,
     .participant_add = store_participant_add,
-    .participant_list = store_participant_list,
-    .participant_get = store_participant_get,
     .participant_remove = store_participant_remove,
     .wishlist_set = store_wishlist_set,
-    .exclusion_add = store_exclusion_add,
     .draw = store_draw,
     .undraw = store_undraw,
     .assignment_get = store_assignment_get,
-    .reminders_queue = store_reminders_queue,
 };
 
 enum santa_status cache_store_open(const struct cache_store_options *o, struct santa_store **out,
@@ -527,10 +593,9 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
             "drop it), principal (a token's first use), assignment (first reveal or a refill).",
             &l, 1);
     }
-    c->base.ops = &cache_store_ops;
-    c->inner = o->inner;
+    santa_store_wrap_init(&c->w, o->inner, &cache_store_ops, NULL);
     c->ttl_ms = o->ttl_ms ? o->ttl_ms : 60000;
-    *out = &c->base;
+    *out = &c->w.base;
     return SANTA_OK;
 }
 

@@ -4,6 +4,7 @@
  * (queue_redis.h). Run several: each reads its own entries, and takes over
  * a dead one's after the lease (XAUTOCLAIM). Stage 05 runs the same.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,19 @@
 #include "queue_redis.h"
 #include "santa/worker.h"
 
-static char redis_addr[SANTA_OPT_STR];
-static uint32_t redis_timeout_ms;
+/* This back end's options (config.h rows), owned by main(). */
+struct redis_worker_options {
+    char addr[SANTA_CONFIG_STR];
+    uint32_t timeout_ms;
+};
 
-static const struct santa_opt redis_opts[] = {
-    {"redis", "SANTA_REDIS", SANTA_TOOL_STRING, "127.0.0.1:6379", 0, 0, redis_addr,
-     "[:PASSWORD@]HOST:PORT",
+static const struct santa_option redis_opts[] = {
+    {"redis", "SANTA_REDIS", SANTA_OPT_STRING, "127.0.0.1:6379", 0, 0, 0,
+     offsetof(struct redis_worker_options, addr), "[:PASSWORD@]HOST:PORT",
      "the Redis holding the reminder stream (a password through SANTA_REDIS)"},
-    {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", SANTA_TOOL_UINT, "1000", 1, 60000,
-     &redis_timeout_ms, "MS", "Redis connect and command timeout"},
+    {"redis-timeout-ms", "SANTA_REDIS_TIMEOUT_MS", SANTA_OPT_UINT, "1000", 1, 60000, 0,
+     offsetof(struct redis_worker_options, timeout_ms), "MS", "Redis connect and command timeout"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static enum santa_status queue_open(const struct santa_worker_config *cfg,
@@ -28,15 +33,16 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
 {
     /* The same forms as the server's --redis (cache_url.h): the password may
      * ride in the address, given through SANTA_REDIS. */
+    const struct redis_worker_options *ro = cfg->backend;
     struct cache_url u;
-    if (!cache_url_parse(redis_addr, &u, err, errlen))
+    if (!cache_url_parse(ro->addr, &u, err, errlen))
         return SANTA_VALIDATION_FAILED;
-    struct redis_queue_options o = {u.host, u.port, u.password, redis_timeout_ms, cfg};
+    struct redis_queue_options o = {u.host, u.port, u.password, ro->timeout_ms, cfg};
     return redis_queue_open(&o, out, err, errlen);
 }
 
 int main(int argc, char **argv)
 {
-    return santa_worker_main(argc, argv, "santa-worker-04-cache", redis_opts,
-                             sizeof redis_opts / sizeof redis_opts[0], queue_open);
+    struct redis_worker_options o = {{0}, 0};
+    return santa_worker_main(argc, argv, "santa-worker-04-cache", redis_opts, &o, queue_open);
 }

@@ -75,7 +75,4 @@ bool inst_traceparent_parse(const char *header, struct inst_trace_context *out);
 void inst_traceparent_format(const uint8_t trace_id[16], const uint8_t span_id[8], uint8_t flags,
                              char out[56]);
 
-/* Lower-case hex of n bytes into out (2n chars + NUL). */
-void inst_hex(const uint8_t *bytes, size_t n, char *out);
-
 #endif

@@ -1,5 +1,5 @@
 /*
- * config.h - the stage binaries' configuration: one table, read once.
+ * config.h - the configuration of every program: one table, read once.
  *
  * Every option has a flag (--listen), an environment variable
  * (SANTA_LISTEN), a default, bounds and a help line, all in one row
@@ -12,7 +12,9 @@
  * serves with. A stage brings its own rows for its back end (stage 03's
  * database connection, stage 04's cache server, ...) in option sets, each
  * writing into a struct the stage owns; the core knows none of them by name. Core
- * and stage rows are parsed in one pass and listed in one --help.
+ * and stage rows are parsed in one pass and listed in one --help. The tools
+ * (santa-remind, santa-worker-*) pass core 0: only their own sets, each
+ * filling a struct the tool owns (no file-level globals).
  */
 #ifndef SANTA_CONFIG_H
 #define SANTA_CONFIG_H
@@ -50,7 +52,7 @@ enum santa_opt_type {
 /* One option. A table of them ends with a row whose flag is NULL. */
 struct santa_option {
     const char *flag; /* without the leading "--" */
-    const char *env;
+    const char *env;  /* NULL: command line only (a tool's --ready-file) */
     enum santa_opt_type type;
     const char *def;     /* default, as it would be written on the command line */
     uint32_t min, max;   /* for SANTA_OPT_UINT */

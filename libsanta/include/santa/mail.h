@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "santa/config.h"
 #include "santa/status.h"
 
 /* A rendered mail is never larger than this (every field is bounded). */
@@ -45,6 +46,17 @@ struct santa_mail_options {
     const char *public_url; /* e.g. "https://santa.example.org", or NULL/"" */
     uint32_t timeout_ms;    /* SMTP connect + whole transfer; 0 means 10 s */
 };
+
+/* Where a tool's mail goes, as its options read it (config.h rows:
+ * santa_mail_rows fill this struct; --smtp, --maildir, --public-url,
+ * --smtp-timeout-ms, each also from SANTA_*). santa_mail_flags_options()
+ * points a struct santa_mail_options at it, so it must outlive that. */
+struct santa_mail_flags {
+    char smtp[SANTA_CONFIG_STR], maildir[SANTA_CONFIG_STR], public_url[SANTA_CONFIG_STR];
+    uint32_t timeout_ms;
+};
+extern const struct santa_option santa_mail_rows[];
+struct santa_mail_options santa_mail_flags_options(const struct santa_mail_flags *f);
 
 struct santa_mailer;
 

@@ -27,8 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "santa/config.h"
 #include "santa/mail.h"
-#include "santa/opts.h"
 #include "santa/status.h"
 
 /* One reminder to send, as a queue hands it out. Text is copied in: a job
@@ -74,27 +74,31 @@ struct santa_queue {
 
 /* What santa_worker_main() read from its options, for open_queue. */
 struct santa_worker_config {
-    char name[SANTA_OPT_STR]; /* this worker's name: claimed_by, Redis consumer */
+    char name[SANTA_CONFIG_STR]; /* this worker's name: claimed_by, Redis consumer */
     uint32_t batch;           /* jobs per claim */
     uint32_t lease_ms;        /* a claim's lifetime: after it, the job is up for grabs */
     uint32_t max_attempts;
     uint32_t backoff_ms, backoff_max_ms;
     uint32_t poll_ms;         /* sleep when nothing is due */
+    const void *backend;      /* the back end's option struct (santa_worker_main's) */
 };
 
-/* Opens one queue instance (one per worker thread) from the stage's own
- * options (its `extra` table) and the shared configuration. */
+/* Opens one queue instance (one per worker thread) from the shared
+ * configuration and the back end's own options (cfg->backend). */
 typedef enum santa_status (*santa_queue_open_fn)(const struct santa_worker_config *cfg,
                                                  struct santa_queue **out, char *err,
                                                  size_t errlen);
 
-/* A worker program's whole life: options (the shared ones plus `extra`, the
- * back end's: --data, --pg, --redis), then --threads loops claiming and
- * sending until SIGTERM/SIGINT, which lets each loop finish the mail in
- * hand. Exit 0 after a clean stop, 1 when the queue or mailer cannot be
- * opened at start, 2 on bad options. */
-int santa_worker_main(int argc, char **argv, const char *program, const struct santa_opt *extra,
-                      size_t n_extra, santa_queue_open_fn open_queue);
+/* A worker program's whole life: options (config.h rows: the shared ones,
+ * then `backend`, the back end's --data, --pg or --redis, filling the
+ * struct `backend_opts`, which the caller owns and which open_queue finds
+ * as cfg->backend), then --threads loops claiming and sending until
+ * SIGTERM/SIGINT, which lets each loop finish the mail in hand. Exit 0
+ * after a clean stop, 1 when the queue or mailer cannot be opened at start,
+ * 2 on bad options. */
+int santa_worker_main(int argc, char **argv, const char *program,
+                      const struct santa_option *backend, void *backend_opts,
+                      santa_queue_open_fn open_queue);
 
 /* The backoff before attempt `attempts + 1`: backoff_ms * 2^(attempts-1),
  * capped at backoff_max_ms. */

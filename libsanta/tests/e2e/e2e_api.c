@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "e2e.h"
+#include "testproc.h"
 
 static struct e2e_server server;
 static const char *binary;
@@ -611,12 +612,6 @@ struct stream_job {
     int sent;
 };
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static long now_ms(void)
 {
     struct timespec ts;
@@ -652,7 +647,7 @@ static void *stream_worker(void *arg)
         }
         e2e_resp_free(&r);
         if (rc != 0)
-            sleep_ms(20); /* the server is gone: knock again soon, not in a spin */
+            testproc_sleep_ms(20); /* the server is gone: knock again soon, not in a spin */
     }
     return NULL;
 }
@@ -664,7 +659,7 @@ static bool wait_count(atomic_int *counter, int want, const char *what)
     while (now_ms() - start < STREAM_PHASE_MAX_MS) {
         if (atomic_load(counter) >= want)
             return true;
-        sleep_ms(5);
+        testproc_sleep_ms(5);
     }
     print_message("kill -9 stream: %s: %d after %ld ms (wanted %d)\n", what, atomic_load(counter),
                   STREAM_PHASE_MAX_MS, want);

@@ -21,62 +21,29 @@
 #include <curl/curl.h>
 
 #include "e2e.h"
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "testproc.h"
 
 static pid_t spawn(struct e2e_server *s)
 {
     char listen[64];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* If the test process dies (an abort, a sanitizer report), the
-         * server dies with it instead of outliving the run. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int log = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (log >= 0) {
-            dup2(log, STDERR_FILENO);
-            dup2(log, STDOUT_FILENO);
-        }
-        /* A stage whose data lives in a server (03-postgres: SANTA_PG) takes
-         * no --data; the test's launcher says so. */
-        const char *argv[64];
-        int n = 0;
-        argv[n++] = s->binary;
-        argv[n++] = "--listen";
-        argv[n++] = listen;
-        if (!getenv("SANTA_E2E_NO_DATA")) {
-            argv[n++] = "--data";
-            argv[n++] = s->data_dir;
-        }
-        argv[n++] = "--threads";
-        argv[n++] = "48";
-        for (int i = 0; s->extra && s->extra[i] && n < 63; i++)
-            argv[n++] = s->extra[i];
-        argv[n] = NULL;
-        execv(s->binary, (char *const *)argv);
-        _exit(127);
+    /* A stage whose data lives in a server (03-postgres: SANTA_PG) takes
+     * no --data; the test's launcher says so. */
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = s->binary;
+    argv[n++] = "--listen";
+    argv[n++] = listen;
+    if (!getenv("SANTA_E2E_NO_DATA")) {
+        argv[n++] = "--data";
+        argv[n++] = s->data_dir;
     }
-    return pid;
+    argv[n++] = "--threads";
+    argv[n++] = "48";
+    for (int i = 0; s->extra && s->extra[i] && n < 63; i++)
+        argv[n++] = s->extra[i];
+    argv[n] = NULL;
+    return testproc_spawn(argv, s->log_path);
 }
 
 /* Polls /readyz for up to 15 s (sanitizer builds start slowly). */
@@ -89,13 +56,12 @@ static int wait_ready(struct e2e_server *s)
         e2e_resp_free(&r); /* a failed request has a body buffer too */
         if (rc == 0 && st == 200)
             return 0;
-        int wst;
-        if (s->pid > 0 && waitpid(s->pid, &wst, WNOHANG) == s->pid) {
+        if (testproc_exited(s->pid, NULL)) {
             fprintf(stderr, "e2e: %s exited early; see %s\n", s->binary, s->log_path);
             s->pid = 0;
             return -1;
         }
-        sleep_ms(50);
+        testproc_sleep_ms(50);
     }
     return -1;
 }
@@ -154,7 +120,7 @@ int e2e_start_with(struct e2e_server *s, const char *binary, const char *const *
     if (mkdtemp(s->data_dir) == NULL)
         return -1;
     snprintf(s->log_path, sizeof s->log_path, "%s.log", s->data_dir);
-    s->port = free_port();
+    s->port = testproc_free_port();
     if (s->port <= 0)
         return -1;
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
@@ -180,22 +146,9 @@ int e2e_stop(struct e2e_server *s, int sig)
             return -1;
         return run_control(s, "stop", sig == SIGKILL ? "KILL" : "TERM");
     }
-    if (s->pid <= 0)
-        return -1;
-    kill(s->pid, sig);
-    int wst = 0;
-    for (int i = 0; i < 600; i++) { /* at most 30 s */
-        pid_t got = waitpid(s->pid, &wst, WNOHANG);
-        if (got == s->pid) {
-            s->pid = 0;
-            return WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
-        }
-        sleep_ms(50);
-    }
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, &wst, 0);
+    int code = testproc_stop(s->pid, sig, 30000); /* -1 when not running */
     s->pid = 0;
-    return -2;
+    return code;
 }
 
 void e2e_cleanup(struct e2e_server *s)
@@ -325,16 +278,14 @@ int e2e_raw_ex(const struct e2e_server *s, const char *bytes, size_t len, bool h
     if (cap == 0)
         return -1;
     out[0] = '\0';
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    /* no send timeout: a large body waits for the server to read it */
+    int fd = testproc_connect(s->port, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     size_t got = 0;
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        send(fd, bytes, len, MSG_NOSIGNAL) == (ssize_t)len) {
+    if (send(fd, bytes, len, MSG_NOSIGNAL) == (ssize_t)len) {
         if (half_close)
             shutdown(fd, SHUT_WR);
         for (;;) {

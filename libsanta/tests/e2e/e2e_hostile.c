@@ -29,6 +29,7 @@
 #include <curl/curl.h>
 
 #include "e2e.h"
+#include "testproc.h"
 
 static struct e2e_server server;
 static const char *binary, *suite_dir;
@@ -318,12 +319,6 @@ struct slow_client {
     bool silent;       /* sends nothing after the first body byte */
 };
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Declares 60000 bytes and sends one every 200 ms (or, silent, none), for at
  * most 50 s (longer than the /healthz request's 30 s) or until the server
  * answers or closes. */
@@ -358,18 +353,6 @@ static void *slow_worker(void *arg)
     return NULL;
 }
 
-static int connect_loopback(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 static void test_slow_bodies_do_not_starve_workers(void **state)
 {
     (void)state;
@@ -378,7 +361,7 @@ static void test_slow_bodies_do_not_starve_workers(void **state)
     for (int i = 0; i < SLOW_CLIENTS; i++) {
         memset(&c[i], 0, sizeof c[i]);
         c[i].silent = i == 0; /* one goes quiet: cut at the deadline too, not after 10 s */
-        c[i].fd = connect_loopback(server.port);
+        c[i].fd = testproc_connect(server.port, 0);
         assert_true(c[i].fd >= 0);
         atomic_init(&c[i].sent, 0);
         pthread_create(&t[i], NULL, slow_worker, &c[i]);
@@ -390,7 +373,7 @@ static void test_slow_bodies_do_not_starve_workers(void **state)
             ready += atomic_load(&c[i].sent) >= (c[i].silent ? 1 : 3);
         if (ready == SLOW_CLIENTS)
             break;
-        sleep_ms(50);
+        testproc_sleep_ms(50);
     }
     /* They keep trickling for up to 50 s; /healthz must answer well before:
      * the body deadline (1 s) frees their workers. */

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "e2e.h"
+#include "testproc.h"
 
 #define TRACE_ID "4bf92f3577b34da6a3ce929d0e0e4736"
 #define PARENT_ID "00f067aa0ba902b7"
@@ -48,14 +49,12 @@ static int setup(void **state)
     if (mkdtemp(work) == NULL)
         return -1;
     snprintf(trace_path, sizeof trace_path, "%s/trace.json", work);
-    udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (udp_fd < 0 || bind(udp_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(udp_fd, (struct sockaddr *)&a, &len) != 0)
+    int port = 0;
+    udp_fd = testproc_listen(SOCK_DGRAM, &port);
+    if (udp_fd < 0)
         return -1;
     char statsd[32];
-    snprintf(statsd, sizeof statsd, "127.0.0.1:%d", ntohs(a.sin_port));
+    snprintf(statsd, sizeof statsd, "127.0.0.1:%d", port);
     /* the environment variables, not flags: that is the path deploy/local/up uses */
     setenv("SANTA_TRACE_FILE", trace_path, 1);
     setenv("SANTA_TRACE_SAMPLE", "1", 1);
@@ -305,13 +304,10 @@ static void slow_post(const struct e2e_server *s)
                                "traceparent: 00-" SLOW_ID "-" PARENT_ID "-00\r\n"
                                "Content-Length: 15\r\n\r\n";
     static const char body[] = "{\"name\":\"slow\"}";
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = testproc_connect(s->port, 0);
+    assert_true(fd >= 0);
     assert_int_equal(send(fd, head, sizeof head - 1, MSG_NOSIGNAL), (ssize_t)(sizeof head - 1));
-    struct timespec ts = {0, 400 * 1000000L};
-    nanosleep(&ts, NULL);
+    testproc_sleep_ms(400);
     assert_int_equal(send(fd, body, sizeof body - 1, MSG_NOSIGNAL), (ssize_t)(sizeof body - 1));
     char answer[64] = "";
     struct pollfd p = {.fd = fd, .events = POLLIN};

@@ -406,6 +406,37 @@ def case_trace(sink):
     note("ok: /metrics of the worker: 20 sent, 20 enqueue-to-sent latencies, queue depth 0")
 
 
+def server_metric(url, name):
+    """One unlabelled sample of the server's own /metrics; None when absent."""
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def case_depth(sink):
+    """The server's /metrics reads the queue's depth at each scrape, so a
+    load test that samples /metrics sees the queue grow (no worker runs
+    here, so nothing drains it)."""
+    url = up(sink.port, {"SANTA_WORKERS": "0"})
+    ex, _, _, _ = exchange_with(url, 20, "depth")
+    # Stage 05's HAProxy keeps /metrics from the public: ask a replica (each
+    # reads the one shared queue).
+    murl = url if STAGE != "05-distributed" else \
+        "http://127.0.0.1:%s" % env_get("REPLICA1_PORT")
+    before = server_metric(murl, "santa_reminder_queue_depth")
+    if before != 0:
+        fail("santa_reminder_queue_depth before any reminder: %s (want 0)" % before)
+    queue(url, ex, 20)
+    queue(url, ex, 20)
+    after = server_metric(murl, "santa_reminder_queue_depth")
+    if after != 40:
+        fail("santa_reminder_queue_depth after two batches of 20: %s (want 40)" % after)
+    note("ok: the server's /metrics shows the queue depth: 0, then 40 after two batches of 20")
+
+
 def case_pages(sink):
     url = up(sink.port, {"SANTA_WORKERS": "4", "SANTA_WORKER_POLL_MS": "50"})
     ex, name, people, secrets = exchange_with(url, 1050, "pages")
@@ -470,7 +501,8 @@ def main():
     sink = Sink(os.path.join(RUN_ROOT, "sink"), delay_ms=delay)
     sink.start()
     try:
-        {"twenty": case_twenty, "kill": case_kill, "smtp-down": case_smtp_down,
+        {"twenty": case_twenty, "depth": case_depth, "kill": case_kill,
+         "smtp-down": case_smtp_down,
          "trace": case_trace, "pages": case_pages, "flush": case_flush,
          "cli": case_cli}[CASE](sink)
     finally:

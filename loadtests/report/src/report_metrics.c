@@ -5,7 +5,8 @@
  * _count between before.prom and after.prom give the mean time per request
  * in each phase during the run (deltas, so earlier traffic does not count).
  * Over time: tNNNNN.prom (NNNNN = seconds since start) in number order give
- * process CPU % (rate of process_cpu_seconds_total) and resident memory.
+ * process CPU % (rate of process_cpu_seconds_total), resident memory and,
+ * on a stage with a reminder queue, its depth (santa_reminder_queue_depth).
  * Every part is optional; a scrape that is present must parse.
  */
 #include <dirent.h>
@@ -168,7 +169,7 @@ static int scrape(struct report_run *r, long sec, double *prev_t, double *prev_c
 {
     char name[32];
     struct report_prom *p;
-    double cpu, rss;
+    double cpu, rss, depth;
     snprintf(name, sizeof name, "t%05ld.prom", sec);
     if (load_optional(r->dir, name, &p, err) < 0)
         return -1;
@@ -178,6 +179,10 @@ static int scrape(struct report_run *r, long sec, double *prev_t, double *prev_c
         isfinite(rss))
         ok = report_col_push(&r->rss_t, (double)sec) &&
              report_col_push(&r->rss_mib, rss / (1024.0 * 1024.0));
+    /* Only stages with a queue export it (the server reads it at each scrape). */
+    if (report_prom_sum(p, "santa_reminder_queue_depth", NULL, NULL, &depth) > 0 &&
+        isfinite(depth) && ok)
+        ok = report_col_push(&r->queue_t, (double)sec) && report_col_push(&r->queue_depth, depth);
     if (report_prom_sum(p, "process_cpu_seconds_total", NULL, NULL, &cpu) > 0 && isfinite(cpu)) {
         /* A counter that went down means the server restarted: no rate across it. */
         if (*prev_t >= 0 && sec > *prev_t && cpu >= *prev_cpu && ok)

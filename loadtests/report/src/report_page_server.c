@@ -88,6 +88,22 @@ static void split_from_samples(struct report_buf *b, const struct report_run *r)
                                 "request had a cache time (a stage without a cache).");
 }
 
+/* Only when the server exported a queue depth (a stage with a reminder
+ * queue): a run that queues reminders shows the queue filling and the
+ * workers draining it; a flat line at 0 says no reminder waited. */
+static void queue(struct report_buf *b, const struct report_run *r)
+{
+    if (r->queue_depth.n == 0)
+        return;
+    struct report_series s = {.name = "reminders waiting", .x = r->queue_t.v,
+                              .y = r->queue_depth.v, .n = r->queue_depth.n};
+    struct report_chart c = {.id = "chart-queue", .title = "Reminder queue depth over time",
+                             .x_label = "time since start (s)",
+                             .y_label = "reminders queued, not yet sent",
+                             .empty_note = "no santa_reminder_queue_depth in the scrapes"};
+    report_svg_lines(b, &c, &s, 1);
+}
+
 static void process(struct report_buf *b, const struct report_run *r)
 {
     struct report_series cpu = {.name = "server process CPU", .x = r->cpu_t.v,
@@ -111,6 +127,7 @@ static void process(struct report_buf *b, const struct report_run *r)
     }
     report_svg_lines(b, &c1, &cpu, 1);
     report_svg_lines(b, &c2, &rss, 1);
+    queue(b, r);
 }
 
 static void cache_counters(struct report_buf *b, const struct report_run *r)

@@ -174,6 +174,8 @@ void report_run_release(struct report_run *r)
     santa_free(r->cpu_pct.v);
     santa_free(r->rss_t.v);
     santa_free(r->rss_mib.v);
+    santa_free(r->queue_t.v);
+    santa_free(r->queue_depth.v);
     santa_free(r->traces);
     santa_free(r->dir);
     santa_arena_release(&r->arena);

@@ -78,6 +78,7 @@ struct report_run {
     size_t nscrapes;                     /* metrics/tNNNNN.prom files read */
     struct report_col cpu_t, cpu_pct;    /* CPU % between consecutive scrapes, at the later one */
     struct report_col rss_t, rss_mib;    /* resident memory at each scrape */
+    struct report_col queue_t, queue_depth; /* santa_reminder_queue_depth at each scrape */
     /* The slowest requests' spans, when a trace file was given. */
     bool traces_given;
     struct report_trace *traces;         /* [ntraces], in the slowest list's order */

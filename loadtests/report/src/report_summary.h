@@ -1,7 +1,8 @@
 /*
  * report_summary.h - summary.json of a load-test run, read into plain structs.
  *
- * The format is section C of notes/interfaces.md (written by santa-load).
+ * The format is the one loadtests/README.md describes ("The results folder",
+ * written by santa-load).
  * Required: meta.stage, requests, errors, rps, duration_s and latency_ms
  * {mean,p50,p90,p99,p999,max}. Everything else is optional, but a member
  * that is present must have the documented type: a wrong one is an error

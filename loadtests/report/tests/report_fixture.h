@@ -1,7 +1,7 @@
 /*
  * report_fixture.h - writes a realistic santa-load results folder for tests.
  *
- * Follows notes/interfaces.md section C: summary.json, timeseries.csv,
+ * Follows the run folder loadtests/README.md describes: summary.json, timeseries.csv,
  * samples.csv and metrics/{before,after,tNNNNN}.prom, with deterministic
  * figures (a fixed-seed generator), so tests can know exactly how many
  * rows, scrapes and transactions there are without waiting for santa-load.

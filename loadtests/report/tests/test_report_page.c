@@ -241,6 +241,41 @@ static void test_missing_sources(void **state)
     free(html);
 }
 
+/* A run against a stage with a reminder queue: the server's scrapes carry
+ * santa_reminder_queue_depth, and the page draws it over time (one point
+ * per scrape that has it; NaN is no point). A run without it (the fixture's
+ * own scrapes) has no queue chart at all. */
+static void test_queue_depth_over_time(void **state)
+{
+    char run[512], page[600];
+    struct report_error err = {{0}};
+    struct report_fixture_opts o = {.seconds = 5, .scrapes = 6};
+    snprintf(run, sizeof run, "%s/queue", (const char *)*state);
+    assert_int_equal(report_fixture_write(run, &o), 0);
+    snprintf(page, sizeof page, "%s/report.html", run);
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    char *html = slurp(page);
+    assert_non_null(html);
+    lacks(html, "id=\"chart-queue\"");
+    free(html);
+
+    static const char *const scrapes[][2] = {
+        {"metrics/t00002.prom", "process_cpu_seconds_total 1\nsanta_reminder_queue_depth 0\n"},
+        {"metrics/t00004.prom", "process_cpu_seconds_total 2\nsanta_reminder_queue_depth 10000\n"},
+        {"metrics/t00006.prom", "process_cpu_seconds_total 3\nsanta_reminder_queue_depth NaN\n"},
+        {"metrics/t00008.prom", "process_cpu_seconds_total 4\nsanta_reminder_queue_depth 4200\n"},
+    };
+    for (size_t i = 0; i < sizeof scrapes / sizeof scrapes[0]; i++)
+        assert_int_equal(report_fixture_put(run, scrapes[i][0], scrapes[i][1]), 0);
+    assert_int_equal(report_write_run(run, &err), REPORT_WRITTEN);
+    html = slurp(page);
+    assert_non_null(html);
+    has(html, "Reminder queue depth over time");
+    has(html, "reminders queued, not yet sent");
+    chart_points(html, "chart-queue", 1, 3);
+    free(html);
+}
+
 /* Values a chart cannot draw as they are: NaN and Inf in a scrape, a CPU
  * counter that goes down (a restart), a negative number in the time series. */
 static void test_odd_values(void **state)
@@ -645,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_escaping, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_missing_sources, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_odd_values, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_queue_depth_over_time, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_truncated_and_corrupted, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compare_sweep, setup_dir, teardown_dir),

@@ -260,6 +260,55 @@ static void test_participant_count_follows_rows(void **state)
     sqlite3_close(db);
 }
 
+static int count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* Queueing a batch writes one outbox row per participant (migration 3):
+ * no foreign-key check per row and no index on the random participant id,
+ * the two costs that made POST .../reminders for 10,000 take 400 ms; yet
+ * removing a participant still takes their queued rows with them. */
+static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
+{
+    struct tmp *t = *state;
+    struct santa_store *s = open_at(t->data_dir);
+    assert_non_null(s);
+    struct santa_exchange ex;
+    make_exchange(&ex, 5);
+    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
+    struct santa_participant p[3];
+    add_person(s, ex.id, "a@example.com", 50, &p[0]);
+    add_person(s, ex.id, "b@example.com", 60, &p[1]);
+    add_person(s, ex.id, "c@example.com", 70, &p[2]);
+    uint32_t queued = 0;
+    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
+    assert_int_equal(s->ops->participant_remove(s, ex.id, p[1].id), SANTA_OK);
+    santa_store_close(s);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_foreign_key_list('outbox')"), 0);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_index_list('outbox') AS il"
+                                    " JOIN pragma_index_info(il.name) AS ii"
+                                    " WHERE ii.name = 'participant_id'"),
+                     0);
+    /* Two batches of three, less the removed participant's two rows. */
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 4);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
+                                    " (SELECT 1 FROM participants AS p"
+                                    "  WHERE p.id = o.participant_id)"),
+                     0);
+    sqlite3_close(db);
+}
+
 /* ---- PRAGMAs on a worker connection ------------------------------------ */
 
 struct pragma_probe {
@@ -344,8 +393,12 @@ static void test_queries_use_indexes(void **state)
         while (sqlite3_step(q) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(q, 3);
             /* "SCAN t" reads a whole table; a temp B-tree means a sort the
-             * index should have given for free. No query here may do either. */
-            if (strncmp(detail, "SCAN ", 5) == 0 || strstr(detail, "TEMP B-TREE")) {
+             * index should have given for free. No query here may do either,
+             * but one: counting the waiting reminders reads all of the
+             * partial index outbox_due, which holds exactly those rows. */
+            bool counted = i == SQLITE_Q_REMINDERS_PENDING &&
+                           strstr(detail, "INDEX outbox_due") != NULL;
+            if ((strncmp(detail, "SCAN ", 5) == 0 && !counted) || strstr(detail, "TEMP B-TREE")) {
                 fprintf(stderr, "%s: %s\n", sqlite_store_sql_name[i], detail);
                 failures++;
             }
@@ -633,6 +686,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_participant_count_follows_rows, setup_tmp,
                                         teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_outbox_is_cheap_to_fill_and_forgets_removed,
+                                        setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_foreign_keys_are_indexed, setup_tmp, teardown_tmp),

@@ -1,8 +1,6 @@
 /*
  * redis_proc.c - a real redis-server for tests (see redis_proc.h).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,49 +8,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "redis_proc.h"
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct timeval tv = {2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
+#include "testproc.h"
 
 /* AUTH on a fresh connection: true when Redis says +OK. */
 static bool auth(int fd, const char *password)
@@ -79,7 +38,7 @@ void redis_proc_url(const struct redis_proc *r, char *out, size_t cap)
 
 long redis_proc_command(const struct redis_proc *r, const char *cmd, char *out, size_t cap)
 {
-    int fd = connect_to(r->port);
+    int fd = testproc_connect(r->port, 2000);
     if (fd < 0)
         return -1;
     if (!auth(fd, r->password)) {
@@ -110,23 +69,16 @@ long redis_proc_command(const struct redis_proc *r, const char *cmd, char *out, 
 
 static pid_t spawn(struct redis_proc *r)
 {
-    char port[16];
+    char port[16], log[96];
     snprintf(port, sizeof port, "%d", r->port);
+    snprintf(log, sizeof log, "%s/redis.log", r->dir);
     const char *bin = getenv("SANTA_REDIS_SERVER");
     if (bin == NULL || bin[0] == '\0')
         bin = "redis-server";
-    pid_t pid = fork();
-    if (pid == 0) {
-        char log[96];
-        snprintf(log, sizeof log, "%s/redis.log", r->dir);
-        if (freopen(log, "a", stdout) == NULL || freopen(log, "a", stderr) == NULL)
-            _exit(126);
-        execlp(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--daemonize", "no", "--dir", r->dir, "--protected-mode", "yes", "--requirepass",
-               r->password, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    const char *const argv[] = {bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--daemonize", "no", "--dir", r->dir,
+                                "--protected-mode", "yes", "--requirepass", r->password, NULL};
+    return testproc_spawn(argv, log);
 }
 
 static int wait_ready(struct redis_proc *r)
@@ -135,12 +87,11 @@ static int wait_ready(struct redis_proc *r)
     for (int i = 0; i < 200; i++) {
         if (redis_proc_command(r, "PING", buf, sizeof buf) > 0 && strncmp(buf, "+PONG", 5) == 0)
             return 0;
-        int st;
-        if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+        if (testproc_exited(r->pid, NULL)) {
             r->pid = 0;
             return -1;
         }
-        sleep_ms(25);
+        testproc_sleep_ms(25);
     }
     return -1;
 }
@@ -171,7 +122,7 @@ int redis_proc_start(struct redis_proc *r)
         snprintf(r->password + 2 * i, 3, "%02x", raw[i]);
     /* Another process may take the probed port first: then try another. */
     for (int attempt = 0; attempt < 5; attempt++) {
-        r->port = free_port();
+        r->port = testproc_free_port();
         if (r->port > 0 && redis_proc_restart(r) == 0)
             return 0;
         redis_proc_kill(r);
@@ -181,11 +132,7 @@ int redis_proc_start(struct redis_proc *r)
 
 void redis_proc_kill(struct redis_proc *r)
 {
-    if (r->pid <= 0)
-        return;
-    kill(r->pid, SIGCONT); /* in case it was paused */
-    kill(r->pid, SIGKILL);
-    waitpid(r->pid, NULL, 0);
+    testproc_stop(r->pid, SIGKILL, 30000); /* SIGCONT first: it may be paused */
     r->pid = 0;
 }
 

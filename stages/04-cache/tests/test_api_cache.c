@@ -34,6 +34,7 @@
 
 #include "e2e.h"
 #include "redis_proc.h"
+#include "testproc.h"
 #include "santa/token.h"
 
 #define PEOPLE 4u
@@ -50,12 +51,6 @@ struct exchange {
     char pid[PEOPLE][64], token[PEOPLE][64];
     unsigned recipient[PEOPLE]; /* index of whom person i gives to */
 };
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void copy(char *dst, const char *src)
 {
@@ -285,7 +280,7 @@ static bool wait_answers(struct stream_ctl *ctl, int phase, unsigned want, long 
     while (now_ms() - start < PHASE_MAX_MS) {
         if (atomic_load(&ctl->answered[phase]) >= want && now_ms() - start >= min_ms)
             return true;
-        sleep_ms(10);
+        testproc_sleep_ms(10);
     }
     fprintf(stderr, "test_api_cache: phase %d: %u answers after %ld ms (wanted %u)\n", phase,
             atomic_load(&ctl->answered[phase]), PHASE_MAX_MS, want);
@@ -370,7 +365,7 @@ static void test_redis_killed_mid_stream_fails_nothing(void **state)
         char wish[256];
         assert_int_equal(assignment(&x, 0, NULL, wish, sizeof wish), 200);
         now_hits = cache_metric("hit");
-        sleep_ms(50);
+        testproc_sleep_ms(50);
     }
     assert_true(now_hits > our_hits);
     char key[192], reply[256];
