@@ -54,7 +54,7 @@ help: ## list the targets
 	@echo "  deps     install the Debian packages (deploy/install-deps)"
 	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
-	@echo "  test-docs  run every shell block docs/ and the READMEs mark runnable (tools/doc-check, ~50 min)"
+	@echo "  test-docs  run every shell block docs/ and the READMEs mark runnable (tools/doc-check, ~60 min)"
 	@echo "  test-docker  every stage in containers (podman or docker): up, e2e suite, down -v"
 	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
 	@echo "           DEPLOY=docker: every stage in containers instead (deploy/docker/up)"

@@ -259,6 +259,11 @@ async function pageAdmin() {
       for (const p of people) select.append(new Option(p.name, p.id));
       if (people.some((p) => p.id === keep)) select.value = keep;
     }
+    // Never offer "Ann must not give to Ann" as the starting choice.
+    const pick = $('exclusion-form').elements;
+    if (people.length > 1 && pick.receiver.value === pick.giver.value) {
+      pick.receiver.selectedIndex = (pick.giver.selectedIndex + 1) % people.length;
+    }
     renderExclusions();
   }
 
@@ -331,6 +336,10 @@ async function pageAdmin() {
   if (!token) {
     return showNote('participants', { detail: 'this organizer link is incomplete: it must end with #t= and the token' });
   }
+  // People join from other browsers: the organizer gets the new list on a
+  // click, or on coming back to the tab (no polling while nobody looks).
+  $('participants-refresh').addEventListener('click', refresh);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
   await refresh();
 }
 

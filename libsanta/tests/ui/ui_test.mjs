@@ -212,9 +212,12 @@ try {
     people.push({ name, meUrl, ...p });
   }
 
-  // -- the organizer sees them, literally; adds an exclusion; draws --
-  await org.page.reload();
-  await ready(org.page);
+  // -- the organizer sees them (the page, open since before the joins, is
+  // refreshed by its button, not reloaded), literally; an exclusion; the draw --
+  check(await org.page.locator('#participants tbody tr').count() === 0, 'the open page still lists nobody');
+  await org.page.click('#participants-refresh');
+  await org.page.waitForFunction(() => document.querySelectorAll('#participants tbody tr').length === 5,
+    null, { timeout: 15000 }).catch(() => {});
   const rows = org.page.locator('#participants tbody tr');
   check(await rows.count() === 5, 'the organizer lists 5 participants');
   const shownNames = await org.page.$$eval('#participants td.name', (tds) => tds.map((td) => td.textContent));
