@@ -4,7 +4,7 @@
  *
  * Secrecy rules applied here: the organizer may list and remove people and
  * set exclusions, but never read an assignment (organizers who can see
- * every pair is a top complaint, BACKGROUND.md 2.3); a participant reads only
+ * every pair is a top complaint of real users); a participant reads only
  * their own assignment and edits only their own wishlist.
  */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * routes.c - the route table and the dispatcher.
  *
- * Routes are data (STYLE.md rule 16): method, path template, handler. The
+ * Routes are data: method, path template, handler. The
  * template doubles as the metric and span name, so ids never leak into
  * label values. Matching splits the path on '/' and compares segment by
  * segment; a {id} or {pid} segment accepts only a well-formed id, so a

@@ -2,7 +2,7 @@
  * store_observed.h - the stage's store wrapped so every call is measured.
  *
  * santa_stage_main() (stage.c) puts this wrapper between the handlers and the stage's
- * store, the way the cache wraps stage 03's store (STYLE.md rule 3): each
+ * store, the way the cache wraps stage 03's store (santa/store_wrap.h): each
  * operation of the table starts a child span "store.<op>", times the call
  * into the request's store phase (Server-Timing) and into the per-operation
  * histogram santa_store_operation_duration_seconds{op="<op>"}, then returns

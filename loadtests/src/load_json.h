@@ -1,6 +1,6 @@
 /*
  * load_json.h - the load generator's JSON, in and out. This file's .c is the
- * only one of loadtests that includes jansson.h (STYLE.md rule 4).
+ * only one of loadtests that includes jansson.h (one file per library).
  *
  * In: string members of an API answer (ids, tokens, invite codes).
  * Out: summary.json, the results contract read by santa-report

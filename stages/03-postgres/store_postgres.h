@@ -26,7 +26,7 @@
 #include "santa/status.h"
 #include "santa/store.h"
 
-/* statement_timeout when the options give 0 (RELIABILITY.md: Postgres 2 s,
+/* statement_timeout when the options give 0 (the timeout budget: PostgreSQL 2 s,
  * inside HAProxy's 10 s and the client's 30 s). */
 #define POSTGRES_STORE_DEFAULT_TIMEOUT_MS 2000u
 

@@ -199,7 +199,7 @@ enum santa_status postgres_store_connect(const char *conninfo, uint32_t statemen
      * values ("Key (email)=(ann@example.org) already exists", "Failing row
      * contains (...)"), and these messages go to the log. */
     PQsetErrorVerbosity(pg, PQERRORS_TERSE);
-    /* Server-side limits, per session (RELIABILITY.md 2.3): a statement may
+    /* Server-side limits, per session: a statement may
      * not run longer than statement_timeout, and a transaction left open by a
      * stuck client is ended by the server after 10 s. Set here rather than
      * through the `options` keyword so a caller's options do not drop them. */

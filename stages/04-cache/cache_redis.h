@@ -1,7 +1,7 @@
 /*
  * cache_redis.h - the Redis side of stage 04's cache: connections, the three
- * commands the cache needs, and its counters. The only file that includes
- * hiredis.h is cache_redis.c (STYLE.md rule 4).
+ * commands the cache needs, and its counters. Only cache_redis.c and
+ * cache_redis_reply.c (the replies read) include hiredis.h.
  *
  * Fail open: every call here may fail (Redis down, slow, restarted), and a
  * failure is never an error for the request. It is counted, the connection

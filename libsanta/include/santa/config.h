@@ -3,7 +3,7 @@
  *
  * Every option has a flag (--listen), an environment variable
  * (SANTA_LISTEN), a default, bounds and a help line, all in one row
- * (STYLE.md rule 15); the same rows print --help. Values are read in this
+ * (options are data); the same rows print --help. Values are read in this
  * order, later winning: default, environment, command line. After
  * santa_config_load() the structs are immutable by convention: they are
  * passed around as const.

@@ -5,7 +5,7 @@
  * one adapter with the same CivetWeb settings, so the baseline measures
  * exactly the floor a stage stands on.
  *
- * civetweb.h is included only by http_civetweb.c (STYLE.md rule 4). The
+ * civetweb.h is included only by http_civetweb.c (one file per library). The
  * adapter never serves files (no document_root: CivetWeb 1.15's file code has
  * known holes), never parses forms, and enforces the 64 KiB body limit itself
  * because CivetWeb's max_request_size bounds only the headers. It also owns

@@ -11,7 +11,7 @@
  * renders it compactly. Any allocation failure inside the builder is sticky:
  * santa_jb_finish() then returns NULL and the caller answers 503.
  *
- * jansson.h is included only by json.c (STYLE.md rule 4).
+ * jansson.h is included only by json.c.
  */
 #ifndef SANTA_JSON_H
 #define SANTA_JSON_H

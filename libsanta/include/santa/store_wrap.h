@@ -1,7 +1,7 @@
 /*
  * santa/store_wrap.h - the base of every store that wraps another store.
  *
- * Layering by wrapping (STYLE.md rule 3) means a store that owns an inner
+ * Layering by wrapping means a store that owns an inner
  * store, changes a few operations and hands every other one through. The
  * handing through is the same in every wrapper, so it lives here, once: a
  * wrapper embeds struct santa_store_wrap first in its private struct, lists
