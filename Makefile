@@ -45,7 +45,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # gmtime) that we cannot fix, each with its reason; our own code has none.
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tools/tsan.supp
 
-.PHONY: help deps build test test-unit test-asan test-tsan test-docs test-docker demo walk loadtest \
+.PHONY: help deps build test test-unit test-asan test-tsan test-docs test-docs-quick test-docker demo walk loadtest \
 	sweep saturate run stop bench bench-load bench-scale bench-remind bench-remind-post clean
 
 help: ## list the targets
@@ -55,6 +55,7 @@ help: ## list the targets
 	@echo "  build    configure and build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "  test     every test; then again under ASan+UBSan; threaded tests under TSan"
 	@echo "  test-docs  run every shell block docs/ and the READMEs mark runnable (tools/doc-check, ~60 min)"
+	@echo "  test-docs-quick  the same but for the five long pages (Makefile DOCS_LONG); .ci/run runs it"
 	@echo "  test-docker  every stage in containers (podman or docker): up, e2e suite, down -v"
 	@echo "  demo     build, load-test every stage (read-mostly), reports in $(BUILD)/reports/"
 	@echo "           DEPLOY=docker: every stage in containers instead (deploy/docker/up)"
@@ -105,6 +106,15 @@ test-tsan: deps
 # (tools/doc-check; docs/README.md says how blocks are marked).
 test-docs: build
 	tools/doc-check
+
+# What .ci/run affords of it: every page but the five whose blocks run the
+# long demos, sweeps, load tests and the callgrind profile (instructor.md,
+# measuring.md, reminders-profiling.md, 02-sqlite.md and 04-cache.md: most of
+# test-docs' hour). Those run in `make test-docs` before a workshop.
+DOCS_LONG := docs/instructor.md docs/measuring.md docs/reminders-profiling.md \
+             docs/02-sqlite.md docs/04-cache.md
+test-docs-quick: build
+	DOC_CHECK_EXCLUDE="$(DOCS_LONG)" tools/doc-check
 
 # The container deployment (deploy/docker/README.md): its own packages
 # (install-deps --docker: podman, podman-compose, docker-compose, debootstrap),
