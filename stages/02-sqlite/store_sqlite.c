@@ -18,6 +18,11 @@
  * (or a checkpoint) still meets the busy timeout, after which BEGIN is
  * tried again a few times before the request gets 503. Reads that need
  * several statements use a plain BEGIN so they see one snapshot.
+ *
+ * A write is acknowledged only once it is on disk, but its COMMIT does not
+ * fsync: the writer hands the lock on at once and then waits for a group
+ * fdatasync of the WAL that covers its commit (store_sqlite_commit.c), so
+ * the next writer runs its SQL while the disk works.
  */
 #include "store_sqlite.h"
 
@@ -32,6 +37,7 @@
 #include "santa/alloc.h"
 #include "santa/dir.h"
 #include "santa/log.h"
+#include "store_sqlite_commit.h"
 #include "store_sqlite_internal.h"
 #include "store_sqlite_ops.h"
 #include "store_sqlite_schema.h"
@@ -42,6 +48,7 @@ static const struct santa_store_ops sqlite_store_ops;
 struct sqlite_store {
     struct santa_store base;
     struct sqlite_store_pool *pool;
+    struct sqlite_store_commits *commits; /* writes wait here to be on disk */
     atomic_uint_fast64_t busy; /* BEGINs that found the database locked */
     /* This process's writers, one at a time in arrival order: a writer
      * takes a ticket and waits until it is served. */
@@ -63,6 +70,11 @@ struct sqlite_store_pool *sqlite_store_pool_of(struct santa_store *s)
 uint64_t sqlite_store_busy_count(struct santa_store *s)
 {
     return atomic_load(&store_of(s)->busy);
+}
+
+uint64_t sqlite_store_sync_count(struct santa_store *s)
+{
+    return sqlite_store_commits_syncs(store_of(s)->commits);
 }
 
 /* ---- one operation: connection, transaction, retries ------------------- */
@@ -164,13 +176,21 @@ enum santa_status sqlite_store_run_op(struct santa_store *s, enum sqlite_store_t
     if (st != SANTA_OK || tx == SQLITE_TX_NONE)
         return st == SANTA_OK ? fn(c, ctx) : st;
     bool write = tx == SQLITE_TX_WRITE;
+    /* After a failed fdatasync nothing new may be promised (store_sqlite_commit.h). */
+    if (write && !sqlite_store_commits_usable(ss->commits))
+        return SANTA_UNAVAILABLE;
     if (write)
         writers_enter(ss);
     st = tx_begin(s, c, write);
     if (st == SANTA_OK)
         st = tx_end(c, fn(c, ctx));
+    uint64_t seq = 0;
+    if (write && st == SANTA_OK)
+        seq = sqlite_store_commits_add(ss->commits); /* still our turn: commit order */
     if (write)
         writers_leave(ss);
+    if (seq)
+        st = sqlite_store_commits_wait(ss->commits, seq);
     return st;
 }
 
@@ -180,6 +200,7 @@ static void store_close(struct santa_store *s)
 {
     struct sqlite_store *ss = store_of(s);
     sqlite_store_pool_free(ss->pool);
+    sqlite_store_commits_free(ss->commits);
     pthread_cond_destroy(&ss->writers_turn);
     pthread_mutex_destroy(&ss->writers_lock);
     santa_free(ss);
@@ -229,9 +250,15 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
     if (st != SANTA_OK)
         return st;
     struct sqlite_store *ss = santa_calloc(1, sizeof *ss);
-    if (ss)
+    if (ss) {
         ss->pool = sqlite_store_pool_new(path, o->busy_timeout_ms);
-    if (!ss || !ss->pool) {
+        ss->commits = sqlite_store_commits_new(path);
+    }
+    if (!ss || !ss->pool || !ss->commits) {
+        if (ss) {
+            sqlite_store_pool_free(ss->pool);
+            sqlite_store_commits_free(ss->commits);
+        }
         santa_free(ss);
         snprintf(err, errlen, "out of memory (or out of thread keys) opening the store");
         return SANTA_UNAVAILABLE;

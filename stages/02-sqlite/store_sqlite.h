@@ -1,7 +1,9 @@
 /*
  * store_sqlite.h - stage 02's store: one SQLite database, <data_dir>/santa.db.
  *
- * The database runs in WAL mode with synchronous=FULL and foreign keys on;
+ * The database runs in WAL mode with foreign keys on, and a write is
+ * answered only once an fdatasync of the WAL covers it (group commit:
+ * store_sqlite_commit.h);
  * its schema is versioned with PRAGMA user_version and brought up to date
  * when the store opens. Every lookup goes through an index; every write runs
  * in BEGIN IMMEDIATE ... COMMIT, so each check-then-write of store.h

@@ -72,9 +72,10 @@ enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **
          * asking again on each connection is a cheap check that it held
          * (it cannot on a file system without shared memory). */
         {"PRAGMA journal_mode=WAL", "wal"},
-        /* FULL: the WAL is fsynced at every commit, so an acknowledged join
-         * survives a power cut, not only a crash of the process. NORMAL would
-         * save that fsync but may lose the last commits on power loss. */
+        /* FULL: the WAL is fsynced at every commit, so what a connection
+         * commits survives a power cut, not only a crash of the process
+         * (the worker relies on it). The store's request connections switch
+         * to NORMAL and sync a group of commits at once (conn_open). */
         {"PRAGMA synchronous=FULL", NULL},
         /* Off by default, per connection: the cascades from participants to
          * exclusions and outbox rely on it. */
@@ -121,6 +122,16 @@ static void *conn_open(void *pool)
         return NULL;
     }
     sqlite3_busy_timeout(c->db, (int)p->busy_timeout_ms);
+    /* The store's own connections leave the WAL unsynced at COMMIT: the
+     * store syncs it for a whole group of commits before it answers any of
+     * them (store_sqlite_commit.h). Checkpoints still sync under NORMAL. */
+    int rc = exec_pragma(c->db, "PRAGMA synchronous=NORMAL", NULL);
+    if (rc != SQLITE_OK) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: PRAGMA synchronous=NORMAL: %s",
+                  sqlite3_errstr(rc));
+        conn_close(c);
+        return NULL;
+    }
     return c;
 }
 

@@ -38,7 +38,8 @@ struct sqlite_store_pool;
 struct sqlite_store_conn;
 
 /* Opens a connection to path and applies the per-connection settings (WAL,
- * synchronous=FULL, foreign keys, busy timeout). create: make the file if it
+ * synchronous=FULL, foreign keys, busy timeout; the pool's connections then
+ * switch to synchronous=NORMAL, see store_sqlite_commit.h). create: make the file if it
  * is missing (only at store open; a worker never recreates a deleted
  * database). Errors: SANTA_UNAVAILABLE with a sentence in err; *out is NULL. */
 enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **out, char *err,

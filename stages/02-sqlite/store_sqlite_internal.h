@@ -16,5 +16,7 @@
 struct sqlite_store_pool *sqlite_store_pool_of(struct santa_store *s);
 /* How many BEGINs found the database locked after the busy timeout. */
 uint64_t sqlite_store_busy_count(struct santa_store *s);
+/* fdatasyncs of the WAL made by the group commit (store_sqlite_commit.h). */
+uint64_t sqlite_store_sync_count(struct santa_store *s);
 
 #endif /* SANTA_STORE_SQLITE_INTERNAL_H */

@@ -360,8 +360,39 @@ static void test_pragmas_on_worker_connection(void **state)
     assert_int_equal(p.ping, SANTA_OK);
     assert_string_equal(p.journal_mode, "wal");
     assert_int_equal(p.foreign_keys, 1);
-    assert_int_equal(p.synchronous, 2); /* FULL */
+    /* NORMAL: the store syncs the WAL itself, once for a group of commits,
+     * before it answers any of them (test_writes_are_synced_before_answer). */
+    assert_int_equal(p.synchronous, 1);
     assert_int_equal(p.busy_timeout, SQLITE_STORE_BUSY_TIMEOUT_MS);
+}
+
+/* ---- group commit: a write is answered after a sync covers it ---------- */
+
+/* A write that succeeds waits for an fdatasync of the WAL; a read and a
+ * refused write (nothing committed) make none. */
+static void test_writes_are_synced_before_answer(void **state)
+{
+    struct tmp *t = *state;
+    struct santa_store *s = open_at(t->data_dir);
+    assert_non_null(s);
+    uint64_t syncs = sqlite_store_sync_count(s);
+    struct santa_exchange ex;
+    make_exchange(&ex, 7);
+    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
+    uint64_t after_write = sqlite_store_sync_count(s);
+    assert_int_equal(after_write, syncs + 1);
+
+    struct santa_arena a;
+    santa_arena_init(&a, 1 << 16);
+    struct santa_exchange got;
+    assert_int_equal(s->ops->exchange_get(s, ex.id, &a, &got), SANTA_OK);
+    assert_int_equal(sqlite_store_sync_count(s), after_write);
+    santa_arena_release(&a);
+
+    /* The same id again is refused and rolled back: nothing to sync. */
+    assert_int_not_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
+    assert_int_equal(sqlite_store_sync_count(s), after_write);
+    santa_store_close(s);
 }
 
 /* ---- every lookup uses an index ---------------------------------------- */
@@ -605,6 +636,10 @@ static void test_writers_queue_in_process(void **state)
     }
     assert_int_equal(failed, 0);
     assert_int_equal(sqlite_store_busy_count(s) - busy, 0);
+    /* Every join was synced; one fdatasync may have covered several. */
+    uint64_t syncs = sqlite_store_sync_count(s);
+    assert_true(syncs >= 1);
+    assert_true(syncs <= 1 + QUEUE_THREADS * QUEUE_JOINS);
 
     struct santa_arena a;
     santa_arena_init(&a, 1 << 20);
@@ -689,6 +724,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outbox_is_cheap_to_fill_and_forgets_removed,
                                         setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_writes_are_synced_before_answer, setup_tmp,
+                                        teardown_tmp),
         cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_foreign_keys_are_indexed, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_data_dir_under_a_file, setup_tmp, teardown_tmp),
