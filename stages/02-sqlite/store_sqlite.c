@@ -118,7 +118,7 @@ static void busy_pause(int attempt)
 static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_conn *c, bool write)
 {
     enum santa_status st = SANTA_OK;
-    sqlite3_stmt *q = sqlite_store_use(c, write ? SQLITE_Q_BEGIN_WRITE : SQLITE_Q_BEGIN_READ);
+    sqlite3_stmt *q = sqlite_store_conn_stmt(c, write ? SQLITE_Q_BEGIN_WRITE : SQLITE_Q_BEGIN_READ);
     if (!q)
         return SANTA_UNAVAILABLE;
     const char *what = write ? "BEGIN IMMEDIATE" : "BEGIN";
@@ -139,7 +139,7 @@ static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_con
         st = sqlite_store_conn_fail(c, what, rc);
         break;
     }
-    sqlite_store_release(q);
+    sqlite_store_conn_reset(q);
     return st;
 }
 
@@ -149,21 +149,16 @@ static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_con
 static enum santa_status tx_end(struct sqlite_store_conn *c, enum santa_status st)
 {
     if (st == SANTA_OK) {
-        sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_COMMIT);
-        st = q ? sqlite_store_run(c, q, "COMMIT") : SANTA_UNAVAILABLE;
-        sqlite_store_release(q);
+        st = sqlite_store_exec_cmd(c, SQLITE_Q_COMMIT, NULL);
         if (st == SANTA_OK)
             return st;
     }
     /* Some errors (SQLITE_FULL, IOERR, BUSY mid-statement) roll back on
      * their own; ROLLBACK then has nothing to do and would only fail. */
-    if (!sqlite3_get_autocommit(sqlite_store_conn_db(c))) {
-        sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ROLLBACK);
-        if (!q || sqlite_store_run(c, q, "ROLLBACK") != SANTA_OK)
-            santa_log(SANTA_LOG_ERROR, "store sqlite: ROLLBACK failed; the connection may be "
-                                       "left inside a transaction");
-        sqlite_store_release(q);
-    }
+    if (!sqlite3_get_autocommit(sqlite_store_conn_db(c)) &&
+        sqlite_store_exec_cmd(c, SQLITE_Q_ROLLBACK, NULL) != SANTA_OK)
+        santa_log(SANTA_LOG_ERROR, "store sqlite: ROLLBACK failed; the connection may be "
+                                   "left inside a transaction");
     return st;
 }
 
@@ -282,18 +277,17 @@ static void store_thread_stop(struct santa_store *s)
 static enum santa_status ping_op(struct sqlite_store_conn *c, void *ctx)
 {
     (void)ctx;
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_SCHEMA_VERSION, NULL, &r);
+    int64_t v = 0;
     /* Reads the database header: proves the file is there and readable, and
      * that nobody swapped in a schema this program does not know. */
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_USER_VERSION);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    bool row = false;
-    enum santa_status st = sqlite_store_step(c, q, "ping", &row);
-    if (st == SANTA_OK && (!row || sqlite3_column_int(q, 0) != sqlite_store_schema_version())) {
+    if (st == SANTA_OK && (!sqlite_store_has_row(&r) || !sqlite_store_col_int(&r, 0, &v) ||
+                           v != sqlite_store_schema_version())) {
         santa_log(SANTA_LOG_ERROR, "store sqlite: ping: unexpected schema version");
         st = SANTA_UNAVAILABLE;
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 

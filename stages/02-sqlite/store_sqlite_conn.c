@@ -23,6 +23,51 @@ struct sqlite_store_pool {
     struct santa_thread_slots *conns; /* each thread's connection */
 };
 
+/* ---- parameters -------------------------------------------------------- */
+
+static bool param_slot(struct sqlite_store_params *p)
+{
+    if (p->n < SQLITE_STORE_MAX_PARAMS)
+        return true;
+    santa_log(SANTA_LOG_ERROR, "store sqlite: too many parameters (a bug)");
+    p->overflow = true; /* the statement then fails rather than bind NULL */
+    return false;
+}
+
+void sqlite_store_param_text(struct sqlite_store_params *p, const char *s)
+{
+    if (!param_slot(p))
+        return;
+    p->values[p->n] = s;
+    p->kinds[p->n] = 0;
+    p->n++;
+}
+
+void sqlite_store_param_hash(struct sqlite_store_params *p, const struct santa_hash *h)
+{
+    if (!param_slot(p))
+        return;
+    p->values[p->n] = h->b;
+    p->kinds[p->n] = 1;
+    p->n++;
+}
+
+void sqlite_store_param_int(struct sqlite_store_params *p, int64_t v)
+{
+    if (!param_slot(p))
+        return;
+    p->ints[p->n] = v;
+    p->kinds[p->n] = 2;
+    p->n++;
+}
+
+void sqlite_store_param_bool(struct sqlite_store_params *p, bool v)
+{
+    sqlite_store_param_int(p, v);
+}
+
+/* ---- connecting -------------------------------------------------------- */
+
 /* One statement whose result we only check, not read. */
 static int exec_pragma(sqlite3 *db, const char *sql, const char *want)
 {
@@ -191,6 +236,56 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_st
         c->stmt[q] = NULL;
     }
     return c->stmt[q];
+}
+
+/* Binds p to q, in order (?1 is the first); SQLITE_OK or SQLite's error. */
+static int bind_params(sqlite3_stmt *q, const struct sqlite_store_params *p)
+{
+    if (p->overflow)
+        return SQLITE_RANGE;
+    int rc = SQLITE_OK;
+    for (int i = 0; i < p->n && rc == SQLITE_OK; i++) {
+        if (p->kinds[i] == 2)
+            rc = sqlite3_bind_int64(q, i + 1, p->ints[i]);
+        else if (p->kinds[i] == 1)
+            rc = sqlite3_bind_blob(q, i + 1, p->values[i], SANTA_HASH_LEN, SQLITE_STATIC);
+        else if (p->values[i])
+            rc = sqlite3_bind_text(q, i + 1, p->values[i], -1, SQLITE_STATIC);
+        else
+            rc = sqlite3_bind_null(q, i + 1);
+    }
+    return rc;
+}
+
+enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                         const struct sqlite_store_params *params,
+                                         sqlite3_stmt **stmt, bool *row)
+{
+    *stmt = NULL;
+    *row = false;
+    sqlite3_stmt *s = sqlite_store_conn_stmt(c, q);
+    if (!s)
+        return SANTA_UNAVAILABLE;
+    int rc = params ? bind_params(s, params) : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        /* The message first: resetting may replace it. */
+        enum santa_status st = sqlite_store_conn_fail(c, sqlite_store_sql_name[q], rc);
+        sqlite_store_conn_reset(s);
+        return st;
+    }
+    *stmt = s;
+    *row = rc == SQLITE_ROW;
+    return SANTA_OK;
+}
+
+void sqlite_store_conn_reset(sqlite3_stmt *stmt)
+{
+    if (stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
 }
 
 enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char *what, int rc)

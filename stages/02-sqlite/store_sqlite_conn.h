@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "santa/model.h"
 #include "santa/status.h"
 #include "store_sqlite_sql.h"
 
@@ -33,6 +34,27 @@
 #define SQLITE_STORE_BUSY_RETRIES 3
 /* The exit status when SQLite reports the file corrupt (fail-stop). */
 #define SQLITE_STORE_EXIT_CORRUPT 70
+
+#define SQLITE_STORE_MAX_PARAMS 8
+
+/* Parameters of one statement, bound (?1, ?2, ... in order) when it runs.
+ * Text and hashes are borrowed (they must outlive the call: SQLite is told
+ * SQLITE_STATIC); integers are kept in the struct itself. It lives on the
+ * caller's stack: no allocation per query. */
+struct sqlite_store_params {
+    int n;
+    bool overflow; /* a parameter past SQLITE_STORE_MAX_PARAMS (a bug) */
+    const void *values[SQLITE_STORE_MAX_PARAMS]; /* text (NULL: SQL NULL) or hash */
+    int64_t ints[SQLITE_STORE_MAX_PARAMS];
+    unsigned char kinds[SQLITE_STORE_MAX_PARAMS]; /* 0 text, 1 hash, 2 integer */
+};
+
+/* Appends a text parameter (NULL is SQL NULL). */
+void sqlite_store_param_text(struct sqlite_store_params *p, const char *s);
+/* Appends a 32-byte hash as a blob. */
+void sqlite_store_param_hash(struct sqlite_store_params *p, const struct santa_hash *h);
+void sqlite_store_param_int(struct sqlite_store_params *p, int64_t v);
+void sqlite_store_param_bool(struct sqlite_store_params *p, bool v);
 
 struct sqlite_store_pool;
 struct sqlite_store_conn;
@@ -64,6 +86,18 @@ sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c);
 /* Statement q, prepared once per connection and cached, reset and with no
  * bindings. NULL when it cannot be prepared (cause logged). */
 sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_store_query q);
+/* Statement q with params bound (NULL: none), stepped once: *row tells
+ * whether it stands on a row. SANTA_OK: *stmt is the cached statement; the
+ * caller resets it with sqlite_store_conn_reset() before the transaction
+ * ends (a statement left mid-way would pin its read snapshot).
+ * SANTA_UNAVAILABLE: *stmt is NULL, the cause logged and translated (see
+ * sqlite_store_conn_fail). */
+enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                         const struct sqlite_store_params *params,
+                                         sqlite3_stmt **stmt, bool *row);
+/* Resets a statement from sqlite_store_conn_exec and drops its bindings,
+ * which point into the caller's memory. NULL is a no-op. */
+void sqlite_store_conn_reset(sqlite3_stmt *stmt);
 
 /* Translates a failed SQLite call at the store's boundary: logs what the
  * store was doing and SQLite's message (never shown to clients), and returns

@@ -11,32 +11,31 @@
 /* Feeds the plan every row of DRAW_PARTICIPANTS (id, name) or
  * DRAW_EXCLUSIONS (giver, receiver). The plan copies what it is given, so
  * SQLite's buffers may move. */
-static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_store_query which,
+static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_store_query q,
                                    const char *exchange_id, struct santa_draw_plan *plan)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, which);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st = SANTA_OK;
-    if (!sqlite_store_bind_text(q, 1, exchange_id))
-        st = sqlite_store_bind_failed(c, sqlite_store_sql_name[which]);
-    bool row = true;
-    while (st == SANTA_OK) {
-        st = sqlite_store_step(c, q, sqlite_store_sql_name[which], &row);
-        if (st != SANTA_OK || !row)
-            break;
-        const char *a = (const char *)sqlite3_column_text(q, 0);
-        const char *b = (const char *)sqlite3_column_text(q, 1);
-        if (!a || !b) {
-            st = santa_store_corrupt("sqlite", sqlite_store_sql_name[which]);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, q, &p, &r);
+    for (; st == SANTA_OK && sqlite_store_has_row(&r); st = sqlite_store_next_row(&r)) {
+        struct santa_col a, b;
+        if (!sqlite_store_col(&r, 0, &a) || !sqlite_store_col(&r, 1, &b)) {
+            st = santa_store_no_memory("sqlite", sqlite_store_sql_name[q]);
             break;
         }
-        st = which == SQLITE_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
-                                                 : santa_draw_plan_add_exclusion(plan, a, b);
-        if (st != SANTA_OK)
+        if (!a.text || !b.text) {
+            st = santa_store_corrupt("sqlite", sqlite_store_sql_name[q]);
+            break;
+        }
+        st = q == SQLITE_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a.text, b.text)
+                                             : santa_draw_plan_add_exclusion(plan, a.text, b.text);
+        if (st != SANTA_OK) {
             santa_log(SANTA_LOG_ERROR, "store sqlite: draw plan: %s", santa_status_code(st));
+            break;
+        }
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
@@ -45,37 +44,26 @@ static enum santa_status feed_plan(struct sqlite_store_conn *c, enum sqlite_stor
 static enum santa_status write_assignments(struct sqlite_store_conn *c, const char *exchange_id,
                                            const struct santa_draw_plan *plan)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_INSERT);
-    if (!q)
-        return SANTA_UNAVAILABLE;
     enum santa_status st = SANTA_OK;
     uint32_t n = santa_draw_plan_count(plan);
     for (uint32_t i = 0; i < n && st == SANTA_OK; i++) {
         const char *giver, *recipient;
         santa_draw_plan_pair(plan, i, &giver, &recipient);
-        if (!sqlite_store_bind_text(q, 1, exchange_id) || !sqlite_store_bind_text(q, 2, giver) ||
-            !sqlite_store_bind_text(q, 3, recipient))
-            st = sqlite_store_bind_failed(c, "assignment insert");
-        else
-            st = sqlite_store_run(c, q, "assignment insert");
-        sqlite3_reset(q);
+        struct sqlite_store_params p = {0};
+        sqlite_store_param_text(&p, exchange_id);
+        sqlite_store_param_text(&p, giver);
+        sqlite_store_param_text(&p, recipient);
+        st = sqlite_store_exec_cmd(c, SQLITE_Q_ASSIGNMENT_INSERT, &p);
     }
-    sqlite_store_release(q);
     return st;
 }
 
 static enum santa_status set_drawn(struct sqlite_store_conn *c, const char *exchange_id, bool drawn)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_SET_DRAWN);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    if (!sqlite_store_bind_text(q, 1, exchange_id) || !sqlite_store_bind_int(q, 2, drawn))
-        st = sqlite_store_bind_failed(c, "set drawn");
-    else
-        st = sqlite_store_run(c, q, "set drawn");
-    sqlite_store_release(q);
-    return st;
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    sqlite_store_param_bool(&p, drawn);
+    return sqlite_store_exec_cmd(c, SQLITE_Q_EXCHANGE_SET_DRAWN, &p);
 }
 
 static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
@@ -84,7 +72,7 @@ static enum santa_status draw_op(struct sqlite_store_conn *c, void *ctx)
     /* The write lock is held from the "drawn?" check to the commit, so two
      * concurrent draws cannot both win: the second waits, then sees drawn. */
     struct santa_exchange_state ex;
-    enum santa_status st = sqlite_store_exchange_state(c, d->exchange_id, &ex);
+    enum santa_status st = sqlite_store_exchange_state(c, d->exchange_id, true, &ex);
     if (st != SANTA_OK)
         return st;
     if (ex.drawn)
@@ -113,17 +101,12 @@ static enum santa_status undraw_op(struct sqlite_store_conn *c, void *ctx)
 {
     const char *exchange_id = ctx;
     struct santa_exchange_state ex;
-    enum santa_status st = sqlite_store_exchange_state(c, exchange_id, &ex);
+    enum santa_status st = sqlite_store_exchange_state(c, exchange_id, true, &ex);
     if (st != SANTA_OK || !ex.drawn)
         return st; /* reopening an open exchange is a no-op */
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENTS_DELETE);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    if (!sqlite_store_bind_text(q, 1, exchange_id))
-        st = sqlite_store_bind_failed(c, "undraw");
-    else
-        st = sqlite_store_run(c, q, "undraw");
-    sqlite_store_release(q);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    st = sqlite_store_exec_cmd(c, SQLITE_Q_ASSIGNMENTS_DELETE, &p);
     if (st == SANTA_OK)
         st = set_drawn(c, exchange_id, false);
     return st;
@@ -137,27 +120,25 @@ enum santa_status sqlite_store_undraw(struct santa_store *s, const char *exchang
 static enum santa_status assignment_get_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_assignment *g = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_ASSIGNMENT_REVEAL);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    bool row = false;
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, g->exchange_id);
+    sqlite_store_param_text(&p, g->giver_id);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_ASSIGNMENT_REVEAL, &p, &r);
+    bool row = st == SANTA_OK && sqlite_store_has_row(&r);
     struct santa_reveal_row rr = {0};
-    if (!sqlite_store_bind_text(q, 1, g->exchange_id) || !sqlite_store_bind_text(q, 2, g->giver_id))
-        st = sqlite_store_bind_failed(c, "assignment get");
-    else
-        st = sqlite_store_step(c, q, "assignment get", &row);
-    if (st == SANTA_OK && row) {
-        rr.drawn = sqlite3_column_int(q, 0) != 0;
-        if (!sqlite_store_col(q, 1, &rr.giver_name) || !sqlite_store_col(q, 2, &rr.recipient_id) ||
-            !sqlite_store_col(q, 3, &rr.recipient_name) ||
-            !sqlite_store_col(q, 4, &rr.recipient_wishlist))
+    if (row) {
+        rr.drawn = sqlite_store_col_bool(&r, 0);
+        if (!sqlite_store_col(&r, 1, &rr.giver_name) ||
+            !sqlite_store_col(&r, 2, &rr.recipient_id) ||
+            !sqlite_store_col(&r, 3, &rr.recipient_name) ||
+            !sqlite_store_col(&r, 4, &rr.recipient_wishlist))
             st = santa_store_no_memory("sqlite", "reading an assignment");
     }
     if (st == SANTA_OK)
         st = santa_reveal_read("sqlite", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a,
                                g->out);
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
@@ -174,24 +155,21 @@ enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char 
 static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_reminders *rc = ctx;
-    enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, NULL);
+    enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, true, NULL);
     if (st != SANTA_OK)
         return st;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_REMINDERS_QUEUE);
-    if (!q)
-        return SANTA_UNAVAILABLE;
     /* The request's trace context travels with each job, so the worker's
      * spans join the request's trace. */
     char tp[56];
     bool traced = inst_trace_current_traceparent(tp);
-    if (!sqlite_store_bind_text(q, 1, rc->exchange_id) ||
-        !sqlite_store_bind_text(q, 2, traced ? tp : NULL))
-        st = sqlite_store_bind_failed(c, "reminders queue");
-    else
-        st = sqlite_store_run(c, q, "reminders queue"); /* one INSERT ... SELECT */
-    sqlite_store_release(q);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, rc->exchange_id);
+    sqlite_store_param_text(&p, traced ? tp : NULL);
+    int64_t n = 0;
+    /* One INSERT ... SELECT. */
+    st = sqlite_store_exec_count(c, SQLITE_Q_REMINDERS_QUEUE, &p, &n);
     if (st == SANTA_OK)
-        rc->queued = (uint32_t)sqlite3_changes(sqlite_store_conn_db(c));
+        rc->queued = (uint32_t)n;
     return st;
 }
 
@@ -209,14 +187,14 @@ enum santa_status sqlite_store_reminders_queue(struct santa_store *s, const char
 static enum santa_status reminders_pending_op(struct sqlite_store_conn *c, void *ctx)
 {
     uint64_t *depth = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_REMINDERS_PENDING);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    bool row = false;
-    enum santa_status st = sqlite_store_step(c, q, "reminders pending", &row);
-    if (st == SANTA_OK && row)
-        *depth = (uint64_t)sqlite3_column_int64(q, 0);
-    sqlite_store_release(q);
+    struct sqlite_store_rows r;
+    int64_t n = 0;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_REMINDERS_PENDING, NULL, &r);
+    if (st == SANTA_OK && (!sqlite_store_has_row(&r) || !sqlite_store_col_int(&r, 0, &n) || n < 0))
+        st = santa_store_corrupt("sqlite", sqlite_store_sql_name[SQLITE_Q_REMINDERS_PENDING]);
+    if (st == SANTA_OK)
+        *depth = (uint64_t)n;
+    sqlite_store_rows_clear(&r);
     return st;
 }
 

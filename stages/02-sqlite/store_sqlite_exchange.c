@@ -9,23 +9,17 @@
 static enum santa_status exchange_create_op(struct sqlite_store_conn *c, void *ctx)
 {
     const struct santa_exchange *ex = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_INSERT);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, ex->id);
+    sqlite_store_param_text(&p, ex->name);
+    sqlite_store_param_text(&p, ex->budget);
+    sqlite_store_param_text(&p, ex->exchange_date);
+    sqlite_store_param_bool(&p, ex->no_mutual);
+    sqlite_store_param_hash(&p, &ex->admin_hash);
+    sqlite_store_param_hash(&p, &ex->invite_hash);
     /* drawn is always 0 in the SQL: a new exchange is open, whatever the
      * caller set. */
-    if (!sqlite_store_bind_text(q, 1, ex->id) || !sqlite_store_bind_text(q, 2, ex->name) ||
-        !sqlite_store_bind_text(q, 3, ex->budget) ||
-        !sqlite_store_bind_text(q, 4, ex->exchange_date) ||
-        !sqlite_store_bind_int(q, 5, ex->no_mutual) ||
-        !sqlite_store_bind_hash(q, 6, &ex->admin_hash) ||
-        !sqlite_store_bind_hash(q, 7, &ex->invite_hash))
-        st = sqlite_store_bind_failed(c, "exchange create");
-    else
-        st = sqlite_store_run(c, q, "exchange create");
-    sqlite_store_release(q);
-    return st;
+    return sqlite_store_exec_cmd(c, SQLITE_Q_EXCHANGE_INSERT, &p);
 }
 
 enum santa_status sqlite_store_exchange_create(struct santa_store *s,
@@ -37,39 +31,36 @@ enum santa_status sqlite_store_exchange_create(struct santa_store *s,
 static enum santa_status exchange_get_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_exchange_get *g = ctx;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_GET);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    bool row = false;
-    if (!sqlite_store_bind_text(q, 1, g->id))
-        st = sqlite_store_bind_failed(c, "exchange get");
-    else
-        st = sqlite_store_step(c, q, "exchange get", &row);
-    if (st == SANTA_OK && !row)
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, g->id);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_EXCHANGE_GET, &p, &r);
+    if (st == SANTA_OK && !sqlite_store_has_row(&r))
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {
         struct santa_exchange ex;
         memset(&ex, 0, sizeof ex);
         memcpy(ex.id, g->id, SANTA_ID_LEN + 1);
-        const char *date = NULL;
-        if (!sqlite_store_col_text(q, 0, g->a, &ex.name) ||
-            !sqlite_store_col_text(q, 1, g->a, &ex.budget) ||
-            !sqlite_store_col_text(q, 2, g->a, &date))
+        struct santa_col date;
+        int64_t count = 0;
+        if (!sqlite_store_col_text(&r, 0, g->a, &ex.name) ||
+            !sqlite_store_col_text(&r, 1, g->a, &ex.budget) || !sqlite_store_col(&r, 2, &date))
             st = santa_store_no_memory("sqlite", "reading an exchange");
-        else if (!ex.name || !date || strlen(date) > SANTA_DATE_LEN ||
-                 !sqlite_store_col_hash(q, 5, &ex.admin_hash) ||
-                 !sqlite_store_col_hash(q, 6, &ex.invite_hash))
+        else if (!ex.name || !date.text || date.len > SANTA_DATE_LEN ||
+                 !sqlite_store_col_hash(&r, 5, &ex.admin_hash) ||
+                 !sqlite_store_col_hash(&r, 6, &ex.invite_hash) ||
+                 !sqlite_store_col_int(&r, 7, &count) || count < 0)
             st = santa_store_corrupt("sqlite", "exchanges");
         if (st == SANTA_OK) {
-            memcpy(ex.exchange_date, date, strlen(date) + 1);
-            ex.no_mutual = sqlite3_column_int(q, 3) != 0;
-            ex.drawn = sqlite3_column_int(q, 4) != 0;
-            ex.participant_count = (uint32_t)sqlite3_column_int64(q, 7);
+            memcpy(ex.exchange_date, date.text, date.len);
+            ex.exchange_date[date.len] = '\0';
+            ex.no_mutual = sqlite_store_col_bool(&r, 3);
+            ex.drawn = sqlite_store_col_bool(&r, 4);
+            ex.participant_count = (uint32_t)count;
             *g->out = ex;
         }
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
@@ -82,26 +73,23 @@ enum santa_status sqlite_store_exchange_get(struct santa_store *s, const char *i
 }
 
 /* Looks the hash up with ADMIN_FIND or TOKEN_FIND. */
-static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_store_query which,
+static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_store_query q,
                                    struct santa_args_principal *pc, bool *found)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, which);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    if (!sqlite_store_bind_hash(q, 1, pc->h))
-        st = sqlite_store_bind_failed(c, "principal find");
-    else
-        st = sqlite_store_step(c, q, "principal find", found);
-    if (st == SANTA_OK && *found) {
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_hash(&p, pc->h);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, q, &p, &r);
+    *found = st == SANTA_OK && sqlite_store_has_row(&r);
+    if (*found) {
         memset(pc->out, 0, sizeof *pc->out);
-        bool admin = which == SQLITE_Q_ADMIN_FIND;
+        bool admin = q == SQLITE_Q_ADMIN_FIND;
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
-        if (!sqlite_store_col_id(q, 0, pc->out->exchange_id) ||
-            (!admin && !sqlite_store_col_id(q, 1, pc->out->participant_id)))
+        if (!sqlite_store_col_id(&r, 0, pc->out->exchange_id) ||
+            (!admin && !sqlite_store_col_id(&r, 1, pc->out->participant_id)))
             st = santa_store_corrupt("sqlite", "principal");
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 

@@ -43,42 +43,55 @@ enum santa_status sqlite_store_run_op(struct santa_store *s, enum sqlite_store_t
 
 /* ---- store_sqlite_rows.c: statements, columns, shared checks ----------- */
 
-/* A cached statement, ready to bind (NULL: cannot be prepared, logged).
- * Callers release() it before the transaction ends: a statement left
- * mid-way would pin its read snapshot. */
-sqlite3_stmt *sqlite_store_use(struct sqlite_store_conn *c, enum sqlite_store_query q);
-/* Resets q and drops its bindings (inputs are only borrowed, SQLITE_STATIC).
- * NULL is a no-op. */
-void sqlite_store_release(sqlite3_stmt *q);
-bool sqlite_store_bind_text(sqlite3_stmt *q, int i, const char *s); /* NULL: SQL NULL */
-bool sqlite_store_bind_hash(sqlite3_stmt *q, int i, const struct santa_hash *h);
-bool sqlite_store_bind_int(sqlite3_stmt *q, int i, int64_t v);
-/* The failed bind's error, translated (see sqlite_store_conn_fail). */
-enum santa_status sqlite_store_bind_failed(struct sqlite_store_conn *c, const char *what);
-/* Steps q once: *row tells a row from the end; anything else is a failure,
- * logged and translated. */
-enum santa_status sqlite_store_step(struct sqlite_store_conn *c, sqlite3_stmt *q, const char *what,
-                                    bool *row);
-/* Runs a statement that returns no rows (INSERT, UPDATE, DELETE). */
-enum santa_status sqlite_store_run(struct sqlite_store_conn *c, sqlite3_stmt *q, const char *what);
+/* The rows of one statement, read one at a time. SQLite steps them out of
+ * the cached statement; callers clear them before the transaction ends (a
+ * statement left mid-way would pin its read snapshot). */
+struct sqlite_store_rows {
+    struct sqlite_store_conn *c;
+    sqlite3_stmt *stmt; /* NULL once cleared or when the run failed */
+    enum sqlite_store_query q;
+    bool row; /* standing on a row */
+};
 
-/* Columns into model values. col_text copies into the arena (SQL NULL gives
- * NULL); col_id and col_hash check the length. */
-bool sqlite_store_col_text(sqlite3_stmt *q, int col, struct santa_arena *a, const char **out);
-bool sqlite_store_col_id(sqlite3_stmt *q, int col, char out[SANTA_ID_LEN + 1]);
-bool sqlite_store_col_hash(sqlite3_stmt *q, int col, struct santa_hash *out);
+/* Columns of the current row into model values. col_text copies into the
+ * arena (SQL NULL gives NULL; false when out of memory); col_id, col_int and
+ * col_hash check the value. */
+bool sqlite_store_col_text(const struct sqlite_store_rows *r, int col, struct santa_arena *a,
+                           const char **out);
 /* A text column as santa/store_rules.h reads it; false when SQLite ran out
- * of memory converting it. Valid until the statement steps or is released. */
-bool sqlite_store_col(sqlite3_stmt *q, int col, struct santa_col *out);
-/* One row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
-enum santa_status sqlite_store_read_participant(sqlite3_stmt *q, const char *exchange_id,
-                                                struct santa_arena *a, struct santa_participant *p);
+ * of memory converting it. Valid until the next row or the clear. */
+bool sqlite_store_col(const struct sqlite_store_rows *r, int col, struct santa_col *out);
+bool sqlite_store_col_id(const struct sqlite_store_rows *r, int col, char out[SANTA_ID_LEN + 1]);
+bool sqlite_store_col_bool(const struct sqlite_store_rows *r, int col);
+bool sqlite_store_col_int(const struct sqlite_store_rows *r, int col, int64_t *out);
+bool sqlite_store_col_hash(const struct sqlite_store_rows *r, int col, struct santa_hash *out);
+/* The current row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
+enum santa_status sqlite_store_read_participant(const struct sqlite_store_rows *r,
+                                                const char *exchange_id, struct santa_arena *a,
+                                                struct santa_participant *p);
+
+/* Runs q with p (NULL: none) and stands on its first row, if any. Clear r
+ * afterwards, whatever the status. Errors: SANTA_UNAVAILABLE (logged). */
+enum santa_status sqlite_store_exec_rows(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                         const struct sqlite_store_params *p,
+                                         struct sqlite_store_rows *r);
+bool sqlite_store_has_row(const struct sqlite_store_rows *r);
+/* Moves to the next row (has_row() tells whether there is one). */
+enum santa_status sqlite_store_next_row(struct sqlite_store_rows *r);
+void sqlite_store_rows_clear(struct sqlite_store_rows *r);
+/* Runs q and drops its result (commands). */
+enum santa_status sqlite_store_exec_cmd(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                        const struct sqlite_store_params *p);
+/* Runs q and returns how many rows it changed (UPDATE, DELETE, INSERT). */
+enum santa_status sqlite_store_exec_count(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                          const struct sqlite_store_params *p, int64_t *changed);
 
 /* NOT_FOUND when the exchange does not exist; else its state (out may be
- * NULL when only existence matters). Inside SQLITE_TX_WRITE the write lock
- * is already held, so the state cannot change before the commit. */
+ * NULL). lock: the caller goes on to write, so the state must not change
+ * before the commit; inside SQLITE_TX_WRITE the database's write lock is
+ * already held, so SQLite needs nothing more. */
 enum santa_status sqlite_store_exchange_state(struct sqlite_store_conn *c, const char *id,
-                                              struct santa_exchange_state *out);
+                                              bool lock, struct santa_exchange_state *out);
 /* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
 enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_store_query q,
                                        const char *exchange_id, const char *other, bool *found);

@@ -14,7 +14,7 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
     const char *email_key = in->email_key ? in->email_key : "";
     struct santa_exchange_state ex;
     bool taken = false;
-    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, &ex);
+    enum santa_status st = sqlite_store_exchange_state(c, in->exchange_id, true, &ex);
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_EMAIL_TAKEN, in->exchange_id, email_key, &taken);
     if (st == SANTA_OK)
@@ -22,18 +22,16 @@ static enum santa_status participant_add_op(struct sqlite_store_conn *c, void *c
     if (st != SANTA_OK)
         return st;
 
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_INSERT);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    if (!sqlite_store_bind_text(q, 1, in->id) || !sqlite_store_bind_text(q, 2, in->exchange_id) ||
-        !sqlite_store_bind_text(q, 3, in->name) || !sqlite_store_bind_text(q, 4, in->email) ||
-        !sqlite_store_bind_text(q, 5, email_key) ||
-        !sqlite_store_bind_text(q, 6, in->wishlist ? in->wishlist : "") ||
-        !sqlite_store_bind_hash(q, 7, &in->token_hash))
-        st = sqlite_store_bind_failed(c, "participant add");
-    else
-        st = sqlite_store_run(c, q, "participant add");
-    sqlite_store_release(q);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, in->id);
+    sqlite_store_param_text(&p, in->exchange_id);
+    sqlite_store_param_text(&p, in->name);
+    sqlite_store_param_text(&p, in->email);
+    sqlite_store_param_text(&p, email_key);
+    sqlite_store_param_text(&p, in->wishlist ? in->wishlist : "");
+    sqlite_store_param_hash(&p, &in->token_hash);
+    st = sqlite_store_exec_cmd(c, SQLITE_Q_PARTICIPANT_INSERT, &p);
+    /* seq is the rowid SQLite just chose, read on the same connection. */
     if (st == SANTA_OK)
         pa->seq = (uint64_t)sqlite3_last_insert_rowid(sqlite_store_conn_db(c));
     return st;
@@ -55,28 +53,25 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
     struct santa_args_participant_list *pl = ctx;
     struct santa_participant_page *out = pl->out;
     memset(out, 0, sizeof *out);
-    enum santa_status st = sqlite_store_exchange_state(c, pl->exchange_id, NULL);
+    enum santa_status st = sqlite_store_exchange_state(c, pl->exchange_id, false, NULL);
     if (st != SANTA_OK || pl->limit == 0)
         return st;
-    /* seq is a SQLite integer (signed 64-bit): anything above is "after
-     * everyone". One row more than asked tells whether more follow. */
+    /* seq is a signed 64-bit column: anything above is "after everyone".
+     * One row more than asked tells whether more follow. */
     int64_t after = pl->after > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)pl->after;
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_LIST);
-    if (!q)
-        return SANTA_UNAVAILABLE;
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, pl->exchange_id);
+    sqlite_store_param_int(&p, after);
+    sqlite_store_param_int(&p, (int64_t)pl->limit + 1);
+    struct sqlite_store_rows r;
+    st = sqlite_store_exec_rows(c, SQLITE_Q_PARTICIPANT_LIST, &p, &r);
     uint32_t cap = pl->limit < 64 ? pl->limit : 64;
-    out->items = santa_arena_alloc(pl->a, cap * sizeof *out->items);
-    if (!out->items)
-        st = santa_store_no_memory("sqlite", "listing participants");
-    else if (!sqlite_store_bind_text(q, 1, pl->exchange_id) ||
-             !sqlite_store_bind_int(q, 2, after) ||
-             !sqlite_store_bind_int(q, 3, (int64_t)pl->limit + 1))
-        st = sqlite_store_bind_failed(c, "participant list");
-    bool row = true;
-    while (st == SANTA_OK) {
-        st = sqlite_store_step(c, q, "participant list", &row);
-        if (st != SANTA_OK || !row)
-            break;
+    if (st == SANTA_OK) {
+        out->items = santa_arena_alloc(pl->a, cap * sizeof *out->items);
+        if (!out->items)
+            st = santa_store_no_memory("sqlite", "listing participants");
+    }
+    for (; st == SANTA_OK && sqlite_store_has_row(&r); st = sqlite_store_next_row(&r)) {
         if (out->count == pl->limit) {
             out->next_seq = out->items[out->count - 1].seq;
             break;
@@ -94,11 +89,12 @@ static enum santa_status participant_list_op(struct sqlite_store_conn *c, void *
             out->items = items;
             cap = ncap;
         }
-        st = sqlite_store_read_participant(q, pl->exchange_id, pl->a, &out->items[out->count]);
-        if (st == SANTA_OK)
-            out->count++;
+        st = sqlite_store_read_participant(&r, pl->exchange_id, pl->a, &out->items[out->count]);
+        if (st != SANTA_OK)
+            break;
+        out->count++;
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
@@ -130,34 +126,12 @@ enum santa_status sqlite_store_participant_get(struct santa_store *s, const char
     return sqlite_store_run_op(s, SQLITE_TX_NONE, participant_get_op, &g);
 }
 
-/* Runs a statement binding (exchange_id, participant_id[, text]) that
- * changes at most one participant; NOT_FOUND when it changed none. */
-static enum santa_status change_participant(struct sqlite_store_conn *c,
-                                            enum sqlite_store_query which,
-                                            const struct santa_args_participant_ref *pr)
-{
-    sqlite3_stmt *q = sqlite_store_use(c, which);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    if (!sqlite_store_bind_text(q, 1, pr->exchange_id) ||
-        !sqlite_store_bind_text(q, 2, pr->participant_id) ||
-        (pr->text && !sqlite_store_bind_text(q, 3, pr->text)))
-        st = sqlite_store_bind_failed(c, sqlite_store_sql_name[which]);
-    else
-        st = sqlite_store_run(c, q, sqlite_store_sql_name[which]);
-    sqlite_store_release(q);
-    if (st == SANTA_OK && sqlite3_changes(sqlite_store_conn_db(c)) == 0)
-        st = SANTA_NOT_FOUND;
-    return st;
-}
-
 static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_participant_ref *pr = ctx;
     struct santa_exchange_state ex;
     bool found = false;
-    enum santa_status st = sqlite_store_exchange_state(c, pr->exchange_id, &ex);
+    enum santa_status st = sqlite_store_exchange_state(c, pr->exchange_id, true, &ex);
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, pr->exchange_id,
                                   pr->participant_id, &found);
@@ -165,10 +139,15 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
         st = santa_rule_remove(&ex, found);
     if (st != SANTA_OK)
         return st;
-    /* The foreign keys cascade to the exclusions naming them, and the
-     * participants_outbox trigger (migration 3) removes their outbox rows,
-     * in this same transaction. */
-    return change_participant(c, SQLITE_Q_PARTICIPANT_DELETE, pr);
+    /* The foreign keys cascade to the exclusions naming them, the
+     * participants_outbox trigger (migration 3) removes their outbox rows
+     * and participants_count lowers the count, in this same transaction. */
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, pr->exchange_id);
+    sqlite_store_param_text(&p, pr->participant_id);
+    int64_t n = 0;
+    st = sqlite_store_exec_count(c, SQLITE_Q_PARTICIPANT_DELETE, &p, &n);
+    return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
 }
 
 enum santa_status sqlite_store_participant_remove(struct santa_store *s, const char *exchange_id,
@@ -181,7 +160,13 @@ enum santa_status sqlite_store_participant_remove(struct santa_store *s, const c
 static enum santa_status wishlist_set_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_participant_ref *pr = ctx;
-    return change_participant(c, SQLITE_Q_WISHLIST_SET, pr);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, pr->exchange_id);
+    sqlite_store_param_text(&p, pr->participant_id);
+    sqlite_store_param_text(&p, pr->text);
+    int64_t n = 0;
+    enum santa_status st = sqlite_store_exec_count(c, SQLITE_Q_WISHLIST_SET, &p, &n);
+    return st == SANTA_OK && n == 0 ? SANTA_NOT_FOUND : st;
 }
 
 enum santa_status sqlite_store_wishlist_set(struct santa_store *s, const char *exchange_id,
@@ -194,24 +179,18 @@ enum santa_status sqlite_store_wishlist_set(struct santa_store *s, const char *e
 static enum santa_status insert_exclusion(struct sqlite_store_conn *c, const char *exchange_id,
                                           const char *giver, const char *receiver)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCLUSION_INSERT);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    if (!sqlite_store_bind_text(q, 1, exchange_id) || !sqlite_store_bind_text(q, 2, giver) ||
-        !sqlite_store_bind_text(q, 3, receiver))
-        st = sqlite_store_bind_failed(c, "exclusion add");
-    else
-        st = sqlite_store_run(c, q, "exclusion add"); /* OR IGNORE: an existing one is a no-op */
-    sqlite_store_release(q);
-    return st;
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    sqlite_store_param_text(&p, giver);
+    sqlite_store_param_text(&p, receiver);
+    return sqlite_store_exec_cmd(c, SQLITE_Q_EXCLUSION_INSERT, &p); /* OR IGNORE */
 }
 
 static enum santa_status exclusion_add_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_exclusion *e = ctx;
     struct santa_exchange_state ex;
-    enum santa_status st = sqlite_store_exchange_state(c, e->exchange_id, &ex);
+    enum santa_status st = sqlite_store_exchange_state(c, e->exchange_id, true, &ex);
     bool giver = false, receiver = false;
     if (st == SANTA_OK)
         st = sqlite_store_exists2(c, SQLITE_Q_PARTICIPANT_EXISTS, e->exchange_id, e->giver_id,

@@ -9,41 +9,55 @@
 
 /* ---- results into model structs ---------------------------------------- */
 
-/* Copies a text column into the arena; a NULL column gives NULL. */
-bool sqlite_store_col_text(sqlite3_stmt *q, int col, struct santa_arena *a, const char **out)
+/* Copies a text column into the arena; SQL NULL gives NULL. */
+bool sqlite_store_col_text(const struct sqlite_store_rows *r, int col, struct santa_arena *a,
+                           const char **out)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
+    const unsigned char *t = sqlite3_column_text(r->stmt, col);
     if (!t) {
         *out = NULL;
         /* NULL text from a non-NULL column means SQLite ran out of memory. */
-        return sqlite3_column_type(q, col) == SQLITE_NULL;
+        return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
     }
-    *out = santa_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, col));
+    *out = santa_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(r->stmt, col));
     return *out != NULL;
 }
 
-bool sqlite_store_col(sqlite3_stmt *q, int col, struct santa_col *out)
+bool sqlite_store_col(const struct sqlite_store_rows *r, int col, struct santa_col *out)
 {
-    out->text = (const char *)sqlite3_column_text(q, col);
-    out->len = (size_t)sqlite3_column_bytes(q, col);
+    out->text = (const char *)sqlite3_column_text(r->stmt, col);
+    out->len = (size_t)sqlite3_column_bytes(r->stmt, col);
     /* NULL text from a non-NULL column means SQLite ran out of memory. */
-    return out->text || sqlite3_column_type(q, col) == SQLITE_NULL;
+    return out->text || sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
 }
 
-bool sqlite_store_col_id(sqlite3_stmt *q, int col, char out[SANTA_ID_LEN + 1])
+bool sqlite_store_col_id(const struct sqlite_store_rows *r, int col, char out[SANTA_ID_LEN + 1])
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    if (!t || sqlite3_column_bytes(q, col) != SANTA_ID_LEN)
+    const unsigned char *t = sqlite3_column_text(r->stmt, col);
+    if (!t || sqlite3_column_bytes(r->stmt, col) != SANTA_ID_LEN)
         return false;
     memcpy(out, t, SANTA_ID_LEN);
     out[SANTA_ID_LEN] = '\0';
     return true;
 }
 
-bool sqlite_store_col_hash(sqlite3_stmt *q, int col, struct santa_hash *out)
+bool sqlite_store_col_bool(const struct sqlite_store_rows *r, int col)
 {
-    const void *b = sqlite3_column_blob(q, col);
-    if (!b || sqlite3_column_bytes(q, col) != SANTA_HASH_LEN)
+    return sqlite3_column_int(r->stmt, col) != 0;
+}
+
+bool sqlite_store_col_int(const struct sqlite_store_rows *r, int col, int64_t *out)
+{
+    if (sqlite3_column_type(r->stmt, col) != SQLITE_INTEGER)
+        return false;
+    *out = sqlite3_column_int64(r->stmt, col);
+    return true;
+}
+
+bool sqlite_store_col_hash(const struct sqlite_store_rows *r, int col, struct santa_hash *out)
+{
+    const void *b = sqlite3_column_blob(r->stmt, col);
+    if (!b || sqlite3_column_bytes(r->stmt, col) != SANTA_HASH_LEN)
         return false;
     memcpy(out->b, b, SANTA_HASH_LEN);
     return true;
@@ -51,17 +65,20 @@ bool sqlite_store_col_hash(sqlite3_stmt *q, int col, struct santa_hash *out)
 
 /* Columns: seq, id, name, email, email_key, wishlist, token_hash (the order
  * of PARTICIPANT_LIST and PARTICIPANT_GET). */
-enum santa_status sqlite_store_read_participant(sqlite3_stmt *q, const char *exchange_id,
-                                                struct santa_arena *a, struct santa_participant *p)
+enum santa_status sqlite_store_read_participant(const struct sqlite_store_rows *r,
+                                                const char *exchange_id, struct santa_arena *a,
+                                                struct santa_participant *p)
 {
     memset(p, 0, sizeof *p);
-    p->seq = (uint64_t)sqlite3_column_int64(q, 0);
+    int64_t seq;
     memcpy(p->exchange_id, exchange_id, SANTA_ID_LEN + 1);
-    if (!sqlite_store_col_id(q, 1, p->id) || !sqlite_store_col_hash(q, 6, &p->token_hash))
+    if (!sqlite_store_col_int(r, 0, &seq) || seq <= 0 || !sqlite_store_col_id(r, 1, p->id) ||
+        !sqlite_store_col_hash(r, 6, &p->token_hash))
         return santa_store_corrupt("sqlite", "participants");
-    if (!sqlite_store_col_text(q, 2, a, &p->name) || !sqlite_store_col_text(q, 3, a, &p->email) ||
-        !sqlite_store_col_text(q, 4, a, &p->email_key) ||
-        !sqlite_store_col_text(q, 5, a, &p->wishlist))
+    p->seq = (uint64_t)seq;
+    if (!sqlite_store_col_text(r, 2, a, &p->name) || !sqlite_store_col_text(r, 3, a, &p->email) ||
+        !sqlite_store_col_text(r, 4, a, &p->email_key) ||
+        !sqlite_store_col_text(r, 5, a, &p->wishlist))
         return santa_store_no_memory("sqlite", "reading a participant");
     if (!p->name || !p->email || !p->email_key || !p->wishlist)
         return santa_store_corrupt("sqlite", "participants");
@@ -70,103 +87,94 @@ enum santa_status sqlite_store_read_participant(sqlite3_stmt *q, const char *exc
 
 /* ---- running statements ------------------------------------------------ */
 
-/* A cached statement, ready to bind. Callers sqlite_store_release() it before the
- * transaction ends: a statement left mid-way would pin its read snapshot. */
-sqlite3_stmt *sqlite_store_use(struct sqlite_store_conn *c, enum sqlite_store_query q)
+/* Runs q and stands on its first row, if any. SQLite produces rows as they
+ * are stepped, so the cursor is the cached statement itself. */
+enum santa_status sqlite_store_exec_rows(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                         const struct sqlite_store_params *p,
+                                         struct sqlite_store_rows *r)
 {
-    return sqlite_store_conn_stmt(c, q);
+    r->c = c;
+    r->q = q;
+    return sqlite_store_conn_exec(c, q, p, &r->stmt, &r->row);
 }
 
-/* Resets q and drops its bindings, which point into the caller's memory
- * (bound with SQLITE_STATIC: inputs are only borrowed for the call). */
-void sqlite_store_release(sqlite3_stmt *q)
+bool sqlite_store_has_row(const struct sqlite_store_rows *r)
 {
-    if (q) {
-        sqlite3_reset(q);
-        sqlite3_clear_bindings(q);
-    }
+    return r->row;
 }
 
-bool sqlite_store_bind_text(sqlite3_stmt *q, int i, const char *s)
+enum santa_status sqlite_store_next_row(struct sqlite_store_rows *r)
 {
-    int rc = s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
-    return rc == SQLITE_OK;
-}
-
-bool sqlite_store_bind_hash(sqlite3_stmt *q, int i, const struct santa_hash *h)
-{
-    return sqlite3_bind_blob(q, i, h->b, SANTA_HASH_LEN, SQLITE_STATIC) == SQLITE_OK;
-}
-
-bool sqlite_store_bind_int(sqlite3_stmt *q, int i, int64_t v)
-{
-    return sqlite3_bind_int64(q, i, v) == SQLITE_OK;
-}
-
-/* Steps q once. *row tells a row from the end; any other result is a
- * failure, logged and translated. */
-enum santa_status sqlite_store_step(struct sqlite_store_conn *c, sqlite3_stmt *q, const char *what,
-                                    bool *row)
-{
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-        *row = rc == SQLITE_ROW;
+    int rc = sqlite3_step(r->stmt);
+    r->row = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return SANTA_OK;
-    }
-    return sqlite_store_conn_fail(c, what, rc);
+    return sqlite_store_conn_fail(r->c, sqlite_store_sql_name[r->q], rc);
 }
 
-/* Runs a statement that returns no rows (INSERT, UPDATE, DELETE). */
-enum santa_status sqlite_store_run(struct sqlite_store_conn *c, sqlite3_stmt *q, const char *what)
+void sqlite_store_rows_clear(struct sqlite_store_rows *r)
 {
-    bool row;
-    return sqlite_store_step(c, q, what, &row);
+    sqlite_store_conn_reset(r->stmt);
+    r->stmt = NULL;
+    r->row = false;
 }
 
-enum santa_status sqlite_store_bind_failed(struct sqlite_store_conn *c, const char *what)
+/* Runs q and drops its result (commands). */
+enum santa_status sqlite_store_exec_cmd(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                        const struct sqlite_store_params *p)
 {
-    return sqlite_store_conn_fail(c, what, sqlite3_errcode(sqlite_store_conn_db(c)));
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, q, p, &r);
+    sqlite_store_rows_clear(&r);
+    return st;
 }
 
-/* SANTA_OK with *found: does a statement with (exchange_id, other) as ?1, ?2
- * return a row? */
-enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_store_query which,
+/* Runs q and returns how many rows it changed (UPDATE, DELETE, INSERT). */
+enum santa_status sqlite_store_exec_count(struct sqlite_store_conn *c, enum sqlite_store_query q,
+                                          const struct sqlite_store_params *p, int64_t *changed)
+{
+    enum santa_status st = sqlite_store_exec_cmd(c, q, p);
+    if (st == SANTA_OK)
+        *changed = sqlite3_changes64(sqlite_store_conn_db(c));
+    return st;
+}
+
+/* SANTA_OK with *found: does q with (exchange_id, other) return a row? */
+enum santa_status sqlite_store_exists2(struct sqlite_store_conn *c, enum sqlite_store_query q,
                                        const char *exchange_id, const char *other, bool *found)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, which);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    if (!sqlite_store_bind_text(q, 1, exchange_id) || !sqlite_store_bind_text(q, 2, other))
-        st = sqlite_store_bind_failed(c, sqlite_store_sql_name[which]);
-    else
-        st = sqlite_store_step(c, q, sqlite_store_sql_name[which], found);
-    sqlite_store_release(q);
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    sqlite_store_param_text(&p, other);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, q, &p, &r);
+    if (st == SANTA_OK)
+        *found = sqlite_store_has_row(&r);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
 /* NOT_FOUND when the exchange does not exist; else its state (out may be
  * NULL when only existence matters). */
 enum santa_status sqlite_store_exchange_state(struct sqlite_store_conn *c, const char *id,
-                                              struct santa_exchange_state *out)
+                                              bool lock, struct santa_exchange_state *out)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_EXCHANGE_STATE);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    bool row = false;
-    if (!sqlite_store_bind_text(q, 1, id))
-        st = sqlite_store_bind_failed(c, "exchange state");
-    else
-        st = sqlite_store_step(c, q, "exchange state", &row);
-    if (st == SANTA_OK && !row)
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, id);
+    struct sqlite_store_rows r;
+    /* No row lock to ask for: a writer's BEGIN IMMEDIATE already holds the
+     * database's write lock, so lock changes nothing here. */
+    (void)lock;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_EXCHANGE_STATE, &p, &r);
+    if (st == SANTA_OK && !sqlite_store_has_row(&r))
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK && out) {
-        out->no_mutual = sqlite3_column_int(q, 0) != 0;
-        out->drawn = sqlite3_column_int(q, 1) != 0;
-        out->participants = sqlite3_column_int64(q, 2);
+        out->no_mutual = sqlite_store_col_bool(&r, 0);
+        out->drawn = sqlite_store_col_bool(&r, 1);
+        if (!sqlite_store_col_int(&r, 2, &out->participants))
+            st = santa_store_corrupt("sqlite", "exchanges");
     }
-    sqlite_store_release(q);
+    sqlite_store_rows_clear(&r);
     return st;
 }
 
@@ -176,19 +184,15 @@ enum santa_status sqlite_store_participant_read(struct sqlite_store_conn *c,
                                                 struct santa_arena *a,
                                                 struct santa_participant *out)
 {
-    sqlite3_stmt *q = sqlite_store_use(c, SQLITE_Q_PARTICIPANT_GET);
-    if (!q)
-        return SANTA_UNAVAILABLE;
-    enum santa_status st;
-    bool row = false;
-    if (!sqlite_store_bind_text(q, 1, exchange_id) || !sqlite_store_bind_text(q, 2, participant_id))
-        st = sqlite_store_bind_failed(c, "participant get");
-    else
-        st = sqlite_store_step(c, q, "participant get", &row);
-    if (st == SANTA_OK && !row)
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_text(&p, exchange_id);
+    sqlite_store_param_text(&p, participant_id);
+    struct sqlite_store_rows r;
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_PARTICIPANT_GET, &p, &r);
+    if (st == SANTA_OK && !sqlite_store_has_row(&r))
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK)
-        st = sqlite_store_read_participant(q, exchange_id, a, out);
-    sqlite_store_release(q);
+        st = sqlite_store_read_participant(&r, exchange_id, a, out);
+    sqlite_store_rows_clear(&r);
     return st;
 }

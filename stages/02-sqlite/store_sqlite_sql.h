@@ -16,7 +16,7 @@
     X(BEGIN_WRITE, "BEGIN IMMEDIATE")                                                              \
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")                                                                        \
-    X(USER_VERSION, "PRAGMA user_version")                                                         \
+    X(SCHEMA_VERSION, "PRAGMA user_version")                                                       \
     X(EXCHANGE_INSERT,                                                                             \
       "INSERT INTO exchanges (id, name, budget, exchange_date, no_mutual, drawn, admin_hash,"      \
       " invite_hash) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)")                                      \

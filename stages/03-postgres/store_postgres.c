@@ -219,17 +219,17 @@ static void store_thread_stop(struct santa_store *s)
 static enum santa_status ping_op(struct postgres_store_conn *c, void *ctx)
 {
     (void)ctx;
-    PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_SCHEMA_VERSION, NULL, &r);
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_SCHEMA_VERSION, NULL, &r);
     int64_t v = 0;
     /* Proves the server answers on this thread's connection and that nobody
      * migrated the database past what this program knows. */
-    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &v) ||
+    if (st == SANTA_OK && (!postgres_store_has_row(&r) || !postgres_store_col_int(&r, 0, &v) ||
                            v != postgres_store_schema_version())) {
         santa_log(SANTA_LOG_ERROR, "store postgres: ping: unexpected schema version");
         st = SANTA_UNAVAILABLE;
     }
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 

@@ -7,7 +7,6 @@
 #include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
-
 #include "store_postgres_ops.h"
 
 /* Feeds the plan every row of DRAW_PARTICIPANTS (id, name) or
@@ -17,21 +16,27 @@ static enum santa_status feed_plan(struct postgres_store_conn *c, enum postgres_
 {
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, exchange_id);
-    PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, q, &p, &r);
-    int rows = st == SANTA_OK ? PQntuples(r) : 0;
-    for (int i = 0; i < rows && st == SANTA_OK; i++) {
-        if (PQgetisnull(r, i, 0) || PQgetisnull(r, i, 1)) {
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, q, &p, &r);
+    for (; st == SANTA_OK && postgres_store_has_row(&r); st = postgres_store_next_row(&r)) {
+        struct santa_col a, b;
+        if (!postgres_store_col(&r, 0, &a) || !postgres_store_col(&r, 1, &b)) {
+            st = santa_store_no_memory("postgres", postgres_store_sql_name[q]);
+            break;
+        }
+        if (!a.text || !b.text) {
             st = santa_store_corrupt("postgres", postgres_store_sql_name[q]);
             break;
         }
-        const char *a = PQgetvalue(r, i, 0), *b = PQgetvalue(r, i, 1);
-        st = q == POSTGRES_Q_DRAW_PARTICIPANTS ? santa_draw_plan_add_participant(plan, a, b)
-                                               : santa_draw_plan_add_exclusion(plan, a, b);
-        if (st != SANTA_OK)
+        st = q == POSTGRES_Q_DRAW_PARTICIPANTS
+                 ? santa_draw_plan_add_participant(plan, a.text, b.text)
+                 : santa_draw_plan_add_exclusion(plan, a.text, b.text);
+        if (st != SANTA_OK) {
             santa_log(SANTA_LOG_ERROR, "store postgres: draw plan: %s", santa_status_code(st));
+            break;
+        }
     }
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -154,21 +159,22 @@ static enum santa_status assignment_get_op(struct postgres_store_conn *c, void *
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->exchange_id);
     postgres_store_param_text(&p, g->giver_id);
-    PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_ASSIGNMENT_REVEAL, &p, &r);
-    if (st != SANTA_OK)
-        return st;
-    bool row = PQntuples(r) > 0;
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_ASSIGNMENT_REVEAL, &p, &r);
+    bool row = st == SANTA_OK && postgres_store_has_row(&r);
     struct santa_reveal_row rr = {0};
     if (row) {
-        rr.drawn = postgres_store_col_bool(r, 0, 0);
-        postgres_store_col(r, 0, 1, &rr.giver_name);
-        postgres_store_col(r, 0, 2, &rr.recipient_id);
-        postgres_store_col(r, 0, 3, &rr.recipient_name);
-        postgres_store_col(r, 0, 4, &rr.recipient_wishlist);
+        rr.drawn = postgres_store_col_bool(&r, 0);
+        if (!postgres_store_col(&r, 1, &rr.giver_name) ||
+            !postgres_store_col(&r, 2, &rr.recipient_id) ||
+            !postgres_store_col(&r, 3, &rr.recipient_name) ||
+            !postgres_store_col(&r, 4, &rr.recipient_wishlist))
+            st = santa_store_no_memory("postgres", "reading an assignment");
     }
-    st = santa_reveal_read("postgres", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a, g->out);
-    PQclear(r);
+    if (st == SANTA_OK)
+        st = santa_reveal_read("postgres", g->exchange_id, g->giver_id, row ? &rr : NULL, g->a,
+                               g->out);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -196,8 +202,8 @@ static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void 
     postgres_store_param_text(&p, rc->exchange_id);
     postgres_store_param_text(&p, traced ? tp : NULL);
     int64_t n = 0;
-    st = postgres_store_exec_count(c, POSTGRES_Q_REMINDERS_QUEUE, &p,
-                                   &n); /* one INSERT ... SELECT */
+    /* One INSERT ... SELECT. */
+    st = postgres_store_exec_count(c, POSTGRES_Q_REMINDERS_QUEUE, &p, &n);
     if (st == SANTA_OK)
         rc->queued = (uint32_t)n;
     return st;
@@ -217,15 +223,15 @@ enum santa_status postgres_store_reminders_queue(struct santa_store *s, const ch
 static enum santa_status reminders_pending_op(struct postgres_store_conn *c, void *ctx)
 {
     uint64_t *depth = ctx;
-    struct postgres_store_params p = {0};
-    PGresult *r = NULL;
+    struct postgres_store_rows r;
     int64_t n = 0;
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_REMINDERS_PENDING, &p, &r);
-    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &n) || n < 0))
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_REMINDERS_PENDING, NULL, &r);
+    if (st == SANTA_OK &&
+        (!postgres_store_has_row(&r) || !postgres_store_col_int(&r, 0, &n) || n < 0))
         st = santa_store_corrupt("postgres", postgres_store_sql_name[POSTGRES_Q_REMINDERS_PENDING]);
     if (st == SANTA_OK)
         *depth = (uint64_t)n;
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 

@@ -4,8 +4,6 @@
  */
 #include <string.h>
 
-#include "santa/alloc.h"
-
 #include "store_postgres_ops.h"
 
 static enum santa_status exchange_create_op(struct postgres_store_conn *c, void *ctx)
@@ -19,8 +17,9 @@ static enum santa_status exchange_create_op(struct postgres_store_conn *c, void 
     postgres_store_param_bool(&p, ex->no_mutual);
     postgres_store_param_hash(&p, &ex->admin_hash);
     postgres_store_param_hash(&p, &ex->invite_hash);
-    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCHANGE_INSERT,
-                                   &p); /* drawn: the column default, false */
+    /* drawn is left to the column default, false: a new exchange is open,
+     * whatever the caller set. */
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCHANGE_INSERT, &p);
 }
 
 /* Did exchange_create_op commit? The id is random and chosen before the
@@ -31,13 +30,13 @@ static enum santa_status exchange_outcome_op(struct postgres_store_conn *c, void
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, ex->id);
     postgres_store_param_hash(&p, &ex->admin_hash);
-    PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_OUTCOME, &p, &r);
-    if (st == SANTA_OK && PQntuples(r) == 0)
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_EXCHANGE_OUTCOME, &p, &r);
+    if (st == SANTA_OK && !postgres_store_has_row(&r))
         st = SANTA_NOT_FOUND;
-    else if (st == SANTA_OK && !postgres_store_col_bool(r, 0, 0))
+    else if (st == SANTA_OK && !postgres_store_col_bool(&r, 0))
         st = santa_store_corrupt("postgres", "exchange outcome: the id is another exchange's");
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -54,33 +53,34 @@ static enum santa_status exchange_get_op(struct postgres_store_conn *c, void *ct
     struct santa_args_exchange_get *g = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, g->id);
-    PGresult *r = NULL;
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_EXCHANGE_GET, &p, &r);
-    if (st == SANTA_OK && PQntuples(r) == 0)
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_EXCHANGE_GET, &p, &r);
+    if (st == SANTA_OK && !postgres_store_has_row(&r))
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {
         struct santa_exchange ex;
         memset(&ex, 0, sizeof ex);
         memcpy(ex.id, g->id, SANTA_ID_LEN + 1);
-        const char *date = PQgetvalue(r, 0, 2);
+        struct santa_col date;
         int64_t count = 0;
-        if (!postgres_store_col_text(r, 0, 0, g->a, &ex.name) ||
-            !postgres_store_col_text(r, 0, 1, g->a, &ex.budget))
+        if (!postgres_store_col_text(&r, 0, g->a, &ex.name) ||
+            !postgres_store_col_text(&r, 1, g->a, &ex.budget) || !postgres_store_col(&r, 2, &date))
             st = santa_store_no_memory("postgres", "reading an exchange");
-        else if (!ex.name || strlen(date) > SANTA_DATE_LEN ||
-                 !postgres_store_col_hash(r, 0, 5, &ex.admin_hash) ||
-                 !postgres_store_col_hash(r, 0, 6, &ex.invite_hash) ||
-                 !postgres_store_col_int(r, 0, 7, &count) || count < 0)
+        else if (!ex.name || !date.text || date.len > SANTA_DATE_LEN ||
+                 !postgres_store_col_hash(&r, 5, &ex.admin_hash) ||
+                 !postgres_store_col_hash(&r, 6, &ex.invite_hash) ||
+                 !postgres_store_col_int(&r, 7, &count) || count < 0)
             st = santa_store_corrupt("postgres", "exchanges");
         if (st == SANTA_OK) {
-            memcpy(ex.exchange_date, date, strlen(date) + 1);
-            ex.no_mutual = postgres_store_col_bool(r, 0, 3);
-            ex.drawn = postgres_store_col_bool(r, 0, 4);
+            memcpy(ex.exchange_date, date.text, date.len);
+            ex.exchange_date[date.len] = '\0';
+            ex.no_mutual = postgres_store_col_bool(&r, 3);
+            ex.drawn = postgres_store_col_bool(&r, 4);
             ex.participant_count = (uint32_t)count;
             *g->out = ex;
         }
     }
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -88,6 +88,7 @@ enum santa_status postgres_store_exchange_get(struct santa_store *s, const char 
                                               struct santa_arena *a, struct santa_exchange *out)
 {
     struct santa_args_exchange_get g = {id, a, out};
+    /* One statement, one row (the count is kept in it): no transaction. */
     return postgres_store_run_op(s, POSTGRES_TX_NONE, exchange_get_op, &g);
 }
 
@@ -96,21 +97,23 @@ static enum santa_status principal_find_op(struct postgres_store_conn *c, void *
     struct santa_args_principal *pc = ctx;
     struct postgres_store_params p = {0};
     postgres_store_param_hash(&p, pc->h);
-    PGresult *r = NULL;
+    struct postgres_store_rows r;
     /* One round trip for both places a token can live (UNION ALL over two
-     * unique-index probes). */
-    enum santa_status st = postgres_store_conn_exec(c, POSTGRES_Q_PRINCIPAL_FIND, &p, &r);
-    if (st == SANTA_OK && PQntuples(r) == 0)
+     * unique-index probes); the first column says which: 1 admin, 2
+     * participant. */
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_PRINCIPAL_FIND, &p, &r);
+    int64_t kind = 0;
+    if (st == SANTA_OK && !postgres_store_has_row(&r))
         st = SANTA_NOT_FOUND;
     if (st == SANTA_OK) {
         memset(pc->out, 0, sizeof *pc->out);
-        bool admin = PQgetvalue(r, 0, 0)[0] == '1';
+        bool admin = postgres_store_col_int(&r, 0, &kind) && kind == 1;
         pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
-        if (!postgres_store_col_id(r, 0, 1, pc->out->exchange_id) ||
-            (!admin && !postgres_store_col_id(r, 0, 2, pc->out->participant_id)))
+        if (!postgres_store_col_id(&r, 1, pc->out->exchange_id) ||
+            (!admin && !postgres_store_col_id(&r, 2, pc->out->participant_id)))
             st = santa_store_corrupt("postgres", "principal");
     }
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 

@@ -51,22 +51,42 @@ enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum pos
 
 /* ---- store_postgres_rows.c: statements, columns, shared checks --------- */
 
-/* Columns of row `row` into model values. col_text copies into the arena
- * (SQL NULL gives NULL); col_id, col_int and col_hash check the value. */
-bool postgres_store_col_text(const PGresult *r, int row, int col, struct santa_arena *a,
+/* The rows of one statement, read one at a time. libpq holds the whole
+ * result in memory; callers clear it when done. */
+struct postgres_store_rows {
+    PGresult *res; /* NULL once cleared or when the run failed */
+    int row, n;    /* the current row, of n */
+};
+
+/* Columns of the current row into model values. col_text copies into the
+ * arena (SQL NULL gives NULL; false when out of memory); col_id, col_int and
+ * col_hash check the value. */
+bool postgres_store_col_text(const struct postgres_store_rows *r, int col, struct santa_arena *a,
                              const char **out);
-bool postgres_store_col_id(const PGresult *r, int row, int col, char out[SANTA_ID_LEN + 1]);
-bool postgres_store_col_bool(const PGresult *r, int row, int col);
-bool postgres_store_col_int(const PGresult *r, int row, int col, int64_t *out);
-bool postgres_store_col_hash(const PGresult *r, int row, int col, struct santa_hash *out);
 /* A text column as santa/store_rules.h reads it (libpq holds the whole
- * result in memory: nothing can fail). Valid until the result is cleared. */
-void postgres_store_col(const PGresult *r, int row, int col, struct santa_col *out);
-/* One row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
-enum santa_status postgres_store_read_participant(const PGresult *r, int row,
+ * result in memory: nothing can fail). Valid until the clear. */
+bool postgres_store_col(const struct postgres_store_rows *r, int col, struct santa_col *out);
+bool postgres_store_col_id(const struct postgres_store_rows *r, int col,
+                           char out[SANTA_ID_LEN + 1]);
+bool postgres_store_col_bool(const struct postgres_store_rows *r, int col);
+bool postgres_store_col_int(const struct postgres_store_rows *r, int col, int64_t *out);
+bool postgres_store_col_hash(const struct postgres_store_rows *r, int col, struct santa_hash *out);
+/* The current row of PARTICIPANT_LIST or PARTICIPANT_GET into *p. */
+enum santa_status postgres_store_read_participant(const struct postgres_store_rows *r,
                                                   const char *exchange_id, struct santa_arena *a,
                                                   struct santa_participant *p);
 
+/* Runs q with p (NULL: none) and stands on its first row, if any. Clear r
+ * afterwards, whatever the status. Errors: SANTA_UNAVAILABLE (see
+ * postgres_store_conn_exec for the SQLSTATE and a lost connection). */
+enum santa_status postgres_store_exec_rows(struct postgres_store_conn *c,
+                                           enum postgres_store_query q,
+                                           const struct postgres_store_params *p,
+                                           struct postgres_store_rows *r);
+bool postgres_store_has_row(const struct postgres_store_rows *r);
+/* Moves to the next row (has_row() tells whether there is one). */
+enum santa_status postgres_store_next_row(struct postgres_store_rows *r);
+void postgres_store_rows_clear(struct postgres_store_rows *r);
 /* Runs q and drops its result (commands). */
 enum santa_status postgres_store_exec_cmd(struct postgres_store_conn *c,
                                           enum postgres_store_query q,
@@ -77,10 +97,10 @@ enum santa_status postgres_store_exec_count(struct postgres_store_conn *c,
                                             const struct postgres_store_params *p,
                                             int64_t *changed);
 
-/* EXCHANGE_LOCK (lock: writes) or EXCHANGE_STATE (reads): NOT_FOUND when
- * the exchange does not exist; else its state (out may be NULL). The lock
- * is held until the transaction ends, so the state cannot change before the
- * commit. */
+/* NOT_FOUND when the exchange does not exist; else its state (out may be
+ * NULL). lock: the caller goes on to write, so the state must not change
+ * before the commit: EXCHANGE_LOCK takes the row lock (held until the
+ * transaction ends), where reads use EXCHANGE_STATE. */
 enum santa_status postgres_store_exchange_state(struct postgres_store_conn *c, const char *id,
                                                 bool lock, struct santa_exchange_state *out);
 /* SANTA_OK with *found: does q with (exchange_id, other) return a row? */

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "santa/alloc.h"
-
 #include "store_postgres_ops.h"
 
 static enum santa_status participant_add_op(struct postgres_store_conn *c, void *ctx)
@@ -31,18 +30,20 @@ static enum santa_status participant_add_op(struct postgres_store_conn *c, void 
     postgres_store_param_text(&p, email_key);
     postgres_store_param_text(&p, in->wishlist ? in->wishlist : "");
     postgres_store_param_hash(&p, &in->token_hash);
-    PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_INSERT, &p, &r);
+    struct postgres_store_rows r;
+    st = postgres_store_exec_rows(c, POSTGRES_Q_PARTICIPANT_INSERT, &p, &r);
     /* The lock makes the check above decisive; the unique index is the
      * backstop should a future path forget the lock. */
     if (st != SANTA_OK && strcmp(postgres_store_conn_sqlstate(c), "23505") == 0)
-        return SANTA_EMAIL_TAKEN;
+        st = SANTA_EMAIL_TAKEN;
+    /* seq comes back from RETURNING: one round trip. */
     int64_t seq = 0;
-    if (st == SANTA_OK && (PQntuples(r) != 1 || !postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
+    if (st == SANTA_OK &&
+        (!postgres_store_has_row(&r) || !postgres_store_col_int(&r, 0, &seq) || seq <= 0))
         st = santa_store_corrupt("postgres", "participant insert");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -60,16 +61,16 @@ static enum santa_status participant_outcome_op(struct postgres_store_conn *c, v
     postgres_store_param_text(&p, in->id);
     postgres_store_param_text(&p, in->exchange_id);
     postgres_store_param_hash(&p, &in->token_hash);
-    PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_OUTCOME, &p, &r);
+    struct postgres_store_rows r;
+    st = postgres_store_exec_rows(c, POSTGRES_Q_PARTICIPANT_OUTCOME, &p, &r);
     int64_t seq = 0;
-    if (st == SANTA_OK && PQntuples(r) == 0)
+    if (st == SANTA_OK && !postgres_store_has_row(&r))
         st = SANTA_NOT_FOUND;
-    else if (st == SANTA_OK && (!postgres_store_col_int(r, 0, 0, &seq) || seq <= 0))
+    else if (st == SANTA_OK && (!postgres_store_col_int(&r, 0, &seq) || seq <= 0))
         st = santa_store_corrupt("postgres", "participant outcome");
     if (st == SANTA_OK)
         pa->seq = (uint64_t)seq;
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -100,25 +101,38 @@ static enum santa_status participant_list_op(struct postgres_store_conn *c, void
     postgres_store_param_text(&p, pl->exchange_id);
     postgres_store_param_int(&p, after);
     postgres_store_param_int(&p, (int64_t)pl->limit + 1);
-    PGresult *r = NULL;
-    st = postgres_store_conn_exec(c, POSTGRES_Q_PARTICIPANT_LIST, &p, &r);
-    if (st != SANTA_OK)
-        return st;
-    int rows = PQntuples(r);
-    uint32_t n = (uint32_t)rows > pl->limit ? pl->limit : (uint32_t)rows;
-    if (n > 0) {
-        out->items = santa_arena_alloc(pl->a, n * sizeof *out->items);
+    struct postgres_store_rows r;
+    st = postgres_store_exec_rows(c, POSTGRES_Q_PARTICIPANT_LIST, &p, &r);
+    uint32_t cap = pl->limit < 64 ? pl->limit : 64;
+    if (st == SANTA_OK) {
+        out->items = santa_arena_alloc(pl->a, cap * sizeof *out->items);
         if (!out->items)
             st = santa_store_no_memory("postgres", "listing participants");
     }
-    for (uint32_t i = 0; i < n && st == SANTA_OK; i++) {
-        st = postgres_store_read_participant(r, (int)i, pl->exchange_id, pl->a, &out->items[i]);
-        if (st == SANTA_OK)
-            out->count++;
+    for (; st == SANTA_OK && postgres_store_has_row(&r); st = postgres_store_next_row(&r)) {
+        if (out->count == pl->limit) {
+            out->next_seq = out->items[out->count - 1].seq;
+            break;
+        }
+        if (out->count == cap) {
+            /* Grow inside the arena: the old block stays until the arena is
+             * released, bounded by doubling to at most twice the page. */
+            uint32_t ncap = cap * 2 < pl->limit ? cap * 2 : pl->limit;
+            struct santa_participant *items = santa_arena_alloc(pl->a, ncap * sizeof *items);
+            if (!items) {
+                st = santa_store_no_memory("postgres", "listing participants");
+                break;
+            }
+            memcpy(items, out->items, out->count * sizeof *items);
+            out->items = items;
+            cap = ncap;
+        }
+        st = postgres_store_read_participant(&r, pl->exchange_id, pl->a, &out->items[out->count]);
+        if (st != SANTA_OK)
+            break;
+        out->count++;
     }
-    if (st == SANTA_OK && (uint32_t)rows > pl->limit)
-        out->next_seq = out->items[n - 1].seq;
-    PQclear(r);
+    postgres_store_rows_clear(&r);
     return st;
 }
 
@@ -197,8 +211,8 @@ enum santa_status postgres_store_wishlist_set(struct santa_store *s, const char 
                                               const char *participant_id, const char *wishlist)
 {
     struct santa_args_participant_ref pr = {exchange_id, participant_id, wishlist ? wishlist : ""};
-    return postgres_store_run_op(s, POSTGRES_TX_NONE, wishlist_set_op,
-                                 &pr); /* one UPDATE: atomic alone */
+    /* One UPDATE: atomic on its own, no BEGIN round trip. */
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, wishlist_set_op, &pr);
 }
 
 static enum santa_status insert_exclusion(struct postgres_store_conn *c, const char *exchange_id,
@@ -208,7 +222,7 @@ static enum santa_status insert_exclusion(struct postgres_store_conn *c, const c
     postgres_store_param_text(&p, exchange_id);
     postgres_store_param_text(&p, giver);
     postgres_store_param_text(&p, receiver);
-    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCLUSION_INSERT, &p); /* ON CONFLICT DO NOTHING */
+    return postgres_store_exec_cmd(c, POSTGRES_Q_EXCLUSION_INSERT, &p); /* ON CONFLICT */
 }
 
 static enum santa_status exclusion_add_op(struct postgres_store_conn *c, void *ctx)

@@ -400,7 +400,7 @@ static void test_writes_are_synced_before_answer(void **state)
 static bool is_control(enum sqlite_store_query q)
 {
     return q == SQLITE_Q_BEGIN_READ || q == SQLITE_Q_BEGIN_WRITE || q == SQLITE_Q_COMMIT ||
-           q == SQLITE_Q_ROLLBACK || q == SQLITE_Q_USER_VERSION;
+           q == SQLITE_Q_ROLLBACK || q == SQLITE_Q_SCHEMA_VERSION;
 }
 
 static void test_queries_use_indexes(void **state)
