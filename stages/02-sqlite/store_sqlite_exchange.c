@@ -72,39 +72,28 @@ enum santa_status sqlite_store_exchange_get(struct santa_store *s, const char *i
     return sqlite_store_run_op(s, SQLITE_TX_NONE, exchange_get_op, &g);
 }
 
-/* Looks the hash up with ADMIN_FIND or TOKEN_FIND. */
-static enum santa_status find_hash(struct sqlite_store_conn *c, enum sqlite_store_query q,
-                                   struct santa_args_principal *pc, bool *found)
-{
-    struct sqlite_store_params p = {0};
-    sqlite_store_param_hash(&p, pc->h);
-    struct sqlite_store_rows r;
-    enum santa_status st = sqlite_store_exec_rows(c, q, &p, &r);
-    *found = st == SANTA_OK && sqlite_store_has_row(&r);
-    if (*found) {
-        memset(pc->out, 0, sizeof *pc->out);
-        bool admin = q == SQLITE_Q_ADMIN_FIND;
-        pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
-        if (!sqlite_store_col_id(&r, 0, pc->out->exchange_id) ||
-            (!admin && !sqlite_store_col_id(&r, 1, pc->out->participant_id)))
-            st = santa_store_corrupt("sqlite", "principal");
-    }
-    sqlite_store_rows_clear(&r);
-    return st;
-}
-
 static enum santa_status principal_find_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_principal *pc = ctx;
-    /* Both lookups are single index probes on a UNIQUE hash. A token lives
-     * in exactly one place and is never moved, so no snapshot is needed to
-     * join the two answers. */
-    bool found = false;
-    enum santa_status st = find_hash(c, SQLITE_Q_ADMIN_FIND, pc, &found);
-    if (st == SANTA_OK && !found)
-        st = find_hash(c, SQLITE_Q_TOKEN_FIND, pc, &found);
-    if (st == SANTA_OK && !found)
+    struct sqlite_store_params p = {0};
+    sqlite_store_param_hash(&p, pc->h);
+    struct sqlite_store_rows r;
+    /* One statement for both places a token can live (UNION ALL over two
+     * unique-index probes); the first column says which: 1 admin, 2
+     * participant. A token lives in exactly one place and is never moved. */
+    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_PRINCIPAL_FIND, &p, &r);
+    int64_t kind = 0;
+    if (st == SANTA_OK && !sqlite_store_has_row(&r))
         st = SANTA_NOT_FOUND;
+    if (st == SANTA_OK) {
+        memset(pc->out, 0, sizeof *pc->out);
+        bool admin = sqlite_store_col_int(&r, 0, &kind) && kind == 1;
+        pc->out->role = admin ? SANTA_ROLE_ADMIN : SANTA_ROLE_PARTICIPANT;
+        if (!sqlite_store_col_id(&r, 1, pc->out->exchange_id) ||
+            (!admin && !sqlite_store_col_id(&r, 2, pc->out->participant_id)))
+            st = santa_store_corrupt("sqlite", "principal");
+    }
+    sqlite_store_rows_clear(&r);
     return st;
 }
 

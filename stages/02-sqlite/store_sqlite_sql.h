@@ -25,8 +25,9 @@
       " participant_count FROM exchanges WHERE id = ?1")                                           \
     X(EXCHANGE_STATE, "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = ?1")   \
     X(EXCHANGE_SET_DRAWN, "UPDATE exchanges SET drawn = ?2 WHERE id = ?1")                         \
-    X(ADMIN_FIND, "SELECT id FROM exchanges WHERE admin_hash = ?1")                                \
-    X(TOKEN_FIND, "SELECT exchange_id, id FROM participants WHERE token_hash = ?1")                \
+    X(PRINCIPAL_FIND,                                                                              \
+      "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = ?1"                                    \
+      " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = ?1 LIMIT 1")      \
     X(EMAIL_TAKEN, "SELECT 1 FROM participants WHERE exchange_id = ?1 AND email_key = ?2")         \
     X(PARTICIPANT_INSERT, "INSERT INTO participants"                                               \
                           " (id, exchange_id, name, email, email_key, wishlist, token_hash)"       \
