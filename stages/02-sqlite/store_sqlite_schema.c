@@ -7,6 +7,7 @@
  */
 #include "store_sqlite_schema.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Migration 1: the whole model. Notes on the choices:
@@ -179,42 +180,45 @@ static int read_user_version(sqlite3 *db, int *version)
     return rc;
 }
 
-enum santa_status sqlite_store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
+/* Inside the migration transaction: checks the version, applies what is
+ * missing. */
+static bool migrate_tx(sqlite3 *db, char *err, size_t errlen)
 {
-    /* IMMEDIATE: two processes opening a fresh database at once must not
-     * both create the tables; the second waits, then sees the new version. */
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot start the migration transaction: %s", sqlite3_errmsg(db));
-        return SANTA_UNAVAILABLE;
-    }
     int version = 0;
-    rc = read_user_version(db, &version);
-    if (rc != SQLITE_OK) {
+    if (read_user_version(db, &version) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db));
-        goto fail;
+        return false;
     }
     if (version > MIGRATION_COUNT) {
         snprintf(err, errlen, "database schema version %d is newer than this program's (%d)",
                  version, MIGRATION_COUNT);
-        goto fail;
+        return false;
     }
     for (int v = version + 1; v <= MIGRATION_COUNT; v++) {
-        rc = sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
+        if (sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK) {
             snprintf(err, errlen, "schema migration %d failed: %s", v, sqlite3_errmsg(db));
-            goto fail;
+            return false;
         }
     }
-    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot commit the schema migration: %s", sqlite3_errmsg(db));
-        goto fail;
-    }
-    return SANTA_OK;
+    return true;
+}
 
-fail:
-    if (!sqlite3_get_autocommit(db))
+enum santa_status sqlite_store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    /* IMMEDIATE: two processes opening a fresh database at once must not
+     * both create the tables; the second waits, then sees the new version. */
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot start the migration transaction: %s", sqlite3_errmsg(db));
+        return SANTA_UNAVAILABLE;
+    }
+    /* All pending migrations in one transaction: a failure leaves the
+     * schema exactly as it was. */
+    bool ok = migrate_tx(db, err, errlen);
+    if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot commit the schema migration: %s", sqlite3_errmsg(db));
+        ok = false;
+    }
+    if (!ok && !sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return SANTA_UNAVAILABLE;
+    return ok ? SANTA_OK : SANTA_UNAVAILABLE;
 }

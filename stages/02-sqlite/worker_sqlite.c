@@ -67,18 +67,18 @@ static struct sqlite_queue *queue_of(struct santa_queue *q)
     return (struct sqlite_queue *)q;
 }
 
-static void col_text(sqlite3_stmt *s, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
-}
-
 static enum santa_status failed(struct sqlite_queue *q, const char *what)
 {
     santa_log(SANTA_LOG_WARN, "worker sqlite: %s: %s", what, sqlite3_errmsg(q->db));
     if (!sqlite3_get_autocommit(q->db))
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     return SANTA_UNAVAILABLE;
+}
+
+static void col(sqlite3_stmt *s, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
 static enum santa_status queue_claim(struct santa_queue *base, struct santa_job *jobs,
@@ -98,16 +98,16 @@ static enum santa_status queue_claim(struct santa_queue *base, struct santa_job 
         struct santa_job *j = &jobs[*n];
         memset(j, 0, sizeof *j);
         snprintf(j->id, sizeof j->id, "%lld", (long long)sqlite3_column_int64(s, 0));
-        col_text(s, 1, j->exchange_id, sizeof j->exchange_id);
-        col_text(s, 2, j->participant_id, sizeof j->participant_id);
-        col_text(s, 3, j->to_email, sizeof j->to_email);
+        col(s, 1, j->exchange_id, sizeof j->exchange_id);
+        col(s, 2, j->participant_id, sizeof j->participant_id);
+        col(s, 3, j->to_email, sizeof j->to_email);
         j->attempts = (uint32_t)sqlite3_column_int(s, 4) + 1;
         j->queued_ms = sqlite3_column_int64(s, 5);
-        col_text(s, 6, j->traceparent, sizeof j->traceparent);
-        col_text(s, 7, j->exchange_name, sizeof j->exchange_name);
-        col_text(s, 8, j->budget, sizeof j->budget);
-        col_text(s, 9, j->exchange_date, sizeof j->exchange_date);
-        col_text(s, 10, j->to_name, sizeof j->to_name);
+        col(s, 6, j->traceparent, sizeof j->traceparent);
+        col(s, 7, j->exchange_name, sizeof j->exchange_name);
+        col(s, 8, j->budget, sizeof j->budget);
+        col(s, 9, j->exchange_date, sizeof j->exchange_date);
+        col(s, 10, j->to_name, sizeof j->to_name);
         /* The row id is the job's identity: a retry sends the same Message-ID. */
         snprintf(j->key, sizeof j->key, "reminder.%s.%s", j->id, j->exchange_id);
         (*n)++;
