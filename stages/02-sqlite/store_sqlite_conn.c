@@ -39,7 +39,7 @@ void sqlite_store_param_text(struct sqlite_store_params *p, const char *s)
     if (!param_slot(p))
         return;
     p->values[p->n] = s;
-    p->kinds[p->n] = 0;
+    p->kinds[p->n] = SQLITE_PARAM_TEXT;
     p->n++;
 }
 
@@ -48,7 +48,7 @@ void sqlite_store_param_hash(struct sqlite_store_params *p, const struct santa_h
     if (!param_slot(p))
         return;
     p->values[p->n] = h->b;
-    p->kinds[p->n] = 1;
+    p->kinds[p->n] = SQLITE_PARAM_HASH;
     p->n++;
 }
 
@@ -57,7 +57,7 @@ void sqlite_store_param_int(struct sqlite_store_params *p, int64_t v)
     if (!param_slot(p))
         return;
     p->ints[p->n] = v;
-    p->kinds[p->n] = 2;
+    p->kinds[p->n] = SQLITE_PARAM_INT;
     p->n++;
 }
 
@@ -245,9 +245,9 @@ static int bind_params(sqlite3_stmt *q, const struct sqlite_store_params *p)
         return SQLITE_RANGE;
     int rc = SQLITE_OK;
     for (int i = 0; i < p->n && rc == SQLITE_OK; i++) {
-        if (p->kinds[i] == 2)
+        if (p->kinds[i] == SQLITE_PARAM_INT)
             rc = sqlite3_bind_int64(q, i + 1, p->ints[i]);
-        else if (p->kinds[i] == 1)
+        else if (p->kinds[i] == SQLITE_PARAM_HASH)
             rc = sqlite3_bind_blob(q, i + 1, p->values[i], SANTA_HASH_LEN, SQLITE_STATIC);
         else if (p->values[i])
             rc = sqlite3_bind_text(q, i + 1, p->values[i], -1, SQLITE_STATIC);

@@ -37,6 +37,13 @@
 
 #define SQLITE_STORE_MAX_PARAMS 8
 
+/* What one parameter holds, so it is bound with the right sqlite3_bind_*. */
+enum sqlite_store_param_kind {
+    SQLITE_PARAM_TEXT, /* values[i], NUL-terminated; NULL: SQL NULL */
+    SQLITE_PARAM_HASH, /* values[i], SANTA_HASH_LEN bytes, a blob */
+    SQLITE_PARAM_INT,  /* ints[i] */
+};
+
 /* Parameters of one statement, bound (?1, ?2, ... in order) when it runs.
  * Text and hashes are borrowed (they must outlive the call: SQLite is told
  * SQLITE_STATIC); integers are kept in the struct itself. It lives on the
@@ -44,9 +51,9 @@
 struct sqlite_store_params {
     int n;
     bool overflow; /* a parameter past SQLITE_STORE_MAX_PARAMS (a bug) */
-    const void *values[SQLITE_STORE_MAX_PARAMS]; /* text (NULL: SQL NULL) or hash */
+    const void *values[SQLITE_STORE_MAX_PARAMS];
     int64_t ints[SQLITE_STORE_MAX_PARAMS];
-    unsigned char kinds[SQLITE_STORE_MAX_PARAMS]; /* 0 text, 1 hash, 2 integer */
+    unsigned char kinds[SQLITE_STORE_MAX_PARAMS]; /* enum sqlite_store_param_kind */
 };
 
 /* Appends a text parameter (NULL is SQL NULL). */

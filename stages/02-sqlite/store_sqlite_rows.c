@@ -105,6 +105,9 @@ bool sqlite_store_has_row(const struct sqlite_store_rows *r)
 
 enum santa_status sqlite_store_next_row(struct sqlite_store_rows *r)
 {
+    /* Past the end, sqlite3_step() would run the statement again. */
+    if (!r->row)
+        return SANTA_OK;
     int rc = sqlite3_step(r->stmt);
     r->row = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
