@@ -219,7 +219,7 @@ static bool make_dirs(const char *path, char *err, size_t errlen)
 static enum santa_status prepare_database(const char *path, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
-    enum santa_status st = sqlite_store_db_open(path, true, &db, err, errlen);
+    enum santa_status st = sqlite_store_connect(path, true, &db, err, errlen);
     if (st == SANTA_OK)
         st = sqlite_store_schema_migrate(db, err, errlen);
     sqlite3_close(db);

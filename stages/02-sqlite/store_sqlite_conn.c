@@ -86,7 +86,7 @@ static int exec_pragma(sqlite3 *db, const char *sql, const char *want)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **out, char *err,
+enum santa_status sqlite_store_connect(const char *path, bool create, sqlite3 **out, char *err,
                                        size_t errlen)
 {
     *out = NULL;
@@ -152,7 +152,7 @@ static void conn_close(void *conn)
 }
 
 /* A thread's first call: its own connection (santa/thread_slot.h). */
-static void *conn_open(void *pool)
+static void *conn_new(void *pool)
 {
     struct sqlite_store_pool *p = pool;
     struct sqlite_store_conn *c = santa_calloc(1, sizeof *c);
@@ -161,7 +161,7 @@ static void *conn_open(void *pool)
         return NULL;
     }
     char err[512];
-    if (sqlite_store_db_open(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
+    if (sqlite_store_connect(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
         santa_log(SANTA_LOG_ERROR, "store sqlite: %s", err);
         santa_free(c);
         return NULL;
@@ -187,7 +187,7 @@ struct sqlite_store_pool *sqlite_store_pool_new(const char *path, uint32_t busy_
         return NULL;
     p->busy_timeout_ms = busy_timeout_ms ? busy_timeout_ms : SQLITE_STORE_BUSY_TIMEOUT_MS;
     p->path = santa_strdup(path);
-    p->conns = santa_thread_slots_new(conn_open, conn_close, p);
+    p->conns = santa_thread_slots_new(conn_new, conn_close, p);
     if (!p->path || !p->conns) {
         sqlite_store_pool_free(p);
         return NULL;

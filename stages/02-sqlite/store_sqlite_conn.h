@@ -71,7 +71,7 @@ struct sqlite_store_conn;
  * switch to synchronous=NORMAL, see store_sqlite_commit.h). create: make the file if it
  * is missing (only at store open; a worker never recreates a deleted
  * database). Errors: SANTA_UNAVAILABLE with a sentence in err; *out is NULL. */
-enum santa_status sqlite_store_db_open(const char *path, bool create, sqlite3 **out, char *err,
+enum santa_status sqlite_store_connect(const char *path, bool create, sqlite3 **out, char *err,
                                        size_t errlen);
 
 /* A pool over the database at path (copied). NULL when out of memory or

@@ -211,7 +211,7 @@ static enum santa_status queue_open(const struct santa_worker_config *cfg,
     q->cfg = cfg;
     /* The server creates and migrates the database; a worker that finds an
      * older schema brings it up to date (the same migrations, same lock). */
-    enum santa_status st = sqlite_store_db_open(path, false, &q->db, err, errlen);
+    enum santa_status st = sqlite_store_connect(path, false, &q->db, err, errlen);
     if (st == SANTA_OK)
         st = sqlite_store_schema_migrate(q->db, err, errlen);
     for (int i = 0; st == SANTA_OK && i < Q_COUNT; i++)

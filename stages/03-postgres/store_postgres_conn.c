@@ -235,7 +235,7 @@ static void conn_close(void *conn)
 }
 
 /* A thread's first call: its slot, not yet connected (santa/thread_slot.h). */
-static void *thread_slot(void *pool)
+static void *conn_new(void *pool)
 {
     struct postgres_store_pool *p = pool;
     struct postgres_store_conn *c = santa_calloc(1, sizeof *c);
@@ -256,7 +256,7 @@ struct postgres_store_pool *postgres_store_pool_new(const char *conninfo,
         return NULL;
     p->conninfo = santa_strdup(conninfo ? conninfo : "");
     p->statement_timeout_ms = statement_timeout_ms;
-    p->conns = santa_thread_slots_new(thread_slot, conn_close, p);
+    p->conns = santa_thread_slots_new(conn_new, conn_close, p);
     if (!p->conninfo || !p->conns) {
         postgres_store_pool_free(p);
         return NULL;
