@@ -120,7 +120,7 @@ enum santa_status sqlite_store_connect(const char *path, bool create, sqlite3 **
         /* FULL: the WAL is fsynced at every commit, so what a connection
          * commits survives a power cut, not only a crash of the process
          * (the worker relies on it). The store's request connections switch
-         * to NORMAL and sync a group of commits at once (conn_open). */
+         * to NORMAL and sync a group of commits at once (conn_new). */
         {"PRAGMA synchronous=FULL", NULL},
         /* Off by default, per connection: the cascades from participants to
          * exclusions and outbox rely on it. */
