@@ -191,21 +191,24 @@ enum santa_status postgres_store_assignment_get(struct santa_store *s, const cha
 static enum santa_status reminders_queue_op(struct postgres_store_conn *c, void *ctx)
 {
     struct santa_args_reminders *rc = ctx;
-    enum santa_status st = postgres_store_exchange_state(c, rc->exchange_id, true, NULL);
-    if (st != SANTA_OK)
+    /* The exchange's row lock makes its participant_count exact: every
+     * join and removal takes the same lock first. */
+    struct santa_exchange_state ex;
+    enum santa_status st = postgres_store_exchange_state(c, rc->exchange_id, true, &ex);
+    if (st != SANTA_OK || ex.participants == 0)
         return st;
-    /* The request's trace context travels with each job, so the worker's
-     * spans join the request's trace. */
+    /* One batch row, not one row per participant: the worker expands it
+     * (store_postgres_batch.c). The request's trace context travels with
+     * it, so the worker's spans join the request's trace. */
     char tp[56];
     bool traced = inst_trace_current_traceparent(tp);
     struct postgres_store_params p = {0};
     postgres_store_param_text(&p, rc->exchange_id);
     postgres_store_param_text(&p, traced ? tp : NULL);
-    int64_t n = 0;
-    /* One INSERT ... SELECT. */
-    st = postgres_store_exec_count(c, POSTGRES_Q_REMINDERS_QUEUE, &p, &n);
+    postgres_store_param_int(&p, ex.participants);
+    st = postgres_store_exec_cmd(c, POSTGRES_Q_REMINDERS_QUEUE, &p);
     if (st == SANTA_OK)
-        rc->queued = (uint32_t)n;
+        rc->queued = (uint32_t)ex.participants;
     return st;
 }
 

@@ -66,12 +66,15 @@
       " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = $1")                                                                          \
-    X(REMINDERS_QUEUE, 2,                                                                          \
-      "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent)"                 \
-      " SELECT exchange_id, id, email, 'reminder', $2 FROM participants WHERE exchange_id = $1"    \
-      " ORDER BY seq")                                                                             \
+    /* One row per POST .../reminders, whatever the exchange's size: the                         \
+     * worker expands it into outbox rows (store_postgres_batch.c). */                             \
+    X(REMINDERS_QUEUE, 3,                                                                          \
+      "INSERT INTO reminder_batches (exchange_id, traceparent, mails) VALUES ($1, $2, $3)")        \
+    /* Mails in unexpanded batches count too: the depth is the same before                         \
+     * and after a worker expands one. */                                                          \
     X(REMINDERS_PENDING, 0,                                                                        \
-      "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL")
+      "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
+      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")
 
 enum postgres_store_query {
 #define POSTGRES_STORE_QUERY_ENUM(name, n, sql) POSTGRES_Q_##name,

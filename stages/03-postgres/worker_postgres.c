@@ -8,6 +8,10 @@
  * other (a row another claim has locked is skipped, not waited for) and
  * never take the same row; done, retry and dead-letter are one UPDATE each.
  * Unlike SQLite, claims of several workers run side by side.
+ *
+ * POST .../reminders queues one batch row (migration 004); each claim first
+ * expands the oldest batch nobody holds into outbox rows
+ * (store_postgres_batch.h), so a worker is never idle while a batch waits.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include "santa/log.h"
 #include "santa/worker.h"
 #include "store_postgres.h"
+#include "store_postgres_batch.h"
 #include "store_postgres_conn.h"
 
 /* This back end's options (config.h rows), owned by main(). */
@@ -53,9 +58,12 @@ static const char sql_retry[] =
 static const char sql_dead[] =
     "UPDATE outbox SET dead_at = now(), lease_until = NULL, last_error = $3"
     " WHERE id = $1 AND $2::bigint >= 0";
+/* Unexpanded batches count with their mails (the store's REMINDERS_PENDING). */
 static const char sql_stats[] =
-    "SELECT count(*), coalesce((extract(epoch FROM now() - min(queued_at)) * 1000)::bigint, 0)"
-    " FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL";
+    "SELECT sum(n), coalesce((extract(epoch FROM now() - min(oldest)) * 1000)::bigint, 0)"
+    " FROM (SELECT count(*) AS n, min(queued_at) AS oldest FROM outbox"
+    " WHERE sent_at IS NULL AND dead_at IS NULL"
+    " UNION ALL SELECT coalesce(sum(mails), 0), min(queued_at) FROM reminder_batches) AS q";
 
 struct postgres_queue {
     struct santa_queue base;
@@ -93,6 +101,9 @@ static enum santa_status queue_claim(struct santa_queue *base, struct santa_job 
 {
     struct postgres_queue *q = queue_of(base);
     *n = 0;
+    struct postgres_batch b;
+    if (postgres_store_batch_expand(q->pg, &b) != SANTA_OK)
+        return SANTA_UNAVAILABLE;
     char lim[16], lease[16];
     snprintf(lim, sizeof lim, "%u", max);
     snprintf(lease, sizeof lease, "%u", q->cfg->lease_ms);

@@ -1,5 +1,6 @@
 /*
- * queue_redis.c - the reminder queue in a Redis stream (queue_redis.h).
+ * queue_redis.c - the reminder queue in a Redis stream (queue_redis.h):
+ * connecting, jobs as JSON, the queue operations, and expanding a batch.
  */
 #include "queue_redis.h"
 
@@ -13,13 +14,17 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "instrument/request.h"
+#include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
+#include "santa/store.h"
 
 #define STREAM "santa:reminders"
 #define RETRY "santa:reminders:retry"
 #define DEAD "santa:reminders:dead"
 #define GROUP "senders"
+#define BATCHED "santa:reminders:batched" /* hash: entries, mails of unexpanded batches */
 /* The longest job JSON encode() can write: every field of struct santa_job
  * at its longest, each byte escaped to 6 ("\u001f"), and the keys. */
 #define JOB_JSON_MAX (6 * sizeof(struct santa_job) + 256)
@@ -35,6 +40,14 @@ static const char move_due_lua[] =
     "end\n"
     "return #due\n";
 
+/* The queue's depth: mails waiting in the stream or the retry set. A batch
+ * entry stands for its mails, kept in BATCHED with the entries themselves
+ * in the same MULTI/EXEC as every XADD and XDEL of a batch. */
+static const char depth_lua[] =
+    "local h = redis.call('HMGET', KEYS[3], 'entries', 'mails')\n"
+    "return redis.call('XLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])"
+    " - (tonumber(h[1]) or 0) + (tonumber(h[2]) or 0)\n";
+
 struct redis_queue {
     struct santa_queue base;
     redisContext *c; /* NULL while disconnected: the next call reconnects */
@@ -43,6 +56,7 @@ struct redis_queue {
     char password[128]; /* AUTH after every connect; "" = none */
     uint32_t timeout_ms;
     const struct santa_worker_config *w;
+    struct santa_store *store; /* a worker's: lists a batch's participants; owned */
     uint32_t batch_cmds; /* commands appended since batch_begin's MULTI */
     bool batch_ok;       /* false: an XADD could not be encoded; batch_end discards */
     char json[JOB_JSON_MAX]; /* encode()'s output: one job at a time */
@@ -250,7 +264,8 @@ static void copy(char *dst, size_t cap, json_t *o, const char *key)
     snprintf(dst, cap, "%s", v ? v : "");
 }
 
-static bool decode(const char *id, const char *s, size_t len, struct santa_job *j)
+/* Reads every field of a job's JSON (a batch's too: no participant). */
+static bool decode_fields(const char *id, const char *s, size_t len, struct santa_job *j)
 {
     json_t *o = json_loadb(s, len, 0, NULL);
     if (!json_is_object(o)) {
@@ -271,26 +286,205 @@ static bool decode(const char *id, const char *s, size_t len, struct santa_job *
     j->attempts = (uint32_t)json_integer_value(json_object_get(o, "a")) + 1;
     j->queued_ms = (int64_t)json_integer_value(json_object_get(o, "q"));
     json_decref(o);
-    return j->key[0] && j->to_email[0];
+    return true;
 }
 
-/* Appends the stream entries of `entries` (XREADGROUP / XAUTOCLAIM shape:
- * [id, [field, value, ...]]) to jobs. An entry that does not decode is
- * dead-lettered as it is, so it cannot come back forever. */
+/* A mail's job: it needs its key and an address. */
+static bool decode(const char *id, const char *s, size_t len, struct santa_job *j)
+{
+    return decode_fields(id, s, len, j) && j->key[0] && j->to_email[0];
+}
+
+/* ---- one transaction, fed one command at a time ---------------------------
+ * batch_begin connects and appends MULTI; batch_cmd and batch_job append
+ * (hiredis sends the whole pipeline at the first read); batch_end appends
+ * EXEC (commit and every command could be written) or DISCARD, and reads
+ * every answer. SANTA_OK from batch_end: all of it ran; anything else: none
+ * of it. After batch_begin succeeds, batch_end must follow before anything
+ * else uses the handle. */
+
+static enum santa_status batch_begin(struct redis_queue *q)
+{
+    char err[256];
+    if (!connect_(q, err, sizeof err)) {
+        santa_log(SANTA_LOG_WARN, "queue redis: %s", err);
+        return SANTA_UNAVAILABLE;
+    }
+    redisAppendCommand(q->c, "MULTI");
+    q->batch_cmds = 1;
+    q->batch_ok = true;
+    return SANTA_OK;
+}
+
+static void batch_cmd(struct redis_queue *q, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (redisvAppendCommand(q->c, fmt, ap) == REDIS_OK)
+        q->batch_cmds++;
+    else
+        q->batch_ok = false;
+    va_end(ap);
+}
+
+/* XADD of one mail's job (j is copied: it may be reused at once). */
+static enum santa_status batch_job(struct redis_queue *q, const struct santa_job *j)
+{
+    size_t len = q->batch_ok ? encode(j, 0, q->json) : 0;
+    if (len == 0) {
+        q->batch_ok = false;
+        return SANTA_UNAVAILABLE;
+    }
+    batch_cmd(q, "XADD %s * job %b", STREAM, q->json, len);
+    return SANTA_OK;
+}
+
+static enum santa_status batch_end(struct redis_queue *q, bool commit)
+{
+    bool run = commit && q->batch_ok;
+    /* DISCARD: the queued commands never run; the replies are read either
+     * way, so the connection is clean for the next batch. */
+    redisAppendCommand(q->c, run ? "EXEC" : "DISCARD");
+    bool ok = read_exec(q, q->batch_cmds + 1);
+    q->batch_cmds = 0;
+    return ok && run ? SANTA_OK : SANTA_UNAVAILABLE;
+}
+
+/* ---- expanding a batch ------------------------------------------------- */
+
+/* Appends one mail's XADD per participant of the exchange, read from the
+ * store page by page (SANTA_PAGE_MAX at a time): one job struct and one
+ * page in memory, whatever the exchange's size. j is the batch's template
+ * (the exchange's fields); each participant changes only its own four. */
+static enum santa_status add_participants(struct redis_queue *q, struct santa_job *j,
+                                          const char *batch, uint32_t *n)
+{
+    struct santa_arena a;
+    enum santa_status st = SANTA_OK;
+    uint64_t after = 0;
+    while (st == SANTA_OK) {
+        struct santa_participant_page page;
+        santa_arena_init(&a, 64u << 20);
+        st = q->store->ops->participant_list(q->store, j->exchange_id, after, SANTA_PAGE_MAX, &a,
+                                             &page);
+        for (uint32_t i = 0; st == SANTA_OK && i < page.count; i++) {
+            const struct santa_participant *p = &page.items[i];
+            /* The batch id and the participant name the mail: a redelivered
+             * job keeps its Message-ID. */
+            snprintf(j->key, sizeof j->key, "reminder.%s.%s", batch, p->id);
+            snprintf(j->participant_id, sizeof j->participant_id, "%s", p->id);
+            snprintf(j->to_name, sizeof j->to_name, "%s", p->name);
+            snprintf(j->to_email, sizeof j->to_email, "%s", p->email);
+            st = batch_job(q, j);
+            *n += st == SANTA_OK;
+        }
+        bool last = st != SANTA_OK || page.next_seq == 0;
+        after = st == SANTA_OK ? page.next_seq : 0;
+        santa_arena_release(&a);
+        if (last)
+            break;
+    }
+    return st;
+}
+
+/* Batch entry `id` becomes one entry per participant the store lists now,
+ * in ONE MULTI/EXEC that also acknowledges and deletes it and takes its
+ * mails off BATCHED: a worker killed before EXEC leaves the batch pending
+ * (XAUTOCLAIM hands it to another worker after the lease) and no mail
+ * entry, so expansion adds each mail once. 10,000 mails are one EXEC of
+ * about 3 MB that Redis runs in some 40 ms (stages/04-cache/README.md);
+ * 100,000, the most an exchange may hold, ten times that. Traced as
+ * "expand", a child of the enqueuing request's span; the mails keep the
+ * request's traceparent, so their spans stay children of its store span. */
+static void expand(struct redis_queue *q, const char *id, const struct santa_job *tmpl,
+                   long long mails_queued)
+{
+    struct santa_job j = *tmpl;
+    char batch[SANTA_ID_LEN + 1]; /* take_entries checked its length */
+    memcpy(batch, tmpl->key, SANTA_ID_LEN);
+    batch[SANTA_ID_LEN] = '\0';
+    inst_request_begin("expand", j.traceparent[0] ? j.traceparent : NULL);
+    struct inst_span *sp = inst_span_start("stream add");
+    inst_span_attr(sp, "exchange_id", j.exchange_id);
+    uint32_t n = 0;
+    enum santa_status st = q->store ? batch_begin(q) : SANTA_UNAVAILABLE;
+    if (st == SANTA_OK) {
+        st = add_participants(q, &j, batch, &n);
+        batch_cmd(q, "XACK %s %s %s", STREAM, GROUP, id);
+        batch_cmd(q, "XDEL %s %s", STREAM, id);
+        batch_cmd(q, "HINCRBY %s entries -1", BATCHED);
+        batch_cmd(q, "HINCRBY %s mails %lld", BATCHED, -mails_queued);
+        enum santa_status end = batch_end(q, st == SANTA_OK);
+        if (st == SANTA_OK)
+            st = end;
+    }
+    char mails[16];
+    snprintf(mails, sizeof mails, "%u", n);
+    inst_span_attr(sp, "mails", mails);
+    inst_span_end(sp, st != SANTA_OK);
+    struct inst_request_result res;
+    inst_request_end(st == SANTA_OK ? 200 : 503, &res);
+    if (st == SANTA_OK)
+        santa_log(SANTA_LOG_INFO, "expanded batch %s of exchange %s: %u mails (%lld when queued)",
+                  id, j.exchange_id, n, mails_queued);
+    else
+        santa_log(SANTA_LOG_WARN, "batch %s not expanded (%s): taken again after the lease", id,
+                  q->store ? santa_status_code(st) : "no store to list participants from");
+}
+
+/* ---- reading entries --------------------------------------------------- */
+
+/* One stream entry's fields: a mail's "job", or a batch's "batch" and
+ * "mails". */
+struct entry {
+    const redisReply *job, *batch;
+    long long mails;
+};
+
+static void entry_fields(const redisReply *f, struct entry *e)
+{
+    memset(e, 0, sizeof *e);
+    for (size_t k = 0; k + 1 < f->elements; k += 2) {
+        const char *name = f->element[k]->str;
+        const redisReply *v = f->element[k + 1];
+        if (v->type != REDIS_REPLY_STRING || !name)
+            continue;
+        if (strcmp(name, "job") == 0)
+            e->job = v;
+        else if (strcmp(name, "batch") == 0)
+            e->batch = v;
+        else if (strcmp(name, "mails") == 0)
+            e->mails = strtoll(v->str, NULL, 10);
+    }
+}
+
+/* Appends the mail entries of `entries` (XREADGROUP / XAUTOCLAIM shape:
+ * [id, [field, value, ...]]) to jobs, and expands the batch entries
+ * (*expanded counts them). An entry that does not decode is dead-lettered
+ * as it is, so it cannot come back forever. */
 static void take_entries(struct redis_queue *q, const redisReply *entries,
-                         struct santa_job *jobs, uint32_t max, uint32_t *n)
+                         struct santa_job *jobs, uint32_t max, uint32_t *n, uint32_t *expanded)
 {
     for (size_t i = 0; i < entries->elements && *n < max; i++) {
         const redisReply *e = entries->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
             e->element[1]->type != REDIS_REPLY_ARRAY)
             continue; /* deleted meanwhile */
-        const redisReply *f = e->element[1];
         const char *id = e->element[0]->str;
+        struct entry f;
+        entry_fields(e->element[1], &f);
         bool ok = false;
-        for (size_t k = 0; k + 1 < f->elements && !ok; k += 2)
-            if (strcmp(f->element[k]->str, "job") == 0)
-                ok = decode(id, f->element[k + 1]->str, f->element[k + 1]->len, &jobs[*n]);
+        if (f.batch) {
+            ok = decode_fields(id, f.batch->str, f.batch->len, &jobs[*n]) &&
+                 strlen(jobs[*n].key) == SANTA_ID_LEN && jobs[*n].exchange_id[0];
+            if (ok) {
+                expand(q, id, &jobs[*n], f.mails);
+                (*expanded)++;
+                continue;
+            }
+        } else if (f.job) {
+            ok = decode(id, f.job->str, f.job->len, &jobs[*n]);
+        }
         if (ok) {
             (*n)++;
         } else {
@@ -307,11 +501,27 @@ static void take_entries(struct redis_queue *q, const redisReply *entries,
 
 /* ---- the queue operations ---------------------------------------------- */
 
+/* XREADGROUP of up to max - *n new entries; false when Redis failed. */
+static bool read_new(struct redis_queue *q, struct santa_job *jobs, uint32_t max, uint32_t *n,
+                     uint32_t *expanded)
+{
+    redisReply *r = command(q, "XREADGROUP GROUP %s %s COUNT %u STREAMS %s >", GROUP, q->w->name,
+                            max - *n, STREAM);
+    if (!r)
+        return false;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements >= 2)
+        take_entries(q, r->element[0]->element[1], jobs, max, n, expanded);
+    freeReplyObject(r);
+    return true;
+}
+
 static enum santa_status queue_claim(struct santa_queue *base, struct santa_job *jobs,
                                      uint32_t max, uint32_t *n)
 {
     struct redis_queue *q = queue_of(base);
     *n = 0;
+    uint32_t expanded = 0;
     redisReply *r = command(q, "EVAL %s 2 %s %s %lld %u", move_due_lua, RETRY, STREAM,
                             (long long)santa_wall_ms(), max);
     if (!r)
@@ -324,18 +534,15 @@ static enum santa_status queue_claim(struct santa_queue *base, struct santa_job 
         return SANTA_UNAVAILABLE;
     if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
         r->element[1]->type == REDIS_REPLY_ARRAY)
-        take_entries(q, r->element[1], jobs, max, n);
+        take_entries(q, r->element[1], jobs, max, n, &expanded);
     freeReplyObject(r);
     if (*n == max)
         return SANTA_OK;
-    r = command(q, "XREADGROUP GROUP %s %s COUNT %u STREAMS %s >", GROUP, q->w->name, max - *n,
-                STREAM);
-    if (!r)
+    if (!read_new(q, jobs, max, n, &expanded))
         return *n ? SANTA_OK : SANTA_UNAVAILABLE;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements >= 2)
-        take_entries(q, r->element[0]->element[1], jobs, max, n);
-    freeReplyObject(r);
+    /* A batch just expanded took no slot: its mails are new entries now. */
+    if (expanded && *n < max)
+        read_new(q, jobs, max, n, &expanded);
     return SANTA_OK;
 }
 
@@ -377,16 +584,17 @@ static enum santa_status queue_stats(struct santa_queue *base, uint64_t *depth,
 {
     struct redis_queue *q = queue_of(base);
     *depth = *oldest_age_ms = 0;
-    redisReply *a = command(q, "XLEN %s", STREAM);
-    redisReply *b = a ? command(q, "ZCARD %s", RETRY) : NULL;
-    redisReply *c = b ? command(q, "XRANGE %s - + COUNT 1", STREAM) : NULL;
+    redisReply *a = command(q, "EVAL %s 3 %s %s %s", depth_lua, STREAM, RETRY, BATCHED);
+    redisReply *c = a ? command(q, "XRANGE %s - + COUNT 1", STREAM) : NULL;
     enum santa_status st = c ? SANTA_OK : SANTA_UNAVAILABLE;
     if (c) {
-        *depth = (uint64_t)a->integer + (uint64_t)b->integer;
+        *depth = a->type == REDIS_REPLY_INTEGER && a->integer > 0 ? (uint64_t)a->integer : 0;
         struct santa_job j;
+        /* The oldest entry, a mail's or a batch's: both carry "q". */
         if (c->elements == 1 && c->element[0]->elements >= 2) {
             const redisReply *f = c->element[0]->element[1];
-            if (f->elements >= 2 && decode("", f->element[1]->str, f->element[1]->len, &j)) {
+            if (f->elements >= 2 && f->element[1]->type == REDIS_REPLY_STRING &&
+                decode_fields("", f->element[1]->str, f->element[1]->len, &j) && j.queued_ms > 0) {
                 int64_t age = santa_wall_ms() - j.queued_ms;
                 *oldest_age_ms = age > 0 ? (uint64_t)age : 0;
             }
@@ -394,8 +602,6 @@ static enum santa_status queue_stats(struct santa_queue *base, uint64_t *depth,
     }
     if (a)
         freeReplyObject(a);
-    if (b)
-        freeReplyObject(b);
     if (c)
         freeReplyObject(c);
     return st;
@@ -406,6 +612,7 @@ static void queue_close(struct santa_queue *base)
     struct redis_queue *q = queue_of(base);
     if (q->c)
         redisFree(q->c);
+    santa_store_close(q->store);
     santa_free(q);
 }
 
@@ -424,10 +631,12 @@ enum santa_status redis_queue_open(const struct redis_queue_options *o, struct s
     *out = NULL;
     struct redis_queue *q = santa_calloc(1, sizeof *q);
     if (!q) {
+        santa_store_close(o->store); /* owned from the call on */
         snprintf(err, errlen, "out of memory");
         return SANTA_UNAVAILABLE;
     }
     q->base.ops = &redis_queue_ops;
+    q->store = o->store;
     snprintf(q->host, sizeof q->host, "%s", o->host);
     snprintf(q->password, sizeof q->password, "%s", o->password ? o->password : "");
     q->port = o->port;
@@ -435,7 +644,7 @@ enum santa_status redis_queue_open(const struct redis_queue_options *o, struct s
     q->w = o->worker;
     if (!connect_(q, err, errlen)) {
         if (q->w) { /* a worker without its queue has nothing to do */
-            santa_free(q);
+            queue_close(&q->base);
             return SANTA_UNAVAILABLE;
         }
         /* The web server starts without Redis, as the cache lets it: until
@@ -446,43 +655,18 @@ enum santa_status redis_queue_open(const struct redis_queue_options *o, struct s
     return SANTA_OK;
 }
 
-enum santa_status redis_queue_batch_begin(struct santa_queue *base)
+enum santa_status redis_queue_add_batch(struct santa_queue *base, const struct santa_job *tmpl,
+                                        uint32_t mails)
 {
     struct redis_queue *q = queue_of(base);
-    char err[256];
-    if (!connect_(q, err, sizeof err)) {
-        santa_log(SANTA_LOG_WARN, "queue redis: %s", err);
+    size_t len = encode(tmpl, 0, q->json);
+    if (len == 0)
         return SANTA_UNAVAILABLE;
-    }
-    /* Appended only: hiredis sends the whole pipeline at the first read,
-     * in batch_end. */
-    redisAppendCommand(q->c, "MULTI");
-    q->batch_cmds = 1;
-    q->batch_ok = true;
-    return SANTA_OK;
-}
-
-enum santa_status redis_queue_batch_add(struct santa_queue *base, const struct santa_job *j)
-{
-    struct redis_queue *q = queue_of(base);
-    size_t len = q->batch_ok ? encode(j, 0, q->json) : 0;
-    if (len == 0) {
-        q->batch_ok = false; /* batch_end discards */
-        return SANTA_UNAVAILABLE;
-    }
-    redisAppendCommand(q->c, "XADD %s * job %b", STREAM, q->json, len);
-    q->batch_cmds++;
-    return SANTA_OK;
-}
-
-enum santa_status redis_queue_batch_end(struct santa_queue *base, bool commit)
-{
-    struct redis_queue *q = queue_of(base);
-    bool run = commit && q->batch_ok;
-    /* DISCARD: the queued XADDs never run; the replies are read either way,
-     * so the connection is clean for the next batch. */
-    redisAppendCommand(q->c, run ? "EXEC" : "DISCARD");
-    bool ok = read_exec(q, q->batch_cmds + 1);
-    q->batch_cmds = 0;
-    return ok && run ? SANTA_OK : SANTA_UNAVAILABLE;
+    enum santa_status st = batch_begin(q);
+    if (st != SANTA_OK)
+        return st;
+    batch_cmd(q, "XADD %s * batch %b mails %u", STREAM, q->json, len, mails);
+    batch_cmd(q, "HINCRBY %s entries 1", BATCHED);
+    batch_cmd(q, "HINCRBY %s mails %u", BATCHED, mails);
+    return batch_end(q, true);
 }

@@ -5,17 +5,26 @@
  *
  * Keys, in database REDIS_QUEUE_DB of the cache's Redis (no persistence in
  * deploy/local: see the stage README):
- *   santa:reminders        the stream; one entry per mail, field "job" = JSON
+ *   santa:reminders        the stream; one entry per mail, field "job" = JSON,
+ *                          or per POST .../reminders not yet expanded, fields
+ *                          "batch" = the same JSON without a participant (its
+ *                          key is the batch id) and "mails" = how many
+ *   santa:reminders:batched hash: "entries" and "mails" of those batches, so
+ *                          the depth counts a batch as its mails
  *   santa:reminders:retry  sorted set of failed jobs, scored by when they are due
  *   santa:reminders:dead   stream of dead-lettered jobs with their last error
  * Consumer group "senders" reads santa:reminders; each worker is a consumer
  * named by --name.
  *
- * Enqueue: every job of one request in one MULTI/EXEC: all or none.
- * Claim: due retries are moved back into the stream (a Lua script, so two
- * workers never move the same one); XAUTOCLAIM takes entries another
- * consumer has held longer than the lease (a killed worker's batch); then
- * XREADGROUP reads new ones. Done: XACK + XDEL. Failed: XACK + XDEL and a
+ * Enqueue: one batch entry per request, whatever the exchange's size (XADD
+ * and the two HINCRBY in one MULTI/EXEC). Claim: due retries are moved
+ * back into the stream (a Lua script, so two workers never move the same
+ * one); XAUTOCLAIM takes entries another consumer has held longer than the
+ * lease (a killed worker's); then XREADGROUP reads new ones. A batch entry
+ * read either way is expanded at once: the participants the worker's store
+ * lists now become one mail entry each, added in the same MULTI/EXEC that
+ * XACKs and XDELs the batch (queue_redis.c expand()), so a worker killed
+ * before EXEC leaves the batch pending and adds nothing. Done: XACK + XDEL. Failed: XACK + XDEL and a
  * ZADD into the retry set, or an XADD into the dead stream, in one
  * MULTI/EXEC. At least once: a worker killed between its SMTP 250 and its
  * XACK sends that mail again after the lease.
@@ -41,6 +50,10 @@ struct redis_queue_options {
     const char *password; /* AUTH after connecting; NULL or "": none */
     uint32_t timeout_ms; /* connect and command */
     const struct santa_worker_config *worker; /* NULL for an enqueue-only handle */
+    /* A worker's: where a batch's participants are listed (participant_list);
+     * owned by the queue from the call on, also on failure. NULL for an
+     * enqueue-only handle. */
+    struct santa_store *store;
 };
 
 /* Connects (and creates the stream and its group when missing).
@@ -49,19 +62,12 @@ struct redis_queue_options {
 enum santa_status redis_queue_open(const struct redis_queue_options *o, struct santa_queue **out,
                                    char *err, size_t errlen);
 
-/* Adds one request's jobs in one MULTI/EXEC, fed one job at a time, so the
- * caller never holds them all (10,000 struct santa_job are 27 MB: the
- * allocation and its page faults were most of POST .../reminders' time).
- * batch_begin connects and starts the transaction; batch_add appends one
- * XADD (j is copied: it may be reused at once); batch_end sends the
- * pipeline and EXEC (commit true, every add succeeded) or DISCARD, and
- * reads every answer. SANTA_OK from batch_end means every job was added;
- * anything else means none was. After batch_begin succeeds the caller must
- * call batch_end, and nothing else may use the handle in between (hold the
- * handle's lock across the three). Reconnects on the next batch after a
- * lost connection. */
-enum santa_status redis_queue_batch_begin(struct santa_queue *q);
-enum santa_status redis_queue_batch_add(struct santa_queue *q, const struct santa_job *j);
-enum santa_status redis_queue_batch_end(struct santa_queue *q, bool commit);
+/* Queues one POST .../reminders: ONE stream entry, the batch tmpl (the
+ * exchange's fields, the batch id as its key, the request's traceparent
+ * and queued_ms; no participant), standing for `mails` mails until a
+ * worker expands it. SANTA_OK: queued; anything else: nothing was.
+ * Reconnects after a lost connection. */
+enum santa_status redis_queue_add_batch(struct santa_queue *q, const struct santa_job *tmpl,
+                                        uint32_t mails);
 
 #endif /* SANTA_QUEUE_REDIS_H */

@@ -19,9 +19,10 @@ stage_up() {
   REDIS_FIRST_PORT=${REDIS_FIRST_PORT:-6380} redis_start "$run" || return 1
   santa_args+=(--pg "$PG_CONNINFO")
   # The password in the environment, not argv (ps shows argv to every user);
-  # the workers read the reminder stream from the same Redis (SANTA_REDIS).
+  # the workers read the reminder stream from the same Redis (SANTA_REDIS),
+  # and a batch's participants from the same PostgreSQL (--pg).
   export SANTA_REDIS=":$redis_password@127.0.0.1:$redis_port"
-  worker_args=()
+  worker_args=(--pg "$PG_CONNINFO")
   santa_data_args=() # the data lives in PostgreSQL
 }
 

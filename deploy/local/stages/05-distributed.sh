@@ -56,6 +56,7 @@ stage_up() {
   export SANTA_CACHE_KEY_FILE=$cache_key_file
   santa_data_args=()                  # the data lives in PostgreSQL
   stage_worker=santa-worker-04-cache  # replicas and workers share stage 04's stream
+  worker_args=(--pg "$PG_CONNINFO")   # where a worker lists a batch's participants
 }
 
 # cgroup_for NAME CORES: creates a CPU cgroup NAME limited to CORES cores and

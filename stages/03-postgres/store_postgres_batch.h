@@ -1,0 +1,46 @@
+/*
+ * store_postgres_batch.h - expanding a batch of POST .../reminders into
+ * outbox rows (migration 004_reminder_batches.sql).
+ *
+ * The request records one reminder_batches row; santa-worker-03-postgres
+ * calls postgres_store_batch_expand() before each claim, which turns the
+ * oldest batch no other worker holds into one outbox row per participant
+ * present now, and deletes it, in one transaction: claimed with FOR UPDATE
+ * SKIP LOCKED (workers never wait for each other nor expand the same
+ * batch), the exchange locked FOR SHARE (a removal commits before, and its
+ * participant gets no row, or after, and its trigger deletes the row), one
+ * INSERT ... SELECT, the DELETE, COMMIT. A worker killed before COMMIT
+ * leaves the batch as it was: expansion happens exactly once.
+ *
+ * The expansion is traced as a request of its own named "expand", child of
+ * the enqueuing request's span (the batch's traceparent); the outbox rows
+ * keep that same traceparent, so each mail's "reminder" span is a child of
+ * the request's store span, as before batches.
+ *
+ * Lives in the store library (not the worker) so the store's tests expand
+ * batches as the worker does.
+ */
+#ifndef SANTA_STORE_POSTGRES_BATCH_H
+#define SANTA_STORE_POSTGRES_BATCH_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "santa/status.h"
+
+/* What one call did. */
+struct postgres_batch {
+    bool found;             /* false: no batch waiting (or every one held by another worker) */
+    char exchange_id[64];
+    int64_t mails_queued;   /* participants when the request queued it */
+    int64_t mails;          /* outbox rows written: participants at expansion */
+};
+
+/* Expands at most one batch on pg, a connection of the caller's outside
+ * any transaction (reset first when broken). SANTA_OK with out->found
+ * false when none is waiting; SANTA_UNAVAILABLE (logged) when PostgreSQL
+ * failed, and then nothing changed. */
+enum santa_status postgres_store_batch_expand(PGconn *pg, struct postgres_batch *out);
+
+#endif /* SANTA_STORE_POSTGRES_BATCH_H */
