@@ -27,6 +27,7 @@
 #include "store_contract.h"
 #include "store_contract_kit.h"
 #include "store_postgres.h"
+#include "store_postgres_batch.h"
 #include "store_postgres_conn.h"
 #include "store_postgres_schema.h"
 
@@ -245,11 +246,29 @@ static void test_hostile_text_is_only_data(void **state)
     schema_drop(&s);
 }
 
-/* Queueing a batch writes one outbox row per participant (migration 003):
- * no foreign-key trigger per row and no index on the random participant
- * id, which made POST .../reminders for 10,000 take 0.8-1.9 s; yet removing
- * a participant still takes their queued rows with them. */
-static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
+static void expect_count(struct schema *s, const char *sql, const char *want)
+{
+    char v[32];
+    query_one(s, sql, v, sizeof v);
+    assert_string_equal(v, want);
+}
+
+static uint64_t pending(struct santa_store *st)
+{
+    uint64_t depth = 99;
+    assert_int_equal(st->ops->reminders_pending(st, &depth), SANTA_OK);
+    return depth;
+}
+
+/* POST .../reminders records ONE reminder_batches row whatever the
+ * exchange's size (migration 004); the worker's expansion
+ * (store_postgres_batch.h) writes one outbox row per participant present
+ * then and deletes the batch, once: a participant removed before the
+ * expansion gets no row, one removed after loses its rows with them
+ * (migration 003's trigger), and the depth counts a batch as its mails. The
+ * outbox stays cheap to fill: no foreign-key trigger per row and no index
+ * on the random participant id (they made 10,000 rows take 0.8-1.9 s). */
+static void test_batches_expand_once_and_forget_removed(void **state)
 {
     (void)state;
     struct schema s = {0};
@@ -269,25 +288,59 @@ static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
     uint32_t queued = 0;
     assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
     assert_int_equal(queued, 3);
+    expect_count(&s, "SELECT count(*) FROM reminder_batches", "1");
+    expect_count(&s, "SELECT count(*) FROM outbox", "0");
+    assert_int_equal(pending(st), 3);
+
+    char err[512] = "";
+    PGconn *worker = NULL, *other = NULL;
+    assert_int_equal(postgres_store_connect(s.conninfo, 5000, &worker, err, sizeof err), SANTA_OK);
+    assert_int_equal(postgres_store_connect(s.conninfo, 5000, &other, err, sizeof err), SANTA_OK);
+    /* A batch another worker holds is skipped, not waited for. */
+    PQclear(PQexec(other, "BEGIN"));
+    PGresult *r = PQexec(other, "SELECT id FROM reminder_batches FOR UPDATE");
+    assert_int_equal(PQntuples(r), 1);
+    PQclear(r);
+    struct postgres_batch b;
+    assert_int_equal(postgres_store_batch_expand(worker, &b), SANTA_OK);
+    assert_false(b.found);
+    PQclear(PQexec(other, "ROLLBACK"));
+
+    assert_int_equal(postgres_store_batch_expand(worker, &b), SANTA_OK);
+    assert_true(b.found);
+    assert_string_equal(b.exchange_id, ex.id);
+    assert_int_equal(b.mails, 3);
+    assert_int_equal(b.mails_queued, 3);
+    expect_count(&s, "SELECT count(*) FROM reminder_batches", "0");
+    expect_count(&s, "SELECT count(*) FROM outbox", "3");
+    assert_int_equal(pending(st), 3);
+
+    /* A second batch, then a removal before it is expanded: the first
+     * batch's row for them goes, and the second gives them none. */
     assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
     assert_int_equal(st->ops->participant_remove(st, ex.id, p[1].id), SANTA_OK);
+    assert_int_equal(pending(st), 2 + 3);
+    assert_int_equal(postgres_store_batch_expand(worker, &b), SANTA_OK);
+    assert_true(b.found);
+    assert_int_equal(b.mails, 2);
+    assert_int_equal(b.mails_queued, 3);
+    assert_int_equal(pending(st), 4);
+    assert_int_equal(postgres_store_batch_expand(worker, &b), SANTA_OK);
+    assert_false(b.found); /* each batch expands once */
+    PQfinish(worker);
+    PQfinish(other);
     santa_arena_release(&arena);
     santa_store_close(st);
-    char v[32];
-    query_one(&s, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass"
-                  " AND contype = 'f'", v, sizeof v);
-    assert_string_equal(v, "0");
-    query_one(&s, "SELECT count(*) FROM pg_index AS i JOIN pg_attribute AS a"
-                  " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
-                  " WHERE i.indrelid = 'outbox'::regclass AND a.attname = 'participant_id'",
-              v, sizeof v);
-    assert_string_equal(v, "0");
-    /* Two batches of three, less the removed participant's two rows. */
-    query_one(&s, "SELECT count(*) FROM outbox", v, sizeof v);
-    assert_string_equal(v, "4");
-    query_one(&s, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
-                  " (SELECT 1 FROM participants AS p WHERE p.id = o.participant_id)", v, sizeof v);
-    assert_string_equal(v, "0");
+    expect_count(&s, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass"
+                     " AND contype = 'f'", "0");
+    expect_count(&s, "SELECT count(*) FROM pg_index AS i JOIN pg_attribute AS a"
+                     " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+                     " WHERE i.indrelid = 'outbox'::regclass AND a.attname = 'participant_id'",
+                 "0");
+    expect_count(&s, "SELECT count(*) FROM outbox", "4");
+    expect_count(&s, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
+                     " (SELECT 1 FROM participants AS p WHERE p.id = o.participant_id)", "0");
     schema_drop(&s);
 }
 
@@ -572,7 +625,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_newer_schema_is_refused),
         cmocka_unit_test(test_session_settings),
         cmocka_unit_test(test_hostile_text_is_only_data),
-        cmocka_unit_test(test_outbox_is_cheap_to_fill_and_forgets_removed),
+        cmocka_unit_test(test_batches_expand_once_and_forget_removed),
         cmocka_unit_test(test_reconnects_after_connections_are_killed),
         cmocka_unit_test(test_unreachable_fails_fast),
         cmocka_unit_test(test_error_detail_is_not_logged),
