@@ -11,9 +11,11 @@
 # small machines on one box; cgroup v1 cpu.cfs_quota_us, v2 cpu.max).
 #
 # The PostgreSQL connection budget: each replica opens at most one
-# connection per worker thread, so N x REPLICA_THREADS must stay below
-# PostgreSQL's max_connections (300 here, lib-postgres.sh) minus its 3
-# reserved superuser slots and room for psql and --migrate: 8 x 32 = 256.
+# connection per worker thread, so N x REPLICA_THREADS, plus one per
+# reminder worker thread (SANTA_WORKERS x SANTA_WORKER_THREADS: they list a
+# batch's participants), must stay below PostgreSQL's max_connections (300
+# here, lib-postgres.sh) minus its 3 reserved superuser slots and room for
+# psql and --migrate: 8 x 32 = 256.
 # shellcheck shell=bash
 # shellcheck source=deploy/local/lib-postgres.sh
 . "$root/deploy/local/lib-postgres.sh"
@@ -38,8 +40,9 @@ REPLICA_CACHE_TTL_MS=${REPLICA_CACHE_TTL_MS:-5000}
 # HAProxy sends on it. Slow clients are cut at the edge (timeout http-request).
 
 stage_up() {
-  if ((replicas * REPLICA_THREADS > PG_BUDGET - 13)); then
-    note "$replicas replicas x $REPLICA_THREADS threads need more PostgreSQL connections than max_connections $PG_BUDGET allows (minus 3 reserved, 10 spare)"
+  local senders=$((${SANTA_WORKERS:-2} * ${SANTA_WORKER_THREADS:-1}))
+  if ((replicas * REPLICA_THREADS + senders > PG_BUDGET - 13)); then
+    note "$replicas replicas x $REPLICA_THREADS threads and $senders reminder worker threads need more PostgreSQL connections than max_connections $PG_BUDGET allows (minus 3 reserved, 10 spare)"
     return 1
   fi
   PG_MAX_CONNECTIONS=$PG_BUDGET PG_FIRST_PORT=${PG_FIRST_PORT:-54360} \
