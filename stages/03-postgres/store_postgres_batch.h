@@ -31,10 +31,10 @@
 
 /* What one call did. */
 struct postgres_batch {
-    bool found;             /* false: no batch waiting (or every one held by another worker) */
+    bool found; /* false: no batch waiting (or every one held by another worker) */
     char exchange_id[64];
-    int64_t mails_queued;   /* participants when the request queued it */
-    int64_t mails;          /* outbox rows written: participants at expansion */
+    int64_t mails_queued; /* participants when the request queued it */
+    int64_t mails;        /* outbox rows written: participants at expansion */
 };
 
 /* Expands at most one batch on pg, a connection of the caller's outside

@@ -57,8 +57,8 @@ struct redis_queue {
     uint32_t timeout_ms;
     const struct santa_worker_config *w;
     struct santa_store *store; /* a worker's: lists a batch's participants; owned */
-    uint32_t batch_cmds; /* commands appended since batch_begin's MULTI */
-    bool batch_ok;       /* false: an XADD could not be encoded; batch_end discards */
+    uint32_t tx_cmds;    /* commands appended since tx_begin's MULTI */
+    bool tx_ok;          /* false: a command could not be appended; tx_end discards */
     char json[JOB_JSON_MAX]; /* encode()'s output: one job at a time */
 };
 
@@ -295,15 +295,15 @@ static bool decode(const char *id, const char *s, size_t len, struct santa_job *
     return decode_fields(id, s, len, j) && j->key[0] && j->to_email[0];
 }
 
-/* ---- one transaction, fed one command at a time ---------------------------
- * batch_begin connects and appends MULTI; batch_cmd and batch_job append
- * (hiredis sends the whole pipeline at the first read); batch_end appends
+/* ---- one MULTI/EXEC, fed one command at a time ---------------------------
+ * tx_begin connects and appends MULTI; tx_cmd and tx_job append
+ * (hiredis sends the whole pipeline at the first read); tx_end appends
  * EXEC (commit and every command could be written) or DISCARD, and reads
- * every answer. SANTA_OK from batch_end: all of it ran; anything else: none
- * of it. After batch_begin succeeds, batch_end must follow before anything
+ * every answer. SANTA_OK from tx_end: all of it ran; anything else: none
+ * of it. After tx_begin succeeds, tx_end must follow before anything
  * else uses the handle. */
 
-static enum santa_status batch_begin(struct redis_queue *q)
+static enum santa_status tx_begin(struct redis_queue *q)
 {
     char err[256];
     if (!connect_(q, err, sizeof err)) {
@@ -311,42 +311,42 @@ static enum santa_status batch_begin(struct redis_queue *q)
         return SANTA_UNAVAILABLE;
     }
     redisAppendCommand(q->c, "MULTI");
-    q->batch_cmds = 1;
-    q->batch_ok = true;
+    q->tx_cmds = 1;
+    q->tx_ok = true;
     return SANTA_OK;
 }
 
-static void batch_cmd(struct redis_queue *q, const char *fmt, ...)
+static void tx_cmd(struct redis_queue *q, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     if (redisvAppendCommand(q->c, fmt, ap) == REDIS_OK)
-        q->batch_cmds++;
+        q->tx_cmds++;
     else
-        q->batch_ok = false;
+        q->tx_ok = false;
     va_end(ap);
 }
 
 /* XADD of one mail's job (j is copied: it may be reused at once). */
-static enum santa_status batch_job(struct redis_queue *q, const struct santa_job *j)
+static enum santa_status tx_job(struct redis_queue *q, const struct santa_job *j)
 {
-    size_t len = q->batch_ok ? encode(j, 0, q->json) : 0;
+    size_t len = q->tx_ok ? encode(j, 0, q->json) : 0;
     if (len == 0) {
-        q->batch_ok = false;
+        q->tx_ok = false;
         return SANTA_UNAVAILABLE;
     }
-    batch_cmd(q, "XADD %s * job %b", STREAM, q->json, len);
+    tx_cmd(q, "XADD %s * job %b", STREAM, q->json, len);
     return SANTA_OK;
 }
 
-static enum santa_status batch_end(struct redis_queue *q, bool commit)
+static enum santa_status tx_end(struct redis_queue *q, bool commit)
 {
-    bool run = commit && q->batch_ok;
+    bool run = commit && q->tx_ok;
     /* DISCARD: the queued commands never run; the replies are read either
      * way, so the connection is clean for the next batch. */
     redisAppendCommand(q->c, run ? "EXEC" : "DISCARD");
-    bool ok = read_exec(q, q->batch_cmds + 1);
-    q->batch_cmds = 0;
+    bool ok = read_exec(q, q->tx_cmds + 1);
+    q->tx_cmds = 0;
     return ok && run ? SANTA_OK : SANTA_UNAVAILABLE;
 }
 
@@ -375,7 +375,7 @@ static enum santa_status add_participants(struct redis_queue *q, struct santa_jo
             snprintf(j->participant_id, sizeof j->participant_id, "%s", p->id);
             snprintf(j->to_name, sizeof j->to_name, "%s", p->name);
             snprintf(j->to_email, sizeof j->to_email, "%s", p->email);
-            st = batch_job(q, j);
+            st = tx_job(q, j);
             *n += st == SANTA_OK;
         }
         bool last = st != SANTA_OK || page.next_seq == 0;
@@ -407,14 +407,14 @@ static void expand(struct redis_queue *q, const char *id, const struct santa_job
     struct inst_span *sp = inst_span_start("stream add");
     inst_span_attr(sp, "exchange_id", j.exchange_id);
     uint32_t n = 0;
-    enum santa_status st = q->store ? batch_begin(q) : SANTA_UNAVAILABLE;
+    enum santa_status st = q->store ? tx_begin(q) : SANTA_UNAVAILABLE;
     if (st == SANTA_OK) {
         st = add_participants(q, &j, batch, &n);
-        batch_cmd(q, "XACK %s %s %s", STREAM, GROUP, id);
-        batch_cmd(q, "XDEL %s %s", STREAM, id);
-        batch_cmd(q, "HINCRBY %s entries -1", BATCHED);
-        batch_cmd(q, "HINCRBY %s mails %lld", BATCHED, -mails_queued);
-        enum santa_status end = batch_end(q, st == SANTA_OK);
+        tx_cmd(q, "XACK %s %s %s", STREAM, GROUP, id);
+        tx_cmd(q, "XDEL %s %s", STREAM, id);
+        tx_cmd(q, "HINCRBY %s entries -1", BATCHED);
+        tx_cmd(q, "HINCRBY %s mails %lld", BATCHED, -mails_queued);
+        enum santa_status end = tx_end(q, st == SANTA_OK);
         if (st == SANTA_OK)
             st = end;
     }
@@ -462,8 +462,8 @@ static void entry_fields(const redisReply *f, struct entry *e)
  * [id, [field, value, ...]]) to jobs, and expands the batch entries
  * (*expanded counts them). An entry that does not decode is dead-lettered
  * as it is, so it cannot come back forever. */
-static void take_entries(struct redis_queue *q, const redisReply *entries,
-                         struct santa_job *jobs, uint32_t max, uint32_t *n, uint32_t *expanded)
+static void take_entries(struct redis_queue *q, const redisReply *entries, struct santa_job *jobs,
+                         uint32_t max, uint32_t *n, uint32_t *expanded)
 {
     for (size_t i = 0; i < entries->elements && *n < max; i++) {
         const redisReply *e = entries->element[i];
@@ -662,11 +662,11 @@ enum santa_status redis_queue_add_batch(struct santa_queue *base, const struct s
     size_t len = encode(tmpl, 0, q->json);
     if (len == 0)
         return SANTA_UNAVAILABLE;
-    enum santa_status st = batch_begin(q);
+    enum santa_status st = tx_begin(q);
     if (st != SANTA_OK)
         return st;
-    batch_cmd(q, "XADD %s * batch %b mails %u", STREAM, q->json, len, mails);
-    batch_cmd(q, "HINCRBY %s entries 1", BATCHED);
-    batch_cmd(q, "HINCRBY %s mails %u", BATCHED, mails);
-    return batch_end(q, true);
+    tx_cmd(q, "XADD %s * batch %b mails %u", STREAM, q->json, len, mails);
+    tx_cmd(q, "HINCRBY %s entries 1", BATCHED);
+    tx_cmd(q, "HINCRBY %s mails %u", BATCHED, mails);
+    return tx_end(q, true);
 }

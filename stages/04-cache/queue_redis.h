@@ -24,9 +24,9 @@
  * read either way is expanded at once: the participants the worker's store
  * lists now become one mail entry each, added in the same MULTI/EXEC that
  * XACKs and XDELs the batch (queue_redis.c expand()), so a worker killed
- * before EXEC leaves the batch pending and adds nothing. Done: XACK + XDEL. Failed: XACK + XDEL and a
- * ZADD into the retry set, or an XADD into the dead stream, in one
- * MULTI/EXEC. At least once: a worker killed between its SMTP 250 and its
+ * before EXEC leaves the batch pending and adds nothing. Done: XACK +
+ * XDEL. Failed: XACK + XDEL and a ZADD into the retry set, or an XADD into
+ * the dead stream, in one MULTI/EXEC. At least once: a worker killed between its SMTP 250 and its
  * XACK sends that mail again after the lease.
  *
  * Threads: a queue handle is one connection, used by one thread at a time.

@@ -8,8 +8,9 @@
  * participant_count is the answer's `queued`) and adds ONE batch entry to
  * the stream: a worker expands it into one job per participant
  * (queue_redis.h), so the request costs the same for 3 participants or
- * 10,000. Redis down: 503 and nothing queued (the client may retry). The enqueue connection is one,
- * behind a mutex: reminders are rare, and a pool would be idle.
+ * 10,000. Redis down: 503 and nothing queued (the client may retry). The
+ * enqueue connection is one, behind a mutex: reminders are rare, and a pool
+ * would be idle.
  */
 #include "store_queue.h"
 
@@ -51,8 +52,7 @@ static void store_close(struct santa_store *s)
 
 /* The batch: the exchange's part of every job, the batch id as its key
  * (each mail's key adds the participant's id), the request's trace. */
-static void batch_template(struct santa_job *j, const struct santa_exchange *ex,
-                           const char *batch)
+static void batch_template(struct santa_job *j, const struct santa_exchange *ex, const char *batch)
 {
     memset(j, 0, sizeof *j);
     snprintf(j->key, sizeof j->key, "%s", batch);
@@ -121,8 +121,10 @@ enum santa_status queue_store_open(const struct queue_store_options *o, struct s
     }
     santa_store_wrap_init(&qs->w, o->inner, &queue_store_ops, NULL);
     pthread_mutex_init(&qs->lock, NULL);
-    struct redis_queue_options ro = {o->redis_host, o->redis_port, o->redis_password, o->timeout_ms,
-                                     NULL, NULL};
+    struct redis_queue_options ro = {.host = o->redis_host,
+                                     .port = o->redis_port,
+                                     .password = o->redis_password,
+                                     .timeout_ms = o->timeout_ms}; /* enqueue only */
     enum santa_status st = redis_queue_open(&ro, &qs->q, err, errlen);
     if (st != SANTA_OK) {
         santa_store_close(&qs->w.base); /* inner too: owned from the call on */
