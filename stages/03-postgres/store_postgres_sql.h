@@ -66,7 +66,7 @@
       " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = $1")                                                                          \
-    /* One row per POST .../reminders, whatever the exchange's size: the                         \
+    /* One row per POST .../reminders, whatever the exchange's size: the                           \
      * worker expands it into outbox rows (store_postgres_batch.c). */                             \
     X(REMINDERS_QUEUE, 3,                                                                          \
       "INSERT INTO reminder_batches (exchange_id, traceparent, mails) VALUES ($1, $2, $3)")        \

@@ -24,7 +24,7 @@ workers `up` starts), in a run folder of its own under BUILD/run/remind-*
              and the worker's trace files hold one trace: the request, its
              store span, then per mail a "reminder" span (the worker's,
              child of the request's store span) and its "smtp" child; on
-             stages 03-05, which queue one batch, exactly one "expand" span
+             stages 03 and 04, which queue one batch, exactly one "expand" span
              (the worker turning it into mails), also a child of the request.
   pages      stage 04: 1,050 participants, so the enqueue reads two pages of
              participants: every address gets one mail naming the exchange
