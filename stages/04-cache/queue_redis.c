@@ -394,9 +394,9 @@ static enum santa_status add_participants(struct redis_queue *q, struct santa_jo
  * entry, so expansion adds each mail once. Not paged: the whole expansion
  * of 10,000 mails took the worker 96-167 ms, of 90,082 1.1 s
  * (stages/04-cache/README.md); paging would trade that for duplicates
- * after a kill between pages. Traced as
- * "expand", a child of the enqueuing request's span; the mails keep the
- * request's traceparent, so their spans stay children of its store span. */
+ * after a kill between pages. Traced as "expand", a child of the enqueuing
+ * request's span; the mails keep the request's traceparent, so their spans
+ * stay children of its store span. */
 static void expand(struct redis_queue *q, const char *id, const struct santa_job *tmpl,
                    long long mails_queued)
 {
