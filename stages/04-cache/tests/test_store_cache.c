@@ -704,7 +704,7 @@ static struct cache_stats reads_with_password(const char *password)
     santa_store_close(f->s);
     struct santa_store *inner = NULL;
     assert_int_equal(mem_store_open(&inner), SANTA_OK);
-    f->s = wrap_with(inner, password);
+    f->s = f->cache = wrap_with(inner, password);
     assert_non_null(f->s);
     make_exchange(f);
     for (int i = 0; i < 3; i++)
