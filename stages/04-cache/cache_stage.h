@@ -1,7 +1,8 @@
 /*
  * cache_stage.h - what a stage binary needs to put the Redis cache in front
  * of its store: the option rows (--redis, --cache-ttl-ms,
- * --redis-timeout-ms), the struct they fill, the check of the --redis
+ * --redis-timeout-ms; --cache-local-ms in a set of its own, stage 04 only),
+ * the struct they fill, the check of the --redis
  * value and the wrapping step its hooks call (santa/stage.h). Stages 04 and 05 share these
  * through the cache_stage library; the core knows none of them.
  *
