@@ -428,7 +428,10 @@ enum santa_status cache_local_open(const struct cache_local_options *o, struct s
     *out = NULL;
     struct local_store *l = o->max_age_ms ? santa_calloc(1, sizeof *l) : NULL;
     if (l == NULL || pthread_key_create(&l->since_key, NULL) != 0) {
-        snprintf(err, errlen, o->max_age_ms ? "out of memory" : "local cache: max age 0");
+        snprintf(err, errlen, "local results: %s",
+                 o->max_age_ms == 0 ? "max age 0 (off: do not open them)"
+                 : l == NULL        ? "out of memory"
+                                    : "out of thread-specific keys");
         santa_free(l);
         santa_store_close(o->inner);
         return SANTA_UNAVAILABLE;
