@@ -137,8 +137,7 @@ static void register_metrics(struct cache_redis *r)
     for (int i = 0; i < 3; i++) {
         struct inst_label l = {"result", results[i]};
         r->m_result[i] = inst_metric_register(
-            INST_COUNTER, "santa_cache_requests_total",
-            "Cache lookups by result (error: Redis failed or is being bypassed).", &l, 1);
+            INST_COUNTER, "santa_cache_requests_total", CACHE_REQUESTS_HELP, &l, 1);
     }
     for (int i = 0; i < 5; i++) {
         struct inst_label l = {"op", rt_op_name[i]};

@@ -59,6 +59,12 @@ struct cache_ticket {
 };
 
 /* Counters since open, for /metrics and the tests. */
+/* The help of santa_cache_requests_total, whose result label this file
+ * (hit, miss, error) and cache_local.c (local_hit) share. */
+#define CACHE_REQUESTS_HELP                                                                        \
+    "Cache lookups by result (local_hit: answered in-process, no Redis round trip; error: "      \
+    "Redis failed or is being bypassed)."
+
 struct cache_stats {
     uint64_t hits, misses, errors;
     uint64_t fills, fills_refused, invalidations, flushes, connects;

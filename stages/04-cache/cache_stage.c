@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cache_local.h"
 #include "cache_stage.h"
 #include "cache_url.h"
 #include "store_queue.h"
@@ -26,6 +27,14 @@ const struct santa_option cache_options[] = {
      offsetof(struct cache_config, key_file), "FILE",
      "64 hex digits: the key that seals cached values against forgery; processes sharing "
      "one Redis (stage 05's replicas) must share it (empty: a random key per process)"},
+    {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+const struct santa_option cache_local_options[] = {
+    {"cache-local-ms", "SANTA_CACHE_LOCAL_MS", SANTA_OPT_UINT, "100", 0, 60000, 0,
+     offsetof(struct cache_config, local_ms), "MS",
+     "local results: principals and assignments kept in this process for at most MS after "
+     "they were read (writes through this process drop them at once; 0: off)"},
     {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -57,7 +66,18 @@ enum santa_status cache_stage_open(const struct cache_config *c, struct santa_st
         .connect_timeout_ms = c->timeout_ms,
         .command_timeout_ms = c->timeout_ms,
     };
-    return cache_store_open(&opts, out, err, errlen);
+    struct santa_store *cached = NULL;
+    enum santa_status st = cache_store_open(&opts, &cached, err, errlen);
+    if (st != SANTA_OK || c->local_ms == 0) {
+        *out = cached;
+        return st;
+    }
+    struct cache_local_options lo = {
+        .inner = cached,
+        .max_age_ms = c->local_ms,
+        .forget_readahead = cache_store_forget_readahead,
+    };
+    return cache_local_open(&lo, out, err, errlen);
 }
 
 enum santa_status cache_stage_queue(const struct cache_config *c, struct santa_store *inner,

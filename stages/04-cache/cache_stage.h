@@ -1,7 +1,8 @@
 /*
  * cache_stage.h - what a stage binary needs to put the Redis cache in front
  * of its store: the option rows (--redis, --cache-ttl-ms,
- * --redis-timeout-ms), the struct they fill, the check of the --redis
+ * --redis-timeout-ms; --cache-local-ms in a set of its own, stage 04 only),
+ * the struct they fill, the check of the --redis
  * value and the wrapping step its hooks call (santa/stage.h). Stages 04 and 05 share these
  * through the cache_stage library; the core knows none of them.
  *
@@ -26,17 +27,24 @@ struct cache_config {
     uint32_t ttl_ms;                 /* lifetime of a cached value */
     uint32_t timeout_ms;             /* connect and command timeout */
     char key_file[SANTA_CONFIG_STR]; /* the cache's MAC key; "": random per process */
+    uint32_t local_ms;               /* local results' max age (cache_local.h); 0: off */
 };
 
 /* The cache's rows, filling a struct cache_config (ends with {NULL}). */
 extern const struct santa_option cache_options[];
+
+/* The row of local results (--cache-local-ms into local_ms), for stage 04
+ * only: a replica cannot see the writes of the others (cache_local.h), so
+ * stage 05 leaves the row out and local_ms stays 0, the layer off. */
+extern const struct santa_option cache_local_options[];
 
 /* For a stage's run_instead hook: -1 (serve on) when c->redis parses; else
  * prints why (never the password) and returns 2, the exit code of a bad
  * option. */
 int cache_stage_check(const struct cache_config *c, const char *program);
 
-/* Wraps inner (owned from the call on, even when it fails) in the cache. */
+/* Wraps inner (owned from the call on, even when it fails) in the cache,
+ * and that in local results when c->local_ms > 0. */
 enum santa_status cache_stage_open(const struct cache_config *c, struct santa_store *inner,
                                    struct santa_store **out, char *err, size_t errlen);
 

@@ -15,7 +15,9 @@ int main(int argc, char **argv)
     struct cache_stack s = {0};
     const struct santa_stage stage = {
         .core = SANTA_CORE_SERVE,
-        .options = {{postgres_options, &s.pg}, {cache_options, &s.cache}},
+        .options = {{postgres_options, &s.pg},
+                    {cache_options, &s.cache},
+                    {cache_local_options, &s.cache}}, /* stage 04 only (cache_stage.h) */
         .ctx = &s,
         .open_store = cache_stack_open_store,
         .run_instead = cache_stack_run_instead,

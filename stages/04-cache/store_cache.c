@@ -599,6 +599,11 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
     return SANTA_OK;
 }
 
+void cache_store_forget_readahead(struct santa_store *s)
+{
+    slot_forget(cache_cast(s));
+}
+
 void cache_store_stats(struct santa_store *s, struct cache_stats *out)
 {
     struct cache_store *c = cache_cast(s);

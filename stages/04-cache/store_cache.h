@@ -45,4 +45,9 @@ enum santa_status cache_store_open(const struct cache_store_options *o, struct s
  * cache_store_open() made. */
 void cache_store_stats(struct santa_store *s, struct cache_stats *out);
 
+/* Drops what the calling thread's last principal_find read ahead, so its
+ * next assignment_get asks Redis: for a layer above (cache_local.h) that
+ * answered a principal without calling principal_find here. */
+void cache_store_forget_readahead(struct santa_store *s);
+
 #endif /* SANTA_STORE_CACHE_H */

@@ -77,6 +77,10 @@ static void cache_deltas(struct report_run *r, const struct report_prom *before,
     report_prom_sum(after, name, "result", "hit", &a);
     report_prom_sum(before, name, "result", "hit", &b);
     r->cache_hits = a - b;
+    /* stage 04's local results: a hit answered in process, no round trip */
+    report_prom_sum(after, name, "result", "local_hit", &a);
+    report_prom_sum(before, name, "result", "local_hit", &b);
+    r->cache_hits += a - b;
     report_prom_sum(after, name, "result", "miss", &a);
     report_prom_sum(before, name, "result", "miss", &b);
     r->cache_misses = a - b;

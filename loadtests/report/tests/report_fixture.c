@@ -334,8 +334,10 @@ static int scrape(struct fx *f, const char *name, int sec)
     routes_and_ops(fp, done);
     if (f->o.cache)
         fprintf(fp, "santa_cache_requests_total{result=\"hit\"} %.0f\n"
+                    "santa_cache_requests_total{result=\"local_hit\"} %.0f\n"
                     "santa_cache_requests_total{result=\"miss\"} %.0f\n"
-                    "santa_cache_requests_total{result=\"error\"} 0\n", done * 0.8, done * 0.2);
+                    "santa_cache_requests_total{result=\"error\"} 0\n",
+                done * 0.7, done * 0.1, done * 0.2);
     return close_ok(fp);
 }
 

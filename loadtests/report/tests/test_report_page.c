@@ -167,6 +167,9 @@ static void test_run_page_sections(void **state)
     has(html, "resident memory (MiB)");
     has(html, "<tr class=\"step\"><td>reveal</td>");
     has(html, "<td class=\"id\">");
+    /* Cache hits count Redis's and stage 04's local results' (local_hit):
+     * 0.7 + 0.1 of the lookups, against 0.2 misses. */
+    has(html, "<td>during the run</td><td>29600</td><td>7400</td><td>0</td><td>80</td>");
     lacks(html, "id=\"bottleneck\"");
     lacks(html, "<script");
     lacks(html, "http://fonts");

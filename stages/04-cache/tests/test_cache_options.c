@@ -70,10 +70,42 @@ static void test_cache_options(void **state)
     assert_int_equal(load(&cfg, sets, data), SANTA_CONFIG_ERROR);
 }
 
+/* --cache-local-ms is stage 04's own row: on by default there, 0 turns it
+ * off, and a stage that leaves the row out (stage 05) refuses it and keeps
+ * local_ms at 0, the layer off. */
+static void test_cache_local_option(void **state)
+{
+    (void)state;
+    struct santa_config cfg;
+    struct postgres_config pg = {0};
+    struct cache_config c = {0};
+    const struct santa_option_set stage04[SANTA_OPTION_SETS] = {
+        {postgres_options, &pg}, {cache_options, &c}, {cache_local_options, &c}};
+    unsetenv("SANTA_CACHE_LOCAL_MS");
+    assert_int_equal(load(&cfg, stage04, NULL), SANTA_CONFIG_OK);
+    assert_int_equal(c.local_ms, 100);
+    assert_int_equal(c.ttl_ms, 60000); /* both row sets fill the one struct */
+    const char *off[] = {"--cache-local-ms", "0", NULL};
+    assert_int_equal(load(&cfg, stage04, off), SANTA_CONFIG_OK);
+    assert_int_equal(c.local_ms, 0);
+    setenv("SANTA_CACHE_LOCAL_MS", "250", 1);
+    assert_int_equal(load(&cfg, stage04, NULL), SANTA_CONFIG_OK);
+    assert_int_equal(c.local_ms, 250);
+    unsetenv("SANTA_CACHE_LOCAL_MS");
+    struct cache_config c5 = {0};
+    const struct santa_option_set stage05[SANTA_OPTION_SETS] = {{postgres_options, &pg},
+                                                                {cache_options, &c5}};
+    const char *on[] = {"--cache-local-ms", "100", NULL};
+    assert_int_equal(load(&cfg, stage05, on), SANTA_CONFIG_ERROR);
+    assert_int_equal(load(&cfg, stage05, NULL), SANTA_CONFIG_OK);
+    assert_int_equal(c5.local_ms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_options),
+        cmocka_unit_test(test_cache_local_option),
     };
     return cmocka_run_group_tests_name("cache_options", tests, NULL, NULL);
 }

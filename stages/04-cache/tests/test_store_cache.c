@@ -25,7 +25,9 @@
 
 #include <cmocka.h>
 
+#include "cache_local.h"
 #include "redis_proc.h"
+#include "santa/store_wrap.h"
 #include "santa/token.h"
 #include "store_cache.h"
 #include "store_contract.h"
@@ -84,6 +86,8 @@ static void cleanup_nothing(void *ctx)
 
 struct fx {
     struct santa_store *s;
+    struct santa_store *cache; /* the cache store: s, or the store s wraps */
+    uint64_t clock_ms;         /* local results' clock (fx_setup_local) */
     struct santa_arena a;
     struct santa_rng rng;
     struct santa_exchange ex;
@@ -98,13 +102,50 @@ static int fx_setup(void **state)
         return -1;
     santa_arena_init(&f->a, 1u << 20);
     f->rng = santa_rng_csprng();
-    f->s = open_mem_cached(NULL);
+    f->s = f->cache = open_mem_cached(NULL);
     if (f->s == NULL) {
         free(f);
         return -1;
     }
     *state = f;
     return 0;
+}
+
+/* ---- local results (cache_local.h) over the cache -------------------- */
+
+#define LOCAL_MS 1000u
+
+static uint64_t fx_clock(void *ctx)
+{
+    return ((struct fx *)ctx)->clock_ms; /* moved only between operations */
+}
+
+/* f->s becomes local results over what it was (the cache, or any store);
+ * the clock is f->clock_ms, moved by hand. */
+static int fx_add_local(struct fx *f, bool readahead)
+{
+    struct cache_local_options o = {
+        .inner = f->s,
+        .max_age_ms = LOCAL_MS,
+        .forget_readahead = readahead ? cache_store_forget_readahead : NULL,
+        .now_ms = fx_clock,
+        .clock_ctx = f,
+    };
+    char err[128];
+    f->clock_ms = 1000000;
+    if (cache_local_open(&o, &f->s, err, sizeof err) != SANTA_OK) {
+        fprintf(stderr, "cache_local_open: %s\n", err);
+        f->s = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int fx_setup_local(void **state)
+{
+    if (fx_setup(state) != 0)
+        return -1;
+    return fx_add_local(*state, true);
 }
 
 static int fx_teardown(void **state)
@@ -119,7 +160,7 @@ static int fx_teardown(void **state)
 static struct cache_stats stats(struct fx *f)
 {
     struct cache_stats st;
-    cache_store_stats(f->s, &st);
+    cache_store_stats(f->cache, &st);
     return st;
 }
 
@@ -663,7 +704,7 @@ static struct cache_stats reads_with_password(const char *password)
     santa_store_close(f->s);
     struct santa_store *inner = NULL;
     assert_int_equal(mem_store_open(&inner), SANTA_OK);
-    f->s = wrap_with(inner, password);
+    f->s = f->cache = wrap_with(inner, password);
     assert_non_null(f->s);
     make_exchange(f);
     for (int i = 0; i < 3; i++)
@@ -828,6 +869,314 @@ static void test_write_then_read_hammer(void **state)
     assert_true(stats(f).hits > 0 || stats(f).misses > 0);
 }
 
+/* ---- local results ------------------------------------------------------ */
+
+static struct santa_store *open_local_cached(void *ctx)
+{
+    (void)ctx;
+    struct santa_store *cached = open_mem_cached(NULL);
+    if (cached == NULL)
+        return NULL;
+    struct cache_local_options o = {
+        .inner = cached, .max_age_ms = LOCAL_MS, .forget_readahead = cache_store_forget_readahead};
+    struct santa_store *s = NULL;
+    char err[128];
+    return cache_local_open(&o, &s, err, sizeof err) == SANTA_OK ? s : NULL;
+}
+
+static struct cache_local_stats local_stats(struct fx *f)
+{
+    struct cache_local_stats st;
+    cache_local_stats(f->s, &st);
+    return st;
+}
+
+/* An exchange of four, drawn; returns the index of giver 0's recipient. */
+static unsigned drawn_four(struct fx *f)
+{
+    make_exchange(f);
+    for (unsigned i = 0; i < 4; i++)
+        join(f, i);
+    draw(f);
+    struct santa_assignment as;
+    return recipient_of(f, 0, &as);
+}
+
+/* The reveal (principal_find, then that giver's assignment), as the API
+ * makes it. */
+static void reveal(struct fx *f, unsigned i, struct santa_assignment *as)
+{
+    struct santa_principal who;
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[i].token_hash, &who), SANTA_OK);
+    assert_string_equal(who.participant_id, f->p[i].id);
+    (void)recipient_of(f, i, as);
+}
+
+/* Warm, the reveal is answered in process: no Redis round trip at all. */
+static void test_local_reveal_without_round_trip(void **state)
+{
+    struct fx *f = *state;
+    unsigned r = drawn_four(f);
+    struct santa_assignment as;
+    reveal(f, 0, &as);
+    struct cache_stats before = stats(f);
+    struct cache_local_stats lb = local_stats(f);
+    for (int i = 0; i < 3; i++) {
+        reveal(f, 0, &as);
+        assert_string_equal(as.recipient_id, f->p[r].id);
+        assert_string_equal(as.giver_name, "Person 0");
+    }
+    struct cache_stats after = stats(f);
+    print_message("local reveal x3: %llu round trip(s), %llu local hit(s)\n",
+                  (unsigned long long)(after.roundtrips - before.roundtrips),
+                  (unsigned long long)(local_stats(f).hits - lb.hits));
+    assert_int_equal(after.roundtrips - before.roundtrips, 0);
+    assert_int_equal(local_stats(f).hits - lb.hits, 6);
+}
+
+/* A removal ends the token at once, though its principal was held here. */
+static void test_local_removal_refuses_token_at_once(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    join(f, 0);
+    struct santa_principal who;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    assert_true(local_stats(f).hits >= 1);
+    assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[0].id), SANTA_OK);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_NOT_FOUND);
+}
+
+static void test_local_undraw_drops_assignment_at_once(void **state)
+{
+    struct fx *f = *state;
+    (void)drawn_four(f);
+    struct santa_assignment as;
+    uint64_t hits = local_stats(f).hits;
+    (void)recipient_of(f, 0, &as);
+    assert_int_equal(local_stats(f).hits - hits, 1);
+    assert_int_equal(f->s->ops->undraw(f->s, f->ex.id), SANTA_OK);
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[0].id, &f->a, &as),
+                     SANTA_NOT_DRAWN);
+}
+
+static void test_local_wishlist_change_shows_at_once(void **state)
+{
+    struct fx *f = *state;
+    unsigned r = drawn_four(f);
+    struct santa_assignment as;
+    uint64_t hits = local_stats(f).hits;
+    (void)recipient_of(f, 0, &as);
+    assert_int_equal(local_stats(f).hits - hits, 1);
+    assert_string_equal(as.recipient_wishlist, "");
+    assert_int_equal(f->s->ops->wishlist_set(f->s, f->ex.id, f->p[r].id, "a red scarf"), SANTA_OK);
+    (void)recipient_of(f, 0, &as);
+    assert_string_equal(as.recipient_wishlist, "a red scarf");
+}
+
+/* An entry is served while younger than --cache-local-ms, never after. */
+static void test_local_entry_ages_out(void **state)
+{
+    struct fx *f = *state;
+    (void)drawn_four(f); /* the draw's read of giver 0 stored it at clock_ms */
+    struct santa_assignment as;
+    struct cache_local_stats lb = local_stats(f);
+    f->clock_ms += LOCAL_MS - 1;
+    (void)recipient_of(f, 0, &as);
+    assert_int_equal(local_stats(f).hits - lb.hits, 1);
+    f->clock_ms += 1;
+    uint64_t trips = stats(f).roundtrips;
+    (void)recipient_of(f, 0, &as);
+    assert_int_equal(local_stats(f).hits - lb.hits, 1);
+    assert_int_equal(local_stats(f).misses - lb.misses, 1);
+    assert_true(stats(f).roundtrips > trips);
+}
+
+struct wish_writer {
+    struct fx *f;
+    unsigned who;
+    const char *wish;
+    bool refetch; /* then looks up giver 0's principal on that thread too */
+};
+
+static void *wish_writer_thread(void *arg)
+{
+    struct wish_writer *w = arg;
+    struct santa_store *s = w->f->s;
+    enum santa_status st = s->ops->wishlist_set(s, w->f->ex.id, w->f->p[w->who].id, w->wish);
+    struct santa_principal who;
+    if (st == SANTA_OK && w->refetch)
+        st = s->ops->principal_find(s, &w->f->p[0].token_hash, &who);
+    if (s->ops->thread_stop)
+        s->ops->thread_stop(s);
+    return (void *)(uintptr_t)(st == SANTA_OK);
+}
+
+/* Another thread's write, answered before this returns. */
+static void wish_on_other_thread(struct fx *f, unsigned who, const char *wish, bool refetch)
+{
+    struct wish_writer w = {f, who, wish, refetch};
+    pthread_t th;
+    void *ok = NULL;
+    assert_int_equal(pthread_create(&th, NULL, wish_writer_thread, &w), 0);
+    pthread_join(th, &ok);
+    assert_true(ok != NULL);
+}
+
+/* The cache store's principal_find reads the assignment ahead; a write on
+ * another thread then changes it. This request's assignment_get may still
+ * answer from the read-ahead, but that value must not be kept here: the
+ * next read shows the write. */
+static void test_local_readahead_before_write_is_not_kept(void **state)
+{
+    struct fx *f = *state;
+    unsigned r = drawn_four(f);
+    struct santa_principal who;
+    struct santa_assignment as;
+    f->clock_ms += LOCAL_MS; /* nothing held here: the principal goes to Redis */
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    wish_on_other_thread(f, r, "read-ahead socks", false);
+    (void)recipient_of(f, 0, &as); /* may be the read-ahead */
+    (void)recipient_of(f, 0, &as);
+    assert_string_equal(as.recipient_wishlist, "read-ahead socks");
+}
+
+/* A principal answered here skips the cache store's principal_find, so an
+ * earlier request's read-ahead (taken before another thread's write) must
+ * not answer this request's assignment_get. The principal is kept here
+ * again by the writing thread's own lookup after its write. */
+static void test_local_principal_hit_drops_old_readahead(void **state)
+{
+    struct fx *f = *state;
+    unsigned r = drawn_four(f);
+    struct santa_principal who;
+    struct santa_assignment as;
+    f->clock_ms += LOCAL_MS;
+    /* request 1: the principal only (GET .../me), read ahead and kept here */
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    wish_on_other_thread(f, r, "hat, not socks", true);
+    /* request 2: the reveal; its principal is a local hit */
+    uint64_t hits = local_stats(f).hits;
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    assert_int_equal(local_stats(f).hits - hits, 1);
+    (void)recipient_of(f, 0, &as);
+    assert_string_equal(as.recipient_wishlist, "hat, not socks");
+}
+
+/* A store over the in-memory store that, once armed, runs a write through
+ * the whole stack right after its inner read returned: the interleaving
+ * "read, then a write commits and is answered, then the read's value is
+ * offered to local results", replayed on one thread. */
+struct hook_store {
+    struct santa_store_wrap w;
+    struct fx *f;
+    void (*armed)(struct fx *f);
+};
+
+static void hook_fire(struct santa_store *s)
+{
+    struct hook_store *h = (struct hook_store *)s;
+    void (*fn)(struct fx *) = h->armed;
+    h->armed = NULL;
+    if (fn)
+        fn(h->f);
+}
+
+static enum santa_status hook_principal_find(struct santa_store *s,
+                                             const struct santa_hash *token_hash,
+                                             struct santa_principal *out)
+{
+    struct santa_store *in = santa_store_wrap_inner(s);
+    enum santa_status st = in->ops->principal_find(in, token_hash, out);
+    hook_fire(s);
+    return st;
+}
+
+static enum santa_status hook_assignment_get(struct santa_store *s, const char *exchange_id,
+                                             const char *giver_id, struct santa_arena *a,
+                                             struct santa_assignment *out)
+{
+    struct santa_store *in = santa_store_wrap_inner(s);
+    enum santa_status st = in->ops->assignment_get(in, exchange_id, giver_id, a, out);
+    hook_fire(s);
+    return st;
+}
+
+static void hook_close(struct santa_store *s)
+{
+    free(s);
+}
+
+static const struct santa_store_ops hook_ops = {.name = "hook",
+                                                .close = hook_close,
+                                                .principal_find = hook_principal_find,
+                                                .assignment_get = hook_assignment_get};
+
+/* f->s: local results over the hook store over the in-memory store. */
+static int fx_setup_hooked(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct hook_store *h = calloc(1, sizeof *h);
+    struct santa_store *mem = NULL;
+    if (f == NULL || h == NULL || mem_store_open(&mem) != SANTA_OK) {
+        free(f);
+        free(h);
+        return -1;
+    }
+    santa_arena_init(&f->a, 1u << 20);
+    f->rng = santa_rng_csprng();
+    h->f = f;
+    f->s = santa_store_wrap_init(&h->w, mem, &hook_ops, NULL);
+    f->cache = NULL; /* no Redis here: stats() is not used */
+    *state = f;
+    return fx_add_local(f, false);
+}
+
+static struct hook_store *hook_of(struct fx *f)
+{
+    return (struct hook_store *)santa_store_wrap_inner(f->s);
+}
+
+static void undraw_now(struct fx *f)
+{
+    assert_int_equal(f->s->ops->undraw(f->s, f->ex.id), SANTA_OK);
+}
+
+static void remove_p0_now(struct fx *f)
+{
+    assert_int_equal(f->s->ops->participant_remove(f->s, f->ex.id, f->p[0].id), SANTA_OK);
+}
+
+static void test_local_read_racing_undraw_is_not_kept(void **state)
+{
+    struct fx *f = *state;
+    (void)drawn_four(f);
+    struct santa_assignment as;
+    f->clock_ms += LOCAL_MS; /* the draw's read is gone */
+    hook_of(f)->armed = undraw_now;
+    /* read before the undraw: this answer may show the old draw ... */
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[0].id, &f->a, &as), SANTA_OK);
+    assert_null(hook_of(f)->armed);
+    /* ... but nothing read before it is served after it */
+    assert_int_equal(f->s->ops->assignment_get(f->s, f->ex.id, f->p[0].id, &f->a, &as),
+                     SANTA_NOT_DRAWN);
+    assert_true(local_stats(f).refused >= 1);
+}
+
+static void test_local_read_racing_removal_is_not_kept(void **state)
+{
+    struct fx *f = *state;
+    make_exchange(f);
+    join(f, 0);
+    struct santa_principal who;
+    hook_of(f)->armed = remove_p0_now;
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_OK);
+    assert_null(hook_of(f)->armed);
+    assert_int_equal(f->s->ops->principal_find(f->s, &f->p[0].token_hash, &who), SANTA_NOT_FOUND);
+    assert_true(local_stats(f).refused >= 1);
+}
+
 int main(void)
 {
     if (santa_token_init() != SANTA_OK || redis_proc_start(&g_redis) != 0) {
@@ -840,6 +1189,9 @@ int main(void)
     const struct santa_store_factory mem = {
         .name = "cache(mem)", .open = open_mem_cached, .cleanup = cleanup_nothing};
     failed += santa_store_contract_run(&mem);
+    const struct santa_store_factory local = {
+        .name = "local(cache(mem))", .open = open_local_cached, .cleanup = cleanup_nothing};
+    failed += santa_store_contract_run(&local);
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exchange_view_follows_writes, fx_setup, fx_teardown),
@@ -862,6 +1214,24 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_fail_open_when_redis_dies, fx_setup, fx_teardown),
         cmocka_unit_test(test_password_is_sent_with_auth),
+        cmocka_unit_test_setup_teardown(test_local_reveal_without_round_trip, fx_setup_local,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_removal_refuses_token_at_once, fx_setup_local,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_undraw_drops_assignment_at_once, fx_setup_local,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_wishlist_change_shows_at_once, fx_setup_local,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_entry_ages_out, fx_setup_local, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_readahead_before_write_is_not_kept,
+                                        fx_setup_local, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_principal_hit_drops_old_readahead,
+                                        fx_setup_local, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_read_racing_undraw_is_not_kept, fx_setup_hooked,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_local_read_racing_removal_is_not_kept, fx_setup_hooked,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_write_then_read_hammer, fx_setup_local, fx_teardown),
     };
     failed += cmocka_run_group_tests_name("cache", tests, NULL, NULL);
     redis_proc_cleanup(&g_redis);
