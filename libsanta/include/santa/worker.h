@@ -51,7 +51,7 @@ struct santa_job {
 struct santa_queue;
 
 struct santa_queue_ops {
-    const char *name; /* "sqlite", "postgres", "redis" */
+    const char *name; /* the back end's name, for logs and metrics */
     /* Claims up to max due jobs for lease_ms (jobs[0..*n)). *n may be 0:
      * nothing due. SANTA_UNAVAILABLE when the back end does not answer. */
     enum santa_status (*claim)(struct santa_queue *q, struct santa_job *jobs, uint32_t max,
@@ -90,7 +90,7 @@ typedef enum santa_status (*santa_queue_open_fn)(const struct santa_worker_confi
                                                  size_t errlen);
 
 /* A worker program's whole life: options (config.h rows: the shared ones,
- * then `backend`, the back end's --data, --pg or --redis, filling the
+ * then `backend`, the back end's own rows (where its data lives), filling the
  * struct `backend_opts`, which the caller owns and which open_queue finds
  * as cfg->backend), then --threads loops claiming and sending until
  * SIGTERM/SIGINT, which lets each loop finish the mail in hand. Exit 0
