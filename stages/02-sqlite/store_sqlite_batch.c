@@ -11,92 +11,64 @@
 #include "instrument/trace.h"
 #include "santa/log.h"
 
-/* The oldest batch. Run once without a transaction first: a worker that
- * finds none (almost every claim) never asks for the write lock. */
+/* The oldest batch, deleted; ROLLBACK (or a dead worker's unfinished
+ * transaction, which SQLite never applies) brings it back. BEGIN IMMEDIATE
+ * holds SQLite's one write lock until COMMIT, so no other worker takes a
+ * batch meanwhile (stage 03's SKIP LOCKED) and no join or removal commits
+ * before the INSERT (stage 03's FOR SHARE on the exchange). */
 static const char sql_take[] =
-    "SELECT id, exchange_id, mails, coalesce(traceparent, ''), queued_at, queued_ms"
-    " FROM reminder_batches ORDER BY id LIMIT 1";
+    "DELETE FROM reminder_batches WHERE id = (SELECT id FROM reminder_batches"
+    " ORDER BY id LIMIT 1)"
+    " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_ms";
 static const char sql_fill[] =
-    "INSERT INTO outbox (exchange_id, participant_id, email, kind, queued_at, queued_ms,"
-    " traceparent)"
-    " SELECT exchange_id, id, email, 'reminder', ?2, ?3, nullif(?4, '')"
+    "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent, queued_at,"
+    " queued_ms)"
+    " SELECT exchange_id, id, email, 'reminder', nullif(?2, ''),"
+    " strftime('%Y-%m-%dT%H:%M:%SZ', CAST(?3 AS INTEGER) / 1000, 'unixepoch'),"
+    " CAST(?3 AS INTEGER)"
     " FROM participants WHERE exchange_id = ?1 ORDER BY seq";
-static const char sql_forget[] = "DELETE FROM reminder_batches WHERE id = ?1";
 
-/* The batch read by sql_take, copied out of SQLite's buffers. */
-struct taken {
-    int64_t id, queued_ms;
-    char traceparent[64];
-    char queued_at[32];
-};
-
-static bool fail(sqlite3 *db, const char *what)
+/* One statement, stepped once (a row to read, or done), values bound as
+ * text as stage 03 sends them; NULL (logged) on failure. */
+static sqlite3_stmt *run(sqlite3 *db, const char *sql, int n, const char *const *v)
 {
-    santa_log(SANTA_LOG_WARN, "worker sqlite: expanding a batch: %s: %s", what,
-              sqlite3_errmsg(db));
-    return false;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    for (int i = 0; rc == SQLITE_OK && i < n; i++)
+        rc = sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        santa_log(SANTA_LOG_WARN, "worker sqlite: expanding a batch: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(s);
+        return NULL;
+    }
+    return s;
 }
 
-static void text(sqlite3_stmt *s, int i, char *out, size_t cap)
+static bool run_cmd(sqlite3 *db, const char *sql, int n, const char *const *v, int64_t *rows)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
+    sqlite3_stmt *r = run(db, sql, n, v);
+    if (r && rows)
+        *rows = sqlite3_changes64(db);
+    sqlite3_finalize(r);
+    return r != NULL;
+}
+
+static void text(sqlite3_stmt *r, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(r, i);
     snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
-/* The oldest batch into *t and out, if there is one. */
-static bool take(sqlite3 *db, struct taken *t, struct sqlite_batch *out)
+/* Inside the transaction, after the batch was taken: its rows. */
+static bool fill(sqlite3 *db, const char *tp, const char *queued_ms, struct sqlite_batch *out)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, sql_take, -1, &s, NULL) != SQLITE_OK)
-        return fail(db, "prepare");
-    int rc = sqlite3_step(s);
-    out->found = rc == SQLITE_ROW;
-    if (out->found) {
-        t->id = sqlite3_column_int64(s, 0);
-        text(s, 1, out->exchange_id, sizeof out->exchange_id);
-        out->mails_queued = sqlite3_column_int64(s, 2);
-        text(s, 3, t->traceparent, sizeof t->traceparent);
-        text(s, 4, t->queued_at, sizeof t->queued_at);
-        t->queued_ms = sqlite3_column_int64(s, 5);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? true : fail(db, "read");
-}
-
-/* One statement with the batch's values; its changed rows into *rows. */
-static bool run(sqlite3 *db, const char *sql, const struct taken *t, const char *exchange_id,
-                int64_t *rows)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return fail(db, "prepare");
-    if (sql == sql_forget) {
-        sqlite3_bind_int64(s, 1, t->id);
-    } else {
-        sqlite3_bind_text(s, 1, exchange_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, t->queued_at, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, t->queued_ms);
-        sqlite3_bind_text(s, 4, t->traceparent, -1, SQLITE_STATIC);
-    }
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return fail(db, sql == sql_forget ? "delete" : "insert");
-    if (rows)
-        *rows = sqlite3_changes64(db);
-    return true;
-}
-
-/* Inside the transaction, after the batch was taken: its rows, then the
- * batch gone. */
-static bool fill(sqlite3 *db, const struct taken *t, struct sqlite_batch *out)
-{
-    const char *tp = t->traceparent;
+    const char *fill_v[] = {out->exchange_id, tp, queued_ms};
     inst_request_begin("expand", tp[0] ? tp : NULL);
     struct inst_span *sp = inst_span_start("outbox insert");
     inst_span_attr(sp, "exchange_id", out->exchange_id);
-    bool ok = run(db, sql_fill, t, out->exchange_id, &out->mails) &&
-              run(db, sql_forget, t, NULL, NULL);
+    bool ok = run_cmd(db, sql_fill, 3, fill_v, &out->mails);
     char mails[24];
     snprintf(mails, sizeof mails, "%lld", (long long)out->mails);
     inst_span_attr(sp, "mails", mails);
@@ -109,25 +81,27 @@ static bool fill(sqlite3 *db, const struct taken *t, struct sqlite_batch *out)
 enum santa_status sqlite_store_batch_expand(sqlite3 *db, struct sqlite_batch *out)
 {
     memset(out, 0, sizeof *out);
-    struct taken t = {0};
-    if (!take(db, &t, out))
+    if (!run_cmd(db, "BEGIN IMMEDIATE", 0, NULL, NULL))
         return SANTA_UNAVAILABLE;
-    if (!out->found)
-        return SANTA_OK;
-    /* The write lock, then the oldest batch again: another worker may have
-     * expanded the one just seen while this one waited for the lock. */
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        out->found = false;
-        fail(db, "begin");
-        return SANTA_UNAVAILABLE;
+    sqlite3_stmt *r = run(db, sql_take, 0, NULL);
+    bool ok = r != NULL;
+    char tp[64] = "", queued_ms[24] = "";
+    if (ok && sqlite3_data_count(r) == 4) {
+        out->found = true;
+        text(r, 0, out->exchange_id, sizeof out->exchange_id);
+        out->mails_queued = sqlite3_column_int64(r, 1);
+        text(r, 2, tp, sizeof tp);
+        text(r, 3, queued_ms, sizeof queued_ms);
     }
-    bool ok = take(db, &t, out);
+    /* The DELETE is done at the first step; a statement still open would
+     * keep COMMIT from committing. */
+    sqlite3_finalize(r);
     if (ok && out->found)
-        ok = fill(db, &t, out);
+        ok = fill(db, tp, queued_ms, out);
     /* Nothing taken: ROLLBACK is as good as COMMIT, and after a failure it
      * is the only way out. */
-    if (ok && out->found && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        ok = fail(db, "commit");
+    if (!run_cmd(db, ok && out->found ? "COMMIT" : "ROLLBACK", 0, NULL, NULL))
+        ok = false;
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     if (!ok) {

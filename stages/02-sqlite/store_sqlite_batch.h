@@ -5,13 +5,13 @@
  * The request records one reminder_batches row; santa-worker-02-sqlite
  * calls sqlite_store_batch_expand() before each claim, which turns the
  * oldest batch into one outbox row per participant present now, and
- * deletes it, in one BEGIN IMMEDIATE transaction: SQLite's single writer
- * already keeps two workers from expanding the same batch and a removal
- * from committing in between (it commits before, and its participant gets
- * no row, or after, and its trigger deletes the row), so nothing like
- * PostgreSQL's SKIP LOCKED or FOR SHARE is needed. One INSERT ... SELECT,
- * the DELETE, COMMIT. A worker killed before COMMIT leaves the batch as it
- * was: expansion happens exactly once.
+ * deletes it, in one transaction: BEGIN IMMEDIATE takes SQLite's one write
+ * lock, so workers never expand the same batch (the second waits, then
+ * finds it gone: SQLite has no SKIP LOCKED, and needs none) and a removal
+ * commits before, and its participant gets no row, or after, and its
+ * trigger deletes the row; the DELETE, one INSERT ... SELECT, COMMIT. A
+ * worker killed before COMMIT leaves the batch as it was: expansion happens
+ * exactly once.
  *
  * The expansion is traced as a request of its own named "expand", child of
  * the enqueuing request's span (the batch's traceparent); the outbox rows
@@ -40,8 +40,8 @@ struct sqlite_batch {
 
 /* Expands at most one batch on db, a connection of the caller's outside
  * any transaction. SANTA_OK with out->found false when none is waiting;
- * SANTA_UNAVAILABLE (logged) when SQLite failed (busy past the timeout
- * included), and then nothing changed. */
+ * SANTA_UNAVAILABLE (logged) when SQLite failed (the write lock still
+ * busy after the busy timeout included), and then nothing changed. */
 enum santa_status sqlite_store_batch_expand(sqlite3 *db, struct sqlite_batch *out);
 
 #endif /* SANTA_STORE_SQLITE_BATCH_H */

@@ -159,20 +159,19 @@ static const char migration_3[] =
  * one per participant present at that moment, in one BEGIN IMMEDIATE
  * transaction that also deletes the batch (store_sqlite_batch.h): the
  * oldest first, by id, the primary key, so no other index is needed for
- * it; exchange_id's index serves the foreign key. A worker killed in the
+ * that; exchange_id's index serves the foreign key. A worker killed in the
  * middle rolls all of it back: expansion happens exactly once.
  *  mails        participants when queued: the queue depth until expansion
  *  traceparent  the request's, copied to every outbox row (the mails' spans
  *               join the request's trace)
- *  queued_at, queued_ms  copied to every outbox row too: enqueue-to-sent
- *               still counts from the request */
+ *  queued_ms    the outbox rows' queued_ms and queued_at (its second):
+ *               enqueue-to-sent still counts from the request */
 static const char migration_4[] =
     "CREATE TABLE reminder_batches ("
     "  id          INTEGER PRIMARY KEY,"
     "  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"
     "  mails       INTEGER NOT NULL CHECK (mails > 0),"
     "  traceparent TEXT,"
-    "  queued_at   TEXT NOT NULL,"
     "  queued_ms   INTEGER NOT NULL"
     ");"
     "CREATE INDEX reminder_batches_exchange ON reminder_batches(exchange_id);"

@@ -56,12 +56,11 @@
       " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = ?1")                                                                          \
-    /* One row per POST .../reminders, whatever the exchange's size: the                         \
+    /* One row per POST .../reminders, whatever the exchange's size: the                           \
      * worker expands it into outbox rows (store_sqlite_batch.c). */                               \
     X(REMINDERS_QUEUE,                                                                             \
-      "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_at, queued_ms)"       \
-      " VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"                               \
-      " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")                              \
+      "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_ms)"                  \
+      " VALUES (?1, ?2, ?3, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")          \
     /* Mails in unexpanded batches count too: the depth is the same before                         \
      * and after a worker expands one. The outbox's count is on the partial                        \
      * index outbox_due: only the waiting rows. */                                                 \
