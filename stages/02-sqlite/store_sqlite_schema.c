@@ -155,7 +155,7 @@ static const char migration_3[] =
 /* Migration 4: POST .../reminders records ONE row here ("remind every
  * participant of exchange X"), whatever the exchange's size: the request's
  * work no longer grows with the participants (10,000 outbox rows took
- * 25-52 ms of it). santa-worker-02-sqlite expands a batch into outbox rows,
+ * 21-64 ms of it). santa-worker-02-sqlite expands a batch into outbox rows,
  * one per participant present at that moment, in one BEGIN IMMEDIATE
  * transaction that also deletes the batch (store_sqlite_batch.h): the
  * oldest first, by id, the primary key, so no other index is needed for
