@@ -155,21 +155,24 @@ enum santa_status sqlite_store_assignment_get(struct santa_store *s, const char 
 static enum santa_status reminders_queue_op(struct sqlite_store_conn *c, void *ctx)
 {
     struct santa_args_reminders *rc = ctx;
-    enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, true, NULL);
-    if (st != SANTA_OK)
+    /* The write lock (SQLITE_TX_WRITE) makes participant_count exact: no
+     * join or removal commits before this transaction does. */
+    struct santa_exchange_state ex;
+    enum santa_status st = sqlite_store_exchange_state(c, rc->exchange_id, true, &ex);
+    if (st != SANTA_OK || ex.participants == 0)
         return st;
-    /* The request's trace context travels with each job, so the worker's
-     * spans join the request's trace. */
+    /* One batch row, not one row per participant: the worker expands it
+     * (store_sqlite_batch.c). The request's trace context travels with
+     * it, so the worker's spans join the request's trace. */
     char tp[56];
     bool traced = inst_trace_current_traceparent(tp);
     struct sqlite_store_params p = {0};
     sqlite_store_param_text(&p, rc->exchange_id);
     sqlite_store_param_text(&p, traced ? tp : NULL);
-    int64_t n = 0;
-    /* One INSERT ... SELECT. */
-    st = sqlite_store_exec_count(c, SQLITE_Q_REMINDERS_QUEUE, &p, &n);
+    sqlite_store_param_int(&p, ex.participants);
+    st = sqlite_store_exec_cmd(c, SQLITE_Q_REMINDERS_QUEUE, &p);
     if (st == SANTA_OK)
-        rc->queued = (uint32_t)n;
+        rc->queued = (uint32_t)ex.participants;
     return st;
 }
 

@@ -56,16 +56,17 @@
       " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"                  \
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = ?1")                                                                          \
+    /* One row per POST .../reminders, whatever the exchange's size: the                           \
+     * worker expands it into outbox rows (store_sqlite_batch.c). */                               \
     X(REMINDERS_QUEUE,                                                                             \
-      "INSERT INTO outbox (exchange_id, participant_id, email, kind, queued_at, queued_ms,"        \
-      " traceparent)"                                                                              \
-      " SELECT exchange_id, id, email, 'reminder', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"         \
-      " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), ?2"                            \
-      " FROM participants WHERE exchange_id = ?1 ORDER BY seq")                                    \
-    /* Counted on the partial index outbox_due: only the waiting rows. */                          \
+      "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_ms)"                  \
+      " VALUES (?1, ?2, ?3, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")          \
+    /* Mails in unexpanded batches count too: the depth is the same before                         \
+     * and after a worker expands one. The outbox's count is on the partial                        \
+     * index outbox_due: only the waiting rows. */                                                 \
     X(REMINDERS_PENDING,                                                                           \
-      "SELECT count(*) FROM outbox"                                                                \
-      " WHERE sent_at IS NULL AND dead_at IS NULL")
+      "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
+      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")
 
 enum sqlite_store_query {
 #define SQLITE_STORE_QUERY_ENUM(name, sql) SQLITE_Q_##name,

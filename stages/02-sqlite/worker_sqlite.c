@@ -9,6 +9,12 @@
  * (busy timeout), then sees the leases. It is also the stage's limit: every
  * claim, done and retry is a write, and SQLite has one writer at a time,
  * shared with the web server's joins.
+ *
+ * POST .../reminders queues one batch row (migration 4); each claim first
+ * expands the oldest batch into outbox rows (store_sqlite_batch.h), so a
+ * worker is never idle while a batch waits. The single writer is also why
+ * no worker skips a batch another holds (PostgreSQL's SKIP LOCKED): the
+ * second waits for the lock, then finds the batch gone.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/worker.h"
+#include "store_sqlite_batch.h"
 #include "store_sqlite_conn.h"
 #include "store_sqlite_schema.h"
 
@@ -51,8 +58,11 @@ static const char *const sql[Q_COUNT] = {
                 " WHERE id = ?1",
     [Q_DEAD] = "UPDATE outbox SET dead_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"
                " lease_until_ms = 0, last_error = ?3 WHERE id = ?1 AND ?2 >= 0",
-    [Q_STATS] = "SELECT count(*), coalesce(min(queued_ms), 0) FROM outbox"
-                " WHERE sent_at IS NULL AND dead_at IS NULL",
+    /* Unexpanded batches count with their mails (the store's REMINDERS_PENDING). */
+    [Q_STATS] = "SELECT sum(n), coalesce(min(oldest), 0)"
+                " FROM (SELECT count(*) AS n, min(queued_ms) AS oldest FROM outbox"
+                " WHERE sent_at IS NULL AND dead_at IS NULL"
+                " UNION ALL SELECT coalesce(sum(mails), 0), min(queued_ms) FROM reminder_batches)",
 };
 
 struct sqlite_queue {
@@ -86,6 +96,9 @@ static enum santa_status queue_claim(struct santa_queue *base, struct santa_job 
 {
     struct sqlite_queue *q = queue_of(base);
     *n = 0;
+    struct sqlite_batch b;
+    if (sqlite_store_batch_expand(q->db, &b) != SANTA_OK)
+        return SANTA_UNAVAILABLE;
     int64_t now = santa_wall_ms();
     if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return failed(q, "begin claim");

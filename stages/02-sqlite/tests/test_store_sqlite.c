@@ -25,6 +25,7 @@
 #include "santa/token.h"
 #include "store_contract.h"
 #include "store_sqlite.h"
+#include "store_sqlite_batch.h"
 #include "store_sqlite_conn.h"
 #include "store_sqlite_internal.h"
 #include "store_sqlite_schema.h"
@@ -270,11 +271,22 @@ static int count_rows(sqlite3 *db, const char *sql)
     return n;
 }
 
-/* Queueing a batch writes one outbox row per participant (migration 3):
- * no foreign-key check per row and no index on the random participant id,
- * the two costs that made POST .../reminders for 10,000 take 400 ms; yet
- * removing a participant still takes their queued rows with them. */
-static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
+static uint64_t pending(struct santa_store *st)
+{
+    uint64_t depth = 99;
+    assert_int_equal(st->ops->reminders_pending(st, &depth), SANTA_OK);
+    return depth;
+}
+
+/* POST .../reminders records ONE reminder_batches row whatever the
+ * exchange's size (migration 4); the worker's expansion
+ * (store_sqlite_batch.h) writes one outbox row per participant present then
+ * and deletes the batch, once: a participant removed before the expansion
+ * gets no row, one removed after loses its rows with them (migration 3's
+ * trigger), and the depth counts a batch as its mails. The outbox stays
+ * cheap to fill: no foreign-key check per row and no index on the random
+ * participant id (they made 10,000 rows take 400 ms). */
+static void test_batches_expand_once_and_forget_removed(void **state)
 {
     struct tmp *t = *state;
     struct santa_store *s = open_at(t->data_dir);
@@ -289,19 +301,67 @@ static void test_outbox_is_cheap_to_fill_and_forgets_removed(void **state)
     uint32_t queued = 0;
     assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
     assert_int_equal(queued, 3);
-    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
-    assert_int_equal(s->ops->participant_remove(s, ex.id, p[1].id), SANTA_OK);
-    santa_store_close(s);
 
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char err[512] = "";
+    assert_int_equal(sqlite_store_connect(t->db_path, false, &db, err, sizeof err), SANTA_OK);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM reminder_batches"), 1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(pending(s), 3);
+
+    struct sqlite_batch b;
+    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_true(b.found);
+    assert_string_equal(b.exchange_id, ex.id);
+    assert_int_equal(b.mails, 3);
+    assert_int_equal(b.mails_queued, 3);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM reminder_batches"), 0);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 3);
+    /* The rows keep the request's enqueue time (an integer of ms, and its
+     * second as text), not the expansion's. */
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox WHERE queued_ms <= 0"
+                                    " OR typeof(queued_ms) <> 'integer'"
+                                    " OR queued_at NOT LIKE '____-__-__T__:__:__Z'"
+                                    " OR queued_at <> strftime('%Y-%m-%dT%H:%M:%SZ',"
+                                    " queued_ms / 1000, 'unixepoch')"),
+                     0);
+    assert_int_equal(pending(s), 3);
+
+    /* A second batch, then a removal before it is expanded: the first
+     * batch's row for them goes, and the second gives them none. */
+    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+    assert_int_equal(s->ops->participant_remove(s, ex.id, p[1].id), SANTA_OK);
+    assert_int_equal(pending(s), 2 + 3);
+    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_true(b.found);
+    assert_int_equal(b.mails, 2);
+    assert_int_equal(b.mails_queued, 3);
+    assert_int_equal(pending(s), 4);
+    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_false(b.found); /* each batch expands once */
+
+    /* A writer holding the lock past the busy timeout: the expansion fails
+     * and changes nothing. */
+    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite_store_connect(t->db_path, false, &other, err, sizeof err), SANTA_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10);
+    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_UNAVAILABLE);
+    assert_false(b.found);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM reminder_batches"), 1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 4);
+    assert_true(sqlite3_get_autocommit(db));
+    santa_store_close(s);
+
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_foreign_key_list('outbox')"), 0);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_index_list('outbox') AS il"
                                     " JOIN pragma_index_info(il.name) AS ii"
                                     " WHERE ii.name = 'participant_id'"),
                      0);
-    /* Two batches of three, less the removed participant's two rows. */
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 4);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
                                     " (SELECT 1 FROM participants AS p"
                                     "  WHERE p.id = o.participant_id)"),
@@ -426,9 +486,14 @@ static void test_queries_use_indexes(void **state)
             /* "SCAN t" reads a whole table; a temp B-tree means a sort the
              * index should have given for free. No query here may do either,
              * but one: counting the waiting reminders reads all of the
-             * partial index outbox_due, which holds exactly those rows. */
+             * partial index outbox_due, which holds exactly those rows, and
+             * all of reminder_batches, which holds only the batches no
+             * worker has expanded yet; the sum of those two counts is a
+             * SELECT without a table ("SCAN CONSTANT ROW"). */
             bool counted = i == SQLITE_Q_REMINDERS_PENDING &&
-                           strstr(detail, "INDEX outbox_due") != NULL;
+                           (strstr(detail, "INDEX outbox_due") != NULL ||
+                            strcmp(detail, "SCAN reminder_batches") == 0 ||
+                            strcmp(detail, "SCAN CONSTANT ROW") == 0);
             if ((strncmp(detail, "SCAN ", 5) == 0 && !counted) || strstr(detail, "TEMP B-TREE")) {
                 fprintf(stderr, "%s: %s\n", sqlite_store_sql_name[i], detail);
                 failures++;
@@ -650,19 +715,34 @@ static void test_writers_queue_in_process(void **state)
     santa_store_close(s);
 }
 
-/* Overwrites every page after the first (the schema) with garbage. */
+/* Overwrites the root page of every table and index with garbage, and
+ * nothing else: the schema (sqlite_master, page 1 and, now that it has
+ * outgrown one page, its leaves) stays readable, so the store opens and
+ * the damage is met by the first operation. */
 static void damage_tables(const char *db_path)
 {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    long page = count_rows(db, "PRAGMA page_size");
+    long roots[64];
+    int n = 0;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE rootpage > 1",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    while (n < 64 && sqlite3_step(q) == SQLITE_ROW)
+        roots[n++] = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    assert_true(n > 0 && page >= 512);
     FILE *f = fopen(db_path, "r+b");
     assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    assert_true(size > 4096);
-    char junk[4096];
+    char junk[65536];
     memset(junk, 0xA5, sizeof junk);
-    assert_int_equal(fseek(f, 4096, SEEK_SET), 0); /* the default page size */
-    for (long at = 4096; at < size; at += (long)sizeof junk)
-        assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(fseek(f, (roots[i] - 1) * page, SEEK_SET), 0);
+        assert_int_equal(fwrite(junk, 1, (size_t)page, f), (size_t)page);
+    }
     fclose(f);
 }
 
@@ -721,8 +801,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_participant_count_follows_rows, setup_tmp,
                                         teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_outbox_is_cheap_to_fill_and_forgets_removed,
-                                        setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_batches_expand_once_and_forget_removed, setup_tmp,
+                                        teardown_tmp),
         cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_writes_are_synced_before_answer, setup_tmp,
                                         teardown_tmp),
