@@ -146,3 +146,23 @@ void worker_observe_queue(uint64_t depth, uint64_t oldest_age_ms)
     inst_gauge_set(wo.depth, (int64_t)depth);
     inst_gauge_set(wo.oldest, (int64_t)(oldest_age_ms / 1000));
 }
+
+void santa_worker_expand_begin(struct santa_expand_trace *t, const char *traceparent,
+                               const char *step, const char *exchange_id)
+{
+    inst_request_begin("expand", traceparent && traceparent[0] ? traceparent : NULL);
+    struct inst_span *sp = inst_span_start(step);
+    inst_span_attr(sp, "exchange_id", exchange_id);
+    t->span = sp;
+}
+
+void santa_worker_expand_end(struct santa_expand_trace *t, long long mails, bool ok)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", mails);
+    inst_span_attr(t->span, "mails", text);
+    inst_span_end(t->span, !ok);
+    t->span = NULL;
+    struct inst_request_result res;
+    inst_request_end(ok ? 200 : 503, &res); /* the trace is exported or dropped here */
+}

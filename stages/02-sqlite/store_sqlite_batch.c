@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "instrument/request.h"
-#include "instrument/trace.h"
 #include "santa/log.h"
+#include "santa/worker.h"
 
 /* The oldest batch, deleted; ROLLBACK (or a dead worker's unfinished
  * transaction, which SQLite never applies) brings it back. BEGIN IMMEDIATE
@@ -65,16 +64,10 @@ static void text(sqlite3_stmt *r, int i, char *out, size_t cap)
 static bool fill(sqlite3 *db, const char *tp, const char *queued_ms, struct sqlite_batch *out)
 {
     const char *fill_v[] = {out->exchange_id, tp, queued_ms};
-    inst_request_begin("expand", tp[0] ? tp : NULL);
-    struct inst_span *sp = inst_span_start("outbox insert");
-    inst_span_attr(sp, "exchange_id", out->exchange_id);
+    struct santa_expand_trace t;
+    santa_worker_expand_begin(&t, tp, "outbox insert", out->exchange_id);
     bool ok = run_cmd(db, sql_fill, 3, fill_v, &out->mails);
-    char mails[24];
-    snprintf(mails, sizeof mails, "%lld", (long long)out->mails);
-    inst_span_attr(sp, "mails", mails);
-    inst_span_end(sp, !ok);
-    struct inst_request_result res;
-    inst_request_end(ok ? 200 : 503, &res);
+    santa_worker_expand_end(&t, (long long)out->mails, ok);
     return ok;
 }
 

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "instrument/request.h"
-#include "instrument/trace.h"
 #include "santa/log.h"
+#include "santa/worker.h"
 
 /* The oldest batch nobody holds, deleted: the row lock lasts until COMMIT,
  * and ROLLBACK (or a dead worker's lost connection) brings it back. */
@@ -53,16 +52,10 @@ static bool fill(PGconn *pg, const char *tp, const char *queued_at, struct postg
 {
     const char *lock[] = {out->exchange_id};
     const char *fill_v[] = {out->exchange_id, tp, queued_at};
-    inst_request_begin("expand", tp[0] ? tp : NULL);
-    struct inst_span *sp = inst_span_start("outbox insert");
-    inst_span_attr(sp, "exchange_id", out->exchange_id);
+    struct santa_expand_trace t;
+    santa_worker_expand_begin(&t, tp, "outbox insert", out->exchange_id);
     bool ok = run_cmd(pg, sql_lock, 1, lock, NULL) && run_cmd(pg, sql_fill, 3, fill_v, &out->mails);
-    char mails[24];
-    snprintf(mails, sizeof mails, "%lld", (long long)out->mails);
-    inst_span_attr(sp, "mails", mails);
-    inst_span_end(sp, !ok);
-    struct inst_request_result res;
-    inst_request_end(ok ? 200 : 503, &res);
+    santa_worker_expand_end(&t, (long long)out->mails, ok);
     return ok;
 }
 

@@ -14,8 +14,6 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "instrument/request.h"
-#include "instrument/trace.h"
 #include "santa/alloc.h"
 #include "santa/log.h"
 #include "santa/store.h"
@@ -404,9 +402,8 @@ static void expand(struct redis_queue *q, const char *id, const struct santa_job
     char batch[SANTA_ID_LEN + 1]; /* take_entries checked its length */
     memcpy(batch, tmpl->key, SANTA_ID_LEN);
     batch[SANTA_ID_LEN] = '\0';
-    inst_request_begin("expand", j.traceparent[0] ? j.traceparent : NULL);
-    struct inst_span *sp = inst_span_start("stream add");
-    inst_span_attr(sp, "exchange_id", j.exchange_id);
+    struct santa_expand_trace t;
+    santa_worker_expand_begin(&t, j.traceparent, "stream add", j.exchange_id);
     uint32_t n = 0;
     enum santa_status st = q->store ? tx_begin(q) : SANTA_UNAVAILABLE;
     if (st == SANTA_OK) {
@@ -419,12 +416,7 @@ static void expand(struct redis_queue *q, const char *id, const struct santa_job
         if (st == SANTA_OK)
             st = end;
     }
-    char mails[16];
-    snprintf(mails, sizeof mails, "%u", n);
-    inst_span_attr(sp, "mails", mails);
-    inst_span_end(sp, st != SANTA_OK);
-    struct inst_request_result res;
-    inst_request_end(st == SANTA_OK ? 200 : 503, &res);
+    santa_worker_expand_end(&t, n, st == SANTA_OK);
     if (st == SANTA_OK)
         santa_log(SANTA_LOG_INFO, "expanded batch %s of exchange %s: %u mails (%lld when queued)",
                   id, j.exchange_id, n, mails_queued);

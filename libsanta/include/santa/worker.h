@@ -104,6 +104,19 @@ int santa_worker_main(int argc, char **argv, const char *program,
  * capped at backoff_max_ms. */
 uint32_t santa_worker_backoff(const struct santa_worker_config *cfg, uint32_t attempts);
 
+/* The trace of a batch's expansion (a queue's open_queue may expand the one
+ * job POST .../reminders queued into one job per mail): a root "expand"
+ * continuing the enqueuing request's traceparent (NULL or "" for none),
+ * with one child span `step` (what the back end does: "outbox insert",
+ * "stream add") tagged with the exchange and, at the end, the mails made.
+ * begin and end run on one thread, with no request of its own open. */
+struct santa_expand_trace {
+    void *span; /* the step's span: libinstrument's, opaque here */
+};
+void santa_worker_expand_begin(struct santa_expand_trace *t, const char *traceparent,
+                               const char *step, const char *exchange_id);
+void santa_worker_expand_end(struct santa_expand_trace *t, long long mails, bool ok);
+
 /* Milliseconds since the epoch (CLOCK_REALTIME): queue timestamps. */
 int64_t santa_wall_ms(void);
 
