@@ -30,12 +30,11 @@ extern const int sqlite_store_migration_count;
  * user_version of a fully migrated database. */
 int sqlite_store_schema_version(void);
 
-/* Brings db up to sqlite_store_schema_version(): applies every pending
- * migration, all in one BEGIN IMMEDIATE transaction, so a crash half way
- * leaves the old version intact, never a half-built schema, and two
- * processes opening a fresh file at once do not both apply them. db must not
- * be inside a transaction. Errors: SANTA_UNAVAILABLE with a sentence in err
- * (a migration failed: nothing of it is left behind, or the database's
+/* Applies every pending migration to db, each in the same single
+ * transaction, under BEGIN IMMEDIATE (the write lock, taken at the start) so
+ * two processes opening a fresh file at once do not both apply them. db must
+ * not be inside a transaction. Errors: SANTA_UNAVAILABLE with a sentence in
+ * err (a migration failed: nothing of it is left behind, or the database's
  * schema is newer than this program). */
 enum santa_status sqlite_store_schema_migrate(sqlite3 *db, char *err, size_t errlen);
 

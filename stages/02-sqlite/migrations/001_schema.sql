@@ -12,27 +12,27 @@
 --    with INSERT OR IGNORE; removing a participant cascades to them.
 
 CREATE TABLE exchanges (
-  id                TEXT PRIMARY KEY NOT NULL,
-  name              TEXT NOT NULL,
-  budget            TEXT,
-  exchange_date     TEXT NOT NULL DEFAULT '',
-  no_mutual         INTEGER NOT NULL DEFAULT 0,
-  drawn             INTEGER NOT NULL DEFAULT 0,
-  participant_count INTEGER NOT NULL DEFAULT 0,
-  admin_hash        BLOB NOT NULL,
-  invite_hash       BLOB NOT NULL
+  id                text PRIMARY KEY NOT NULL,
+  name              text NOT NULL,
+  budget            text,
+  exchange_date     text NOT NULL DEFAULT '',
+  no_mutual         integer NOT NULL DEFAULT 0,
+  drawn             integer NOT NULL DEFAULT 0,
+  participant_count integer NOT NULL DEFAULT 0,
+  admin_hash        blob NOT NULL,
+  invite_hash       blob NOT NULL
 );
 CREATE UNIQUE INDEX exchanges_admin_hash ON exchanges (admin_hash);
 
 CREATE TABLE participants (
-  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  id          TEXT NOT NULL UNIQUE,
-  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
-  name        TEXT NOT NULL,
-  email       TEXT NOT NULL,
-  email_key   TEXT NOT NULL,
-  wishlist    TEXT NOT NULL DEFAULT '',
-  token_hash  BLOB NOT NULL,
+  seq         integer PRIMARY KEY AUTOINCREMENT,
+  id          text NOT NULL UNIQUE,
+  exchange_id text NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+  name        text NOT NULL,
+  email       text NOT NULL,
+  email_key   text NOT NULL,
+  wishlist    text NOT NULL DEFAULT '',
+  token_hash  blob NOT NULL,
   UNIQUE (exchange_id, email_key)
 );
 CREATE UNIQUE INDEX participants_token_hash ON participants (token_hash);
@@ -51,18 +51,18 @@ CREATE TRIGGER participants_count_delete AFTER DELETE ON participants BEGIN
 END;
 
 CREATE TABLE exclusions (
-  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
-  giver_id    TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
-  receiver_id TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+  exchange_id text NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+  giver_id    text NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+  receiver_id text NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
   PRIMARY KEY (giver_id, receiver_id)
 ) WITHOUT ROWID;
 CREATE INDEX exclusions_receiver ON exclusions (receiver_id);
 CREATE INDEX exclusions_exchange ON exclusions (exchange_id);
 
 CREATE TABLE assignments (
-  giver_id     TEXT PRIMARY KEY NOT NULL REFERENCES participants(id),
-  exchange_id  TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
-  recipient_id TEXT NOT NULL REFERENCES participants(id)
+  giver_id     text PRIMARY KEY NOT NULL REFERENCES participants(id),
+  exchange_id  text NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+  recipient_id text NOT NULL REFERENCES participants(id)
 ) WITHOUT ROWID;
 CREATE INDEX assignments_exchange ON assignments (exchange_id);
 CREATE INDEX assignments_recipient ON assignments (recipient_id);
@@ -70,13 +70,13 @@ CREATE INDEX assignments_recipient ON assignments (recipient_id);
 -- Read by a sender that is not part of this stage; the partial index finds
 -- unsent mail without a scan.
 CREATE TABLE outbox (
-  id             INTEGER PRIMARY KEY,
-  exchange_id    TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
-  participant_id TEXT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
-  email          TEXT NOT NULL,
-  kind           TEXT NOT NULL DEFAULT 'reminder',
-  queued_at      TEXT NOT NULL,
-  sent_at        TEXT
+  id             integer PRIMARY KEY,
+  exchange_id    text NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+  participant_id text NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+  email          text NOT NULL,
+  kind           text NOT NULL DEFAULT 'reminder',
+  queued_at      text NOT NULL,
+  sent_at        text
 );
 CREATE INDEX outbox_exchange ON outbox (exchange_id);
 CREATE INDEX outbox_participant ON outbox (participant_id);

@@ -12,21 +12,21 @@
 -- trigger below removes a participant's rows with the participant, as the
 -- cascade did; it finds them through outbox_exchange.
 CREATE TABLE outbox_new (
-  id             INTEGER PRIMARY KEY,
-  exchange_id    TEXT NOT NULL,
-  participant_id TEXT NOT NULL,
-  email          TEXT NOT NULL,
-  kind           TEXT NOT NULL DEFAULT 'reminder',
-  queued_at      TEXT NOT NULL,
-  sent_at        TEXT,
-  queued_ms      INTEGER NOT NULL DEFAULT 0,
-  traceparent    TEXT,
-  attempts       INTEGER NOT NULL DEFAULT 0,
-  next_at_ms     INTEGER NOT NULL DEFAULT 0,
-  lease_until_ms INTEGER NOT NULL DEFAULT 0,
-  claimed_by     TEXT,
-  last_error     TEXT,
-  dead_at        TEXT
+  id             integer PRIMARY KEY,
+  exchange_id    text NOT NULL,
+  participant_id text NOT NULL,
+  email          text NOT NULL,
+  kind           text NOT NULL DEFAULT 'reminder',
+  queued_at      text NOT NULL,
+  sent_at        text,
+  queued_ms      integer NOT NULL DEFAULT 0,
+  traceparent    text,
+  attempts       integer NOT NULL DEFAULT 0,
+  next_at_ms     integer NOT NULL DEFAULT 0,
+  lease_until_ms integer NOT NULL DEFAULT 0,
+  claimed_by     text,
+  last_error     text,
+  dead_at        text
 );
 INSERT INTO outbox_new SELECT id, exchange_id, participant_id, email, kind, queued_at,
   sent_at, queued_ms, traceparent, attempts, next_at_ms, lease_until_ms, claimed_by,

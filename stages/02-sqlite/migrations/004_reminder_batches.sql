@@ -13,10 +13,10 @@
 --  queued_ms    the outbox rows' queued_ms and queued_at (its second):
 --               enqueue-to-sent still counts from the request
 CREATE TABLE reminder_batches (
-  id          INTEGER PRIMARY KEY,
-  exchange_id TEXT NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
-  mails       INTEGER NOT NULL CHECK (mails > 0),
-  traceparent TEXT,
-  queued_ms   INTEGER NOT NULL
+  id          integer PRIMARY KEY,
+  exchange_id text NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+  mails       integer NOT NULL CHECK (mails > 0),
+  traceparent text,
+  queued_ms   integer NOT NULL
 );
 CREATE INDEX reminder_batches_exchange ON reminder_batches (exchange_id);
