@@ -228,15 +228,12 @@ static void make_db_at(const char *data_dir, const char *db_path, int version, c
  * two databases with the same text have the same schema. */
 static void schema_of(const char *db_path, char *out, size_t outlen)
 {
+    const char *sql = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master"
+                      " WHERE sql IS NOT NULL ORDER BY type, name";
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT type || ' ' || name || ': ' || sql"
-                                        " FROM sqlite_master WHERE sql IS NOT NULL"
-                                        " ORDER BY type, name",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
     size_t len = 0;
     out[0] = '\0';
     while (sqlite3_step(q) == SQLITE_ROW) {
