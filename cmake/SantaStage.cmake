@@ -39,3 +39,24 @@ function(santa_add_e2e name)
                          FIXTURES_REQUIRED "${E_SERVER_FIXTURE}" ENVIRONMENT SANTA_E2E_NO_DATA=1)
   endif()
 endfunction()
+
+# santa_embed_migrations(BACKEND OUT_VAR): embeds the current stage's
+# migrations/NNN_name.sql (numbered from 001, no gaps: the build stops
+# otherwise) into store_BACKEND_migrations.c in the build tree, through
+# embed_migrations.cmake; OUT_VAR gets that file, for the store library's
+# sources. Adding a migration file needs no CMake edit (CONFIGURE_DEPENDS).
+function(santa_embed_migrations backend out_var)
+  file(GLOB sql CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/[0-9]*.sql)
+  list(SORT sql)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/store_${backend}_migrations.c)
+  set(script ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/embed_migrations.cmake)
+  # A ;-list would be split into separate arguments of the command: pass it |-joined.
+  list(JOIN sql "|" sql_arg)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DBACKEND=${backend} "-DMIGRATIONS=${sql_arg}" -DOUT=${out}
+            -P ${script}
+    DEPENDS ${sql} ${script}
+    COMMENT "Embedding the ${backend} store's SQL migrations" VERBATIM)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()

@@ -1,6 +1,6 @@
 /*
  * store_sqlite_batch.h - expanding a batch of POST .../reminders into
- * outbox rows (migration 4 in store_sqlite_schema.c).
+ * outbox rows (migration 004_reminder_batches.sql).
  *
  * The request records one reminder_batches row; santa-worker-02-sqlite
  * calls sqlite_store_batch_expand() before each claim, which turns the

@@ -140,7 +140,7 @@ static enum santa_status participant_remove_op(struct sqlite_store_conn *c, void
     if (st != SANTA_OK)
         return st;
     /* The foreign keys cascade to the exclusions naming them, the
-     * participants_outbox trigger (migration 3) removes their outbox rows
+     * participants_outbox trigger (migration 003) removes their outbox rows
      * and participants_count lowers the count, in this same transaction. */
     struct sqlite_store_params p = {0};
     sqlite_store_param_text(&p, pr->exchange_id);

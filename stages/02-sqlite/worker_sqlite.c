@@ -1,7 +1,7 @@
 /*
  * santa-worker-02-sqlite - sends the reminders stage 02 queued in its outbox
- * table (worker.h; the columns come from migration 2 in
- * store_sqlite_schema.c).
+ * table (worker.h; the columns come from migration
+ * 002_outbox_worker.sql).
  *
  * Claiming: BEGIN IMMEDIATE takes SQLite's one write lock at the start of
  * the transaction, so two workers (processes or threads) never read the same

@@ -202,6 +202,110 @@ static void test_newer_schema_is_refused(void **state)
     assert_non_null(strstr(err, "newer"));
 }
 
+/* Leaves data_dir/santa.db at schema version `version`, as a program that
+ * shipped only that many migrations left it: those applied, user_version
+ * set, one exchange row named "Kept" (with id) written. */
+static void make_db_at(const char *data_dir, const char *db_path, int version, const char *id)
+{
+    assert_int_equal(mkdir(data_dir, 0700), 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < version; i++)
+        assert_int_equal(sqlite3_exec(db, sqlite_store_migrations[i].sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "PRAGMA user_version = %d;"
+             "INSERT INTO exchanges (id, name, admin_hash, invite_hash)"
+             " VALUES ('%s', 'Kept', randomblob(32), randomblob(32));",
+             version, id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Every object of db_path's schema with its SQL, one per line, by name:
+ * two databases with the same text have the same schema. */
+static void schema_of(const char *db_path, char *out, size_t outlen)
+{
+    const char *sql = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master"
+                      " WHERE sql IS NOT NULL ORDER BY type, name";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    size_t len = 0;
+    out[0] = '\0';
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int n = snprintf(out + len, outlen - len, "%s\n", (const char *)sqlite3_column_text(q, 0));
+        assert_true(n > 0 && (size_t)n < outlen - len);
+        len += (size_t)n;
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    assert_true(len > 0);
+}
+
+/* A database left at any earlier version is brought up to date at open: to
+ * the very schema a fresh file gets, with its rows kept. */
+static void test_every_older_version_upgrades(void **state)
+{
+    struct tmp *t = *state;
+    struct santa_store *s = open_at(t->data_dir);
+    assert_non_null(s);
+    santa_store_close(s);
+    static char fresh[1 << 16], got[1 << 16];
+    schema_of(t->db_path, fresh, sizeof fresh);
+    assert_true(sqlite_store_migration_count >= 2);
+    for (int v = 1; v < sqlite_store_migration_count; v++) {
+        char dir[160], path[192], id[SANTA_ID_LEN + 1];
+        snprintf(dir, sizeof dir, "%s/v%d", t->root, v);
+        snprintf(path, sizeof path, "%s/santa.db", dir);
+        assert_int_equal(santa_id_new(id), SANTA_OK);
+        make_db_at(dir, path, v, id);
+        s = open_at(dir);
+        assert_non_null(s);
+        struct santa_arena a;
+        santa_arena_init(&a, 1 << 16);
+        struct santa_exchange ex;
+        assert_int_equal(s->ops->exchange_get(s, id, &a, &ex), SANTA_OK);
+        assert_string_equal(ex.name, "Kept");
+        santa_arena_release(&a);
+        santa_store_close(s);
+        assert_int_equal(user_version(path), sqlite_store_schema_version());
+        schema_of(path, got, sizeof got);
+        assert_string_equal(got, fresh);
+    }
+}
+
+/* The pending migrations share one transaction: when a later one fails, the
+ * earlier ones are rolled back with it and the file keeps its version. */
+static void test_failed_migration_changes_nothing(void **state)
+{
+    struct tmp *t = *state;
+    char id[SANTA_ID_LEN + 1];
+    assert_int_equal(santa_id_new(id), SANTA_OK);
+    make_db_at(t->data_dir, t->db_path, 1, id);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t->db_path, &db), SQLITE_OK);
+    /* 004_reminder_batches.sql creates this table: it will fail. */
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE reminder_batches (x)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    char before[1 << 12], after[1 << 12];
+    schema_of(t->db_path, before, sizeof before);
+
+    struct sqlite_store_options o = {.data_dir = t->data_dir};
+    struct santa_store *s = NULL;
+    char err[512] = "";
+    assert_int_equal(sqlite_store_open(&o, &s, err, sizeof err), SANTA_UNAVAILABLE);
+    assert_null(s);
+    assert_non_null(strstr(err, "004_reminder_batches.sql"));
+    assert_int_equal(user_version(t->db_path), 1);
+    schema_of(t->db_path, after, sizeof after);
+    assert_string_equal(after, before); /* 002's columns and 003's rebuild are gone too */
+}
+
 /* ---- the participant count kept by triggers ---------------------------- */
 
 static void add_person(struct santa_store *s, const char *exchange_id, const char *email,
@@ -799,6 +903,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_user_version_is_latest, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_schema, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_every_older_version_upgrades, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_failed_migration_changes_nothing, setup_tmp,
+                                        teardown_tmp),
         cmocka_unit_test_setup_teardown(test_participant_count_follows_rows, setup_tmp,
                                         teardown_tmp),
         cmocka_unit_test_setup_teardown(test_batches_expand_once_and_forget_removed, setup_tmp,
