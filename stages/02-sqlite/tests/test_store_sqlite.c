@@ -383,6 +383,21 @@ static uint64_t pending(struct santa_store *st)
     return depth;
 }
 
+/* An exchange of three (a@, b@, c@example.com, joined in that order) with
+ * one reminder batch queued for them. */
+static void three_queued(struct santa_store *s, uint8_t seed, struct santa_exchange *ex,
+                         struct santa_participant p[3])
+{
+    make_exchange(ex, seed);
+    assert_int_equal(s->ops->exchange_create(s, ex), SANTA_OK);
+    add_person(s, ex->id, "a@example.com", 50, &p[0]);
+    add_person(s, ex->id, "b@example.com", 60, &p[1]);
+    add_person(s, ex->id, "c@example.com", 70, &p[2]);
+    uint32_t queued = 0;
+    assert_int_equal(s->ops->reminders_queue(s, ex->id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+}
+
 /* POST .../reminders records ONE reminder_batches row whatever the
  * exchange's size (migration 4); the worker's expansion
  * (store_sqlite_batch.h) writes one outbox row per participant present then
@@ -397,15 +412,9 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     struct santa_store *s = open_at(t->data_dir);
     assert_non_null(s);
     struct santa_exchange ex;
-    make_exchange(&ex, 5);
-    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
     struct santa_participant p[3];
-    add_person(s, ex.id, "a@example.com", 50, &p[0]);
-    add_person(s, ex.id, "b@example.com", 60, &p[1]);
-    add_person(s, ex.id, "c@example.com", 70, &p[2]);
+    three_queued(s, 5, &ex, p);
     uint32_t queued = 0;
-    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
-    assert_int_equal(queued, 3);
 
     sqlite3 *db = NULL;
     char err[512] = "";
@@ -550,14 +559,8 @@ static void test_outbox_claims_once_and_syncs_each_step(void **state)
     struct santa_store *s = open_at(t->data_dir);
     assert_non_null(s);
     struct santa_exchange ex;
-    make_exchange(&ex, 9);
-    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
     struct santa_participant p[3];
-    add_person(s, ex.id, "a@example.com", 50, &p[0]);
-    add_person(s, ex.id, "b@example.com", 60, &p[1]);
-    add_person(s, ex.id, "c@example.com", 70, &p[2]);
-    uint32_t queued = 0;
-    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
+    three_queued(s, 9, &ex, p);
     assert_int_equal(outbox_depth(s), 3); /* the batch counts as its mails */
 
     struct santa_job jobs[4];

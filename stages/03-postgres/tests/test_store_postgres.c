@@ -261,6 +261,22 @@ static uint64_t pending(struct santa_store *st)
     return depth;
 }
 
+/* An exchange of three (a@, b@, c@example.com, joined in that order) with
+ * one reminder batch queued for them. */
+static void three_queued(struct santa_store *st, struct santa_arena *arena, uint8_t seed,
+                         const char *name, struct santa_exchange *ex, struct santa_participant p[3])
+{
+    make_exchange(ex, seed, name);
+    assert_int_equal(st->ops->exchange_create(st, ex), SANTA_OK);
+    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(contract_try_join(st, arena, ex->id, "Someone", emails[i], "", 100, &p[i]),
+                         SANTA_OK);
+    uint32_t queued = 0;
+    assert_int_equal(st->ops->reminders_queue(st, ex->id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+}
+
 /* POST .../reminders records ONE reminder_batches row whatever the
  * exchange's size (migration 004); the worker's expansion
  * (store_postgres_batch.h) writes one outbox row per participant present
@@ -277,18 +293,11 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     struct santa_store *st = open_conninfo(s.conninfo);
     assert_non_null(st);
     struct santa_exchange ex;
-    make_exchange(&ex, 9, "Outbox");
-    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
     struct santa_participant p[3];
     struct santa_arena arena;
     santa_arena_init(&arena, 1 << 16);
-    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(contract_try_join(st, &arena, ex.id, "Someone", emails[i], "", 100, &p[i]),
-                         SANTA_OK);
+    three_queued(st, &arena, 9, "Outbox", &ex, p);
     uint32_t queued = 0;
-    assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
-    assert_int_equal(queued, 3);
     expect_count(&s, "SELECT count(*) FROM reminder_batches", "1");
     expect_count(&s, "SELECT count(*) FROM outbox", "0");
     assert_int_equal(pending(st), 3);
@@ -364,17 +373,10 @@ static void test_outbox_claim_skips_locked_rows(void **state)
     struct santa_store *st = open_conninfo(s.conninfo);
     assert_non_null(st);
     struct santa_exchange ex;
-    make_exchange(&ex, 11, "Queue");
-    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
     struct santa_participant p[3];
     struct santa_arena arena;
     santa_arena_init(&arena, 1 << 16);
-    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(contract_try_join(st, &arena, ex.id, "Someone", emails[i], "", 100, &p[i]),
-                         SANTA_OK);
-    uint32_t queued = 0;
-    assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
+    three_queued(st, &arena, 11, "Queue", &ex, p);
     assert_int_equal(outbox_depth(st), 3); /* the batch counts as its mails */
 
     struct santa_job jobs[4], more[4];
