@@ -214,12 +214,12 @@ static bool make_dirs(const char *path, char *err, size_t errlen)
     return true;
 }
 
-/* Creates the file if needed, switches it to WAL and migrates the schema,
- * on a connection used only for that. */
-static enum santa_status prepare_database(const char *path, char *err, size_t errlen)
+/* Creates the file if needed (and create), switches it to WAL and migrates
+ * the schema, on a connection used only for that. */
+static enum santa_status prepare_database(const char *path, bool create, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
-    enum santa_status st = sqlite_store_connect(path, true, &db, err, errlen);
+    enum santa_status st = sqlite_store_connect(path, create, &db, err, errlen);
     if (st == SANTA_OK)
         st = sqlite_store_schema_migrate(db, err, errlen);
     sqlite3_close(db);
@@ -234,14 +234,14 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
         snprintf(err, errlen, "no data directory given");
         return SANTA_UNAVAILABLE;
     }
-    if (!make_dirs(o->data_dir, err, errlen))
+    if (!o->existing && !make_dirs(o->data_dir, err, errlen))
         return SANTA_UNAVAILABLE;
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/santa.db", o->data_dir) >= sizeof path) {
         snprintf(err, errlen, "data directory path is too long");
         return SANTA_UNAVAILABLE;
     }
-    enum santa_status st = prepare_database(path, err, errlen);
+    enum santa_status st = prepare_database(path, !o->existing, err, errlen);
     if (st != SANTA_OK)
         return st;
     struct sqlite_store *ss = santa_calloc(1, sizeof *ss);

@@ -20,6 +20,7 @@
 #ifndef SANTA_STORE_SQLITE_H
 #define SANTA_STORE_SQLITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,9 +30,12 @@
 struct sqlite_store_options {
     const char *data_dir;     /* created (with parents) if missing */
     uint32_t busy_timeout_ms; /* wait for another writer's lock; 0: 5 s */
+    /* Only open a database that exists (a worker: it never creates one, so
+     * a mistyped --data fails at start instead of serving an empty queue). */
+    bool existing;
 };
 
-/* Opens (creating if needed) <o->data_dir>/santa.db, switches it to WAL and
+/* Opens (creating if needed, unless o->existing) <o->data_dir>/santa.db, switches it to WAL and
  * applies any pending schema migrations in one transaction.
  * Errors: SANTA_UNAVAILABLE with a sentence in err (for the operator, at
  * start-up) when the directory or database cannot be used, the file is not a

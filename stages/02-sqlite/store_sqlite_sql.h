@@ -66,7 +66,35 @@
      * index outbox_due: only the waiting rows. */                                                 \
     X(REMINDERS_PENDING,                                                                           \
       "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
-      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")
+      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")                                 \
+    /* santa-worker-02-sqlite's queue (store_sqlite_outbox.c). The due rows                        \
+     * come in the order of the partial index outbox_due; attempts counts                          \
+     * the claim being made. */                                                                    \
+    X(OUTBOX_DUE,                                                                                  \
+      "SELECT o.id, o.exchange_id, o.participant_id, o.email, o.attempts + 1, o.queued_ms,"        \
+      " coalesce(o.traceparent, ''), e.name, coalesce(e.budget, ''), e.exchange_date, p.name"      \
+      " FROM outbox AS o JOIN exchanges AS e ON e.id = o.exchange_id"                              \
+      " JOIN participants AS p ON p.id = o.participant_id"                                         \
+      " WHERE o.sent_at IS NULL AND o.dead_at IS NULL AND o.next_at_ms <= ?1"                      \
+      " AND o.lease_until_ms <= ?1 ORDER BY o.next_at_ms, o.id LIMIT ?2")                          \
+    X(OUTBOX_LEASE, "UPDATE outbox SET lease_until_ms = ?2, claimed_by = ?3,"                      \
+                    " attempts = attempts + 1 WHERE id = ?1")                                      \
+    X(OUTBOX_DONE, "UPDATE outbox SET sent_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"            \
+                   " lease_until_ms = 0, last_error = NULL WHERE id = ?1")                         \
+    X(OUTBOX_RETRY,                                                                                \
+      "UPDATE outbox SET next_at_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"  \
+      " + ?2, lease_until_ms = 0, last_error = ?3 WHERE id = ?1")                                  \
+    X(OUTBOX_DEAD, "UPDATE outbox SET dead_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"            \
+                   " lease_until_ms = 0, last_error = ?2 WHERE id = ?1")                           \
+    /* The depth as REMINDERS_PENDING counts it, and the age in ms of the                          \
+     * oldest mail waiting (0: none, or only rows from before queued_ms). */                       \
+    X(OUTBOX_STATS,                                                                                \
+      "SELECT sum(n), CASE WHEN min(oldest) > 0 THEN"                                              \
+      " max(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - min(oldest), 0)"          \
+      " ELSE 0 END"                                                                                \
+      " FROM (SELECT count(*) AS n, min(queued_ms) AS oldest FROM outbox"                          \
+      " WHERE sent_at IS NULL AND dead_at IS NULL"                                                 \
+      " UNION ALL SELECT coalesce(sum(mails), 0), min(queued_ms) FROM reminder_batches)")
 
 enum sqlite_store_query {
 #define SQLITE_STORE_QUERY_ENUM(name, sql) SQLITE_Q_##name,

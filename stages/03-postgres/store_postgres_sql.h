@@ -74,7 +74,40 @@
      * and after a worker expands one. */                                                          \
     X(REMINDERS_PENDING, 0,                                                                        \
       "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
-      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")
+      " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")                                 \
+    /* santa-worker-03-postgres's queue (store_postgres_outbox.c). One                             \
+     * statement claims: the due rows, in the order of the partial index                           \
+     * outbox_due, locked with SKIP LOCKED (a row another claim holds is                           \
+     * skipped, not waited for) and leased in the same UPDATE; attempts counts                     \
+     * the claim being made. */                                                                    \
+    X(OUTBOX_CLAIM, 3,                                                                             \
+      "WITH due AS ("                                                                              \
+      " SELECT id FROM outbox"                                                                     \
+      " WHERE sent_at IS NULL AND dead_at IS NULL AND next_at <= now()"                            \
+      " AND (lease_until IS NULL OR lease_until <= now())"                                         \
+      " ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"                                     \
+      " UPDATE outbox AS o SET lease_until = now() + $3 * interval '1 millisecond',"               \
+      " claimed_by = $1, attempts = o.attempts + 1"                                                \
+      " FROM due, exchanges AS e, participants AS p"                                               \
+      " WHERE o.id = due.id AND e.id = o.exchange_id AND p.id = o.participant_id"                  \
+      " RETURNING o.id, o.exchange_id, o.participant_id, o.email, o.attempts,"                     \
+      " (extract(epoch FROM o.queued_at) * 1000)::bigint, coalesce(o.traceparent, ''),"            \
+      " e.name, coalesce(e.budget, ''), e.exchange_date, p.name")                                  \
+    X(OUTBOX_DONE, 1,                                                                              \
+      "UPDATE outbox SET sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1")    \
+    X(OUTBOX_RETRY, 3,                                                                             \
+      "UPDATE outbox SET next_at = now() + $2 * interval '1 millisecond', lease_until = NULL,"     \
+      " last_error = $3 WHERE id = $1")                                                            \
+    X(OUTBOX_DEAD, 2,                                                                              \
+      "UPDATE outbox SET dead_at = now(), lease_until = NULL, last_error = $2 WHERE id = $1")      \
+    /* The depth as REMINDERS_PENDING counts it, and the age in ms of the                          \
+     * oldest mail waiting (0: none). */                                                           \
+    X(OUTBOX_STATS, 0,                                                                             \
+      "SELECT sum(n), greatest(coalesce("                                                          \
+      "(extract(epoch FROM now() - min(oldest)) * 1000)::bigint, 0), 0)"                           \
+      " FROM (SELECT count(*) AS n, min(queued_at) AS oldest FROM outbox"                          \
+      " WHERE sent_at IS NULL AND dead_at IS NULL"                                                 \
+      " UNION ALL SELECT coalesce(sum(mails), 0), min(queued_at) FROM reminder_batches) AS q")
 
 enum postgres_store_query {
 #define POSTGRES_STORE_QUERY_ENUM(name, n, sql) POSTGRES_Q_##name,

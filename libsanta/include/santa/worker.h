@@ -89,6 +89,31 @@ typedef enum santa_status (*santa_queue_open_fn)(const struct santa_worker_confi
                                                  struct santa_queue **out, char *err,
                                                  size_t errlen);
 
+struct santa_store;
+
+/* A queue whose operations are a store's own (stages 02 and 03: the
+ * outbox table, with the store's connections and transactions). Each takes
+ * the store in place of the queue; claim also this worker's name and the
+ * lease. A stage's worker fills one of these, static and const. */
+struct santa_store_queue_ops {
+    const char *name;
+    enum santa_status (*claim)(struct santa_store *s, const char *worker, uint32_t lease_ms,
+                               struct santa_job *jobs, uint32_t max, uint32_t *n);
+    enum santa_status (*done)(struct santa_store *s, const struct santa_job *j);
+    enum santa_status (*fail)(struct santa_store *s, const struct santa_job *j, bool dead,
+                              uint32_t delay_ms, const char *error);
+    enum santa_status (*stats)(struct santa_store *s, uint64_t *depth, uint64_t *oldest_age_ms);
+};
+
+/* A queue over store and ops (worker_store.c). Takes ownership of store:
+ * the queue's close closes it, and so does a failure here. ops and cfg
+ * must outlive the queue. Errors: SANTA_UNAVAILABLE (out of memory, in
+ * err); *out is NULL. */
+enum santa_status santa_store_queue_new(const struct santa_store_queue_ops *ops,
+                                        struct santa_store *store,
+                                        const struct santa_worker_config *cfg,
+                                        struct santa_queue **out, char *err, size_t errlen);
+
 /* A worker program's whole life: options (config.h rows: the shared ones,
  * then `backend`, the back end's own rows (where its data lives), filling the
  * struct `backend_opts`, which the caller owns and which open_queue finds

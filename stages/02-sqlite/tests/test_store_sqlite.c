@@ -28,6 +28,7 @@
 #include "store_sqlite_batch.h"
 #include "store_sqlite_conn.h"
 #include "store_sqlite_internal.h"
+#include "store_sqlite_outbox.h"
 #include "store_sqlite_schema.h"
 #include "store_sqlite_sql.h"
 
@@ -382,6 +383,21 @@ static uint64_t pending(struct santa_store *st)
     return depth;
 }
 
+/* An exchange of three (a@, b@, c@example.com, joined in that order) with
+ * one reminder batch queued for them. */
+static void three_queued(struct santa_store *s, uint8_t seed, struct santa_exchange *ex,
+                         struct santa_participant p[3])
+{
+    make_exchange(ex, seed);
+    assert_int_equal(s->ops->exchange_create(s, ex), SANTA_OK);
+    add_person(s, ex->id, "a@example.com", 50, &p[0]);
+    add_person(s, ex->id, "b@example.com", 60, &p[1]);
+    add_person(s, ex->id, "c@example.com", 70, &p[2]);
+    uint32_t queued = 0;
+    assert_int_equal(s->ops->reminders_queue(s, ex->id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+}
+
 /* POST .../reminders records ONE reminder_batches row whatever the
  * exchange's size (migration 4); the worker's expansion
  * (store_sqlite_batch.h) writes one outbox row per participant present then
@@ -396,15 +412,9 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     struct santa_store *s = open_at(t->data_dir);
     assert_non_null(s);
     struct santa_exchange ex;
-    make_exchange(&ex, 5);
-    assert_int_equal(s->ops->exchange_create(s, &ex), SANTA_OK);
     struct santa_participant p[3];
-    add_person(s, ex.id, "a@example.com", 50, &p[0]);
-    add_person(s, ex.id, "b@example.com", 60, &p[1]);
-    add_person(s, ex.id, "c@example.com", 70, &p[2]);
+    three_queued(s, 5, &ex, p);
     uint32_t queued = 0;
-    assert_int_equal(s->ops->reminders_queue(s, ex.id, &queued), SANTA_OK);
-    assert_int_equal(queued, 3);
 
     sqlite3 *db = NULL;
     char err[512] = "";
@@ -530,6 +540,98 @@ static void test_pragmas_on_worker_connection(void **state)
     assert_int_equal(p.busy_timeout, SQLITE_STORE_BUSY_TIMEOUT_MS);
 }
 
+/* ---- the worker's queue: the outbox operations --------------------------- */
+
+static uint64_t outbox_depth(struct santa_store *s)
+{
+    uint64_t depth = 99, age = 0;
+    assert_int_equal(sqlite_store_outbox_stats(s, &depth, &age), SANTA_OK);
+    return depth;
+}
+
+/* A claim expands the batch, then leases due mails once (a second claim
+ * gets the others, then none); done, retry and dead-letter each move one
+ * job; and every one of them is answered only after an fdatasync covers it,
+ * as with the worker's synchronous=FULL connection before. */
+static void test_outbox_claims_once_and_syncs_each_step(void **state)
+{
+    struct tmp *t = *state;
+    struct santa_store *s = open_at(t->data_dir);
+    assert_non_null(s);
+    struct santa_exchange ex;
+    struct santa_participant p[3];
+    three_queued(s, 9, &ex, p);
+    assert_int_equal(outbox_depth(s), 3); /* the batch counts as its mails */
+
+    struct santa_job jobs[4];
+    uint32_t n = 99;
+    uint64_t syncs = sqlite_store_sync_count(s);
+    assert_int_equal(sqlite_store_outbox_claim(s, "w1", 60000, jobs, 2, &n), SANTA_OK);
+    assert_int_equal(n, 2);
+    assert_true(sqlite_store_sync_count(s) > syncs);
+    assert_string_equal(jobs[0].to_email, "a@example.com");
+    assert_string_equal(jobs[0].exchange_id, ex.id);
+    assert_string_equal(jobs[0].exchange_name, "Office party");
+    assert_int_equal(jobs[0].attempts, 1);
+    assert_true(jobs[0].queued_ms > 0);
+    char key[160];
+    snprintf(key, sizeof key, "reminder.%s.%s", jobs[0].id, ex.id);
+    assert_string_equal(jobs[0].key, key);
+    struct santa_job rest[4];
+    assert_int_equal(sqlite_store_outbox_claim(s, "w2", 60000, rest, 4, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rest[0].to_email, "c@example.com");
+    assert_int_equal(sqlite_store_outbox_claim(s, "w2", 60000, rest, 4, &n), SANTA_OK);
+    assert_int_equal(n, 0); /* all leased */
+    assert_int_equal(outbox_depth(s), 3);
+
+    syncs = sqlite_store_sync_count(s);
+    assert_int_equal(sqlite_store_outbox_done(s, &jobs[0]), SANTA_OK);
+    assert_true(sqlite_store_sync_count(s) > syncs);
+    assert_int_equal(outbox_depth(s), 2);
+    syncs = sqlite_store_sync_count(s);
+    assert_int_equal(sqlite_store_outbox_fail(s, &jobs[1], false, 0, "421 busy"), SANTA_OK);
+    assert_true(sqlite_store_sync_count(s) > syncs);
+    /* Due again at once: the same row, the same Message-ID, one more try. */
+    struct santa_job again;
+    assert_int_equal(sqlite_store_outbox_claim(s, "w3", 60000, &again, 1, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(again.key, jobs[1].key);
+    assert_int_equal(again.attempts, 2);
+    syncs = sqlite_store_sync_count(s);
+    assert_int_equal(sqlite_store_outbox_fail(s, &again, true, 0, "550 no such user"), SANTA_OK);
+    assert_true(sqlite_store_sync_count(s) > syncs);
+    assert_int_equal(outbox_depth(s), 1); /* the dead letter no longer counts */
+    santa_store_close(s);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(t->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL"
+                                    " AND last_error = '550 no such user' AND attempts = 2"),
+                     1);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"), 1);
+    sqlite3_close(db);
+}
+
+/* A worker opens the store with existing set: a mistyped data directory
+ * fails at start and creates nothing. */
+static void test_existing_store_is_not_created(void **state)
+{
+    struct tmp *t = *state;
+    struct sqlite_store_options o = {.data_dir = t->data_dir, .existing = true};
+    struct santa_store *s = NULL;
+    char err[512] = "";
+    assert_int_equal(sqlite_store_open(&o, &s, err, sizeof err), SANTA_UNAVAILABLE);
+    assert_null(s);
+    struct stat sb;
+    assert_int_not_equal(stat(t->data_dir, &sb), 0);
+    s = open_at(t->data_dir); /* the server creates it */
+    assert_non_null(s);
+    santa_store_close(s);
+    assert_int_equal(sqlite_store_open(&o, &s, err, sizeof err), SANTA_OK);
+    santa_store_close(s);
+}
+
 /* ---- group commit: a write is answered after a sync covers it ---------- */
 
 /* A write that succeeds waits for an fdatasync of the WAL; a read and a
@@ -589,15 +691,18 @@ static void test_queries_use_indexes(void **state)
             const char *detail = (const char *)sqlite3_column_text(q, 3);
             /* "SCAN t" reads a whole table; a temp B-tree means a sort the
              * index should have given for free. No query here may do either,
-             * but one: counting the waiting reminders reads all of the
+             * but two: counting the waiting reminders (REMINDERS_PENDING for
+             * /metrics, OUTBOX_STATS for the worker) reads all of the
              * partial index outbox_due, which holds exactly those rows, and
              * all of reminder_batches, which holds only the batches no
              * worker has expanded yet; the sum of those two counts is a
-             * SELECT without a table ("SCAN CONSTANT ROW"). */
-            bool counted = i == SQLITE_Q_REMINDERS_PENDING &&
-                           (strstr(detail, "INDEX outbox_due") != NULL ||
-                            strcmp(detail, "SCAN reminder_batches") == 0 ||
-                            strcmp(detail, "SCAN CONSTANT ROW") == 0);
+             * SELECT without a table ("SCAN CONSTANT ROW") or over the two
+             * rows of a subquery ("SCAN (subquery-N)"). */
+            bool counting = i == SQLITE_Q_REMINDERS_PENDING || i == SQLITE_Q_OUTBOX_STATS;
+            bool counted = counting && (strstr(detail, "INDEX outbox_due") != NULL ||
+                                        strcmp(detail, "SCAN reminder_batches") == 0 ||
+                                        strcmp(detail, "SCAN CONSTANT ROW") == 0 ||
+                                        strncmp(detail, "SCAN (subquery-", 15) == 0);
             if ((strncmp(detail, "SCAN ", 5) == 0 && !counted) || strstr(detail, "TEMP B-TREE")) {
                 fprintf(stderr, "%s: %s\n", sqlite_store_sql_name[i], detail);
                 failures++;
@@ -912,6 +1017,10 @@ int main(void)
                                         teardown_tmp),
         cmocka_unit_test_setup_teardown(test_pragmas_on_worker_connection, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_writes_are_synced_before_answer, setup_tmp,
+                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_outbox_claims_once_and_syncs_each_step, setup_tmp,
+                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_existing_store_is_not_created, setup_tmp,
                                         teardown_tmp),
         cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_foreign_keys_are_indexed, setup_tmp, teardown_tmp),

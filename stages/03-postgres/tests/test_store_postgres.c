@@ -29,6 +29,7 @@
 #include "store_postgres.h"
 #include "store_postgres_batch.h"
 #include "store_postgres_conn.h"
+#include "store_postgres_outbox.h"
 #include "store_postgres_schema.h"
 
 static char base_conninfo[512];
@@ -260,6 +261,22 @@ static uint64_t pending(struct santa_store *st)
     return depth;
 }
 
+/* An exchange of three (a@, b@, c@example.com, joined in that order) with
+ * one reminder batch queued for them. */
+static void three_queued(struct santa_store *st, struct santa_arena *arena, uint8_t seed,
+                         const char *name, struct santa_exchange *ex, struct santa_participant p[3])
+{
+    make_exchange(ex, seed, name);
+    assert_int_equal(st->ops->exchange_create(st, ex), SANTA_OK);
+    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(contract_try_join(st, arena, ex->id, "Someone", emails[i], "", 100, &p[i]),
+                         SANTA_OK);
+    uint32_t queued = 0;
+    assert_int_equal(st->ops->reminders_queue(st, ex->id, &queued), SANTA_OK);
+    assert_int_equal(queued, 3);
+}
+
 /* POST .../reminders records ONE reminder_batches row whatever the
  * exchange's size (migration 004); the worker's expansion
  * (store_postgres_batch.h) writes one outbox row per participant present
@@ -276,18 +293,11 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     struct santa_store *st = open_conninfo(s.conninfo);
     assert_non_null(st);
     struct santa_exchange ex;
-    make_exchange(&ex, 9, "Outbox");
-    assert_int_equal(st->ops->exchange_create(st, &ex), SANTA_OK);
     struct santa_participant p[3];
     struct santa_arena arena;
     santa_arena_init(&arena, 1 << 16);
-    static const char *const emails[] = {"a@example.com", "b@example.com", "c@example.com"};
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(contract_try_join(st, &arena, ex.id, "Someone", emails[i], "", 100, &p[i]),
-                         SANTA_OK);
+    three_queued(st, &arena, 9, "Outbox", &ex, p);
     uint32_t queued = 0;
-    assert_int_equal(st->ops->reminders_queue(st, ex.id, &queued), SANTA_OK);
-    assert_int_equal(queued, 3);
     expect_count(&s, "SELECT count(*) FROM reminder_batches", "1");
     expect_count(&s, "SELECT count(*) FROM outbox", "0");
     assert_int_equal(pending(st), 3);
@@ -341,6 +351,79 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     expect_count(&s, "SELECT count(*) FROM outbox", "4");
     expect_count(&s, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
                      " (SELECT 1 FROM participants AS p WHERE p.id = o.participant_id)", "0");
+    schema_drop(&s);
+}
+
+static uint64_t outbox_depth(struct santa_store *st)
+{
+    uint64_t depth = 99, age = 0;
+    assert_int_equal(postgres_store_outbox_stats(st, &depth, &age), SANTA_OK);
+    return depth;
+}
+
+/* The worker's queue: a claim expands the batch, then leases due mails
+ * once, skipping (not waiting for) a row another transaction holds; done,
+ * retry and dead-letter each move one job, a retry keeping its
+ * Message-ID. */
+static void test_outbox_claim_skips_locked_rows(void **state)
+{
+    (void)state;
+    struct schema s = {0};
+    assert_true(schema_make(&s));
+    struct santa_store *st = open_conninfo(s.conninfo);
+    assert_non_null(st);
+    struct santa_exchange ex;
+    struct santa_participant p[3];
+    struct santa_arena arena;
+    santa_arena_init(&arena, 1 << 16);
+    three_queued(st, &arena, 11, "Queue", &ex, p);
+    assert_int_equal(outbox_depth(st), 3); /* the batch counts as its mails */
+
+    struct santa_job jobs[4], more[4];
+    uint32_t n = 99;
+    assert_int_equal(postgres_store_outbox_claim(st, "w1", 60000, jobs, 1, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0].to_email, "a@example.com");
+    assert_string_equal(jobs[0].exchange_name, "Queue");
+    assert_int_equal(jobs[0].attempts, 1);
+    assert_true(jobs[0].queued_ms > 0);
+    char key[160];
+    snprintf(key, sizeof key, "reminder.%s.%s", jobs[0].id, ex.id);
+    assert_string_equal(jobs[0].key, key);
+
+    char err[512] = "";
+    PGconn *other = NULL;
+    assert_int_equal(postgres_store_connect(s.conninfo, 5000, &other, err, sizeof err), SANTA_OK);
+    PQclear(PQexec(other, "BEGIN"));
+    PGresult *r = PQexec(other, "SELECT id FROM outbox WHERE email = 'b@example.com' FOR UPDATE");
+    assert_int_equal(PQntuples(r), 1);
+    PQclear(r);
+    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(more[0].to_email, "c@example.com");
+    PQclear(PQexec(other, "ROLLBACK"));
+    PQfinish(other);
+    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, &jobs[1], 3, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[1].to_email, "b@example.com");
+    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(n, 0); /* all leased */
+
+    assert_int_equal(postgres_store_outbox_done(st, &jobs[0]), SANTA_OK);
+    assert_int_equal(outbox_depth(st), 2);
+    assert_int_equal(postgres_store_outbox_fail(st, &jobs[1], false, 0, "421 busy"), SANTA_OK);
+    assert_int_equal(postgres_store_outbox_claim(st, "w3", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(more[0].key, jobs[1].key);
+    assert_int_equal(more[0].attempts, 2);
+    assert_int_equal(postgres_store_outbox_fail(st, &more[0], true, 0, "550 no such user"),
+                     SANTA_OK);
+    assert_int_equal(outbox_depth(st), 1); /* the dead letter no longer counts */
+    santa_arena_release(&arena);
+    santa_store_close(st);
+    expect_count(&s, "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL"
+                     " AND last_error = '550 no such user' AND attempts = 2", "1");
+    expect_count(&s, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL", "1");
     schema_drop(&s);
 }
 
@@ -626,6 +709,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_session_settings),
         cmocka_unit_test(test_hostile_text_is_only_data),
         cmocka_unit_test(test_batches_expand_once_and_forget_removed),
+        cmocka_unit_test(test_outbox_claim_skips_locked_rows),
         cmocka_unit_test(test_reconnects_after_connections_are_killed),
         cmocka_unit_test(test_unreachable_fails_fast),
         cmocka_unit_test(test_error_detail_is_not_logged),

@@ -1,0 +1,187 @@
+/*
+ * store_postgres_outbox.c - the outbox as santa-worker-03-postgres's queue
+ * (store_postgres_outbox.h): claim, done, fail, stats.
+ *
+ * Claiming is one statement (OUTBOX_CLAIM): the due rows are picked with
+ * FOR UPDATE SKIP LOCKED and leased in the same UPDATE, so workers never
+ * wait for each other (a row another claim has locked is skipped, not
+ * waited for) and never take the same row; done, retry and dead-letter are
+ * one UPDATE each. Unlike SQLite, claims of several workers run side by
+ * side.
+ *
+ * Each claim first expands the oldest batch POST .../reminders queued that
+ * nobody holds (store_postgres_batch.h), in a transaction of its own, so a
+ * worker is never idle while a batch waits.
+ */
+#include "store_postgres_outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_postgres_batch.h"
+#include "store_postgres_ops.h"
+
+/* ---- claim ------------------------------------------------------------- */
+
+struct outbox_claim {
+    const char *worker;
+    uint32_t lease_ms;
+    struct santa_job *jobs;
+    uint32_t max, n;
+};
+
+/* A text column into a job's field, cut at its size; NULL gives "". */
+static void copy_col(const struct postgres_store_rows *r, int col, char *out, size_t cap)
+{
+    struct santa_col v = {0};
+    if (!postgres_store_col(r, col, &v) || !v.text)
+        v.len = 0;
+    snprintf(out, cap, "%.*s", (int)v.len, v.text ? v.text : "");
+}
+
+/* The current claimed row into j. Columns: id, exchange_id,
+ * participant_id, email, attempts (this claim included), queued_ms,
+ * traceparent, exchange name, budget, exchange date, participant name. */
+static enum santa_status read_job(const struct postgres_store_rows *r, struct santa_job *j)
+{
+    memset(j, 0, sizeof *j);
+    int64_t attempts = 0;
+    if (!postgres_store_col_int(r, 4, &attempts) || attempts <= 0 ||
+        !postgres_store_col_int(r, 5, &j->queued_ms))
+        return santa_store_corrupt("postgres", "outbox");
+    j->attempts = (uint32_t)attempts;
+    copy_col(r, 0, j->id, sizeof j->id);
+    copy_col(r, 1, j->exchange_id, sizeof j->exchange_id);
+    copy_col(r, 2, j->participant_id, sizeof j->participant_id);
+    copy_col(r, 3, j->to_email, sizeof j->to_email);
+    copy_col(r, 6, j->traceparent, sizeof j->traceparent);
+    copy_col(r, 7, j->exchange_name, sizeof j->exchange_name);
+    copy_col(r, 8, j->budget, sizeof j->budget);
+    copy_col(r, 9, j->exchange_date, sizeof j->exchange_date);
+    copy_col(r, 10, j->to_name, sizeof j->to_name);
+    /* The row id is the job's identity: a retry sends the same Message-ID. */
+    snprintf(j->key, sizeof j->key, "reminder.%s.%s", j->id, j->exchange_id);
+    return SANTA_OK;
+}
+
+/* One statement picks, locks and leases the due rows; the transaction
+ * around it lets the runner send it again when the connection broke before
+ * COMMIT (then nothing was leased), where a lone UPDATE lost mid-way could
+ * have leased rows nobody would send before the lease ran out. */
+static enum santa_status claim_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct outbox_claim *cl = ctx;
+    cl->n = 0; /* the runner may run a transaction again */
+    struct postgres_store_params p = {0};
+    postgres_store_param_text(&p, cl->worker);
+    postgres_store_param_int(&p, cl->max);
+    postgres_store_param_int(&p, cl->lease_ms);
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_OUTBOX_CLAIM, &p, &r);
+    while (st == SANTA_OK && postgres_store_has_row(&r) && cl->n < cl->max) {
+        st = read_job(&r, &cl->jobs[cl->n]);
+        if (st == SANTA_OK) {
+            cl->n++;
+            st = postgres_store_next_row(&r);
+        }
+    }
+    postgres_store_rows_clear(&r);
+    return st;
+}
+
+/* The expansion runs its own transaction (store_postgres_batch.h) on this
+ * thread's connection, before the claim's: the pool hands it over
+ * connected, and reconnects on the next call if the expansion lost it. */
+static enum santa_status expand_op(struct postgres_store_conn *c, void *ctx)
+{
+    return postgres_store_batch_expand(postgres_store_conn_pg(c), ctx);
+}
+
+enum santa_status postgres_store_outbox_claim(struct santa_store *s, const char *worker,
+                                              uint32_t lease_ms, struct santa_job *jobs,
+                                              uint32_t max, uint32_t *n)
+{
+    *n = 0;
+    struct postgres_batch b;
+    if (postgres_store_run_op(s, POSTGRES_TX_NONE, expand_op, &b) != SANTA_OK)
+        return SANTA_UNAVAILABLE;
+    struct outbox_claim cl = {worker, lease_ms, jobs, max, 0};
+    enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_WRITE, claim_op, &cl);
+    /* After a ROLLBACK nothing is leased, whatever was read. */
+    if (st == SANTA_OK)
+        *n = cl.n;
+    return st;
+}
+
+/* ---- done, fail -------------------------------------------------------- */
+
+struct outbox_update {
+    enum postgres_store_query q;
+    struct postgres_store_params p;
+};
+
+static enum santa_status update_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct outbox_update *u = ctx;
+    return postgres_store_exec_cmd(c, u->q, &u->p);
+}
+
+/* One UPDATE of a job's row, committed on its own; setting the same values
+ * twice is harmless, so the runner may send it again after a lost
+ * connection. */
+static enum santa_status update(struct santa_store *s, struct outbox_update *u)
+{
+    return postgres_store_run_op(s, POSTGRES_TX_NONE, update_op, u);
+}
+
+enum santa_status postgres_store_outbox_done(struct santa_store *s, const struct santa_job *j)
+{
+    struct outbox_update u = {POSTGRES_Q_OUTBOX_DONE, {0}};
+    postgres_store_param_int(&u.p, strtoll(j->id, NULL, 10));
+    return update(s, &u);
+}
+
+enum santa_status postgres_store_outbox_fail(struct santa_store *s, const struct santa_job *j,
+                                             bool dead, uint32_t delay_ms, const char *error)
+{
+    struct outbox_update u = {dead ? POSTGRES_Q_OUTBOX_DEAD : POSTGRES_Q_OUTBOX_RETRY, {0}};
+    postgres_store_param_int(&u.p, strtoll(j->id, NULL, 10));
+    if (!dead)
+        postgres_store_param_int(&u.p, delay_ms);
+    postgres_store_param_text(&u.p, error);
+    return update(s, &u);
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+struct outbox_stats {
+    uint64_t depth, oldest_age_ms;
+};
+
+static enum santa_status stats_op(struct postgres_store_conn *c, void *ctx)
+{
+    struct outbox_stats *out = ctx;
+    struct postgres_store_rows r;
+    int64_t depth = 0, age = 0;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_OUTBOX_STATS, NULL, &r);
+    if (st == SANTA_OK && (!postgres_store_has_row(&r) || !postgres_store_col_int(&r, 0, &depth) ||
+                           !postgres_store_col_int(&r, 1, &age) || depth < 0))
+        st = santa_store_corrupt("postgres", postgres_store_sql_name[POSTGRES_Q_OUTBOX_STATS]);
+    if (st == SANTA_OK) {
+        out->depth = (uint64_t)depth;
+        out->oldest_age_ms = depth > 0 && age > 0 ? (uint64_t)age : 0;
+    }
+    postgres_store_rows_clear(&r);
+    return st;
+}
+
+enum santa_status postgres_store_outbox_stats(struct santa_store *s, uint64_t *depth,
+                                              uint64_t *oldest_age_ms)
+{
+    struct outbox_stats o = {0, 0};
+    enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_NONE, stats_op, &o);
+    *depth = o.depth;
+    *oldest_age_ms = o.oldest_age_ms;
+    return st;
+}
