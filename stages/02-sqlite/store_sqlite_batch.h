@@ -2,19 +2,20 @@
  * store_sqlite_batch.h - expanding a batch of POST .../reminders into
  * outbox rows (migration 004_reminder_batches.sql).
  *
- * The request records one reminder_batches row; santa-worker-02-sqlite's
- * claim (store_sqlite_outbox.h) calls sqlite_store_batch_expand() first,
- * which turns the oldest batch into one outbox row per participant present
- * now, and deletes it, in one transaction of its own, an operation of the
- * store run by its runner with the statements of its table
- * (store_sqlite_sql.h, BATCH_*): BEGIN IMMEDIATE takes SQLite's one write
- * lock, so workers never expand the same batch (the second waits, then
- * finds it gone: SQLite has no SKIP LOCKED, and needs none) and a removal
- * commits before, and its participant gets no row, or after, and its
- * trigger deletes the row; the DELETE (BATCH_TAKE), one INSERT ... SELECT
- * (BATCH_EXPAND), COMMIT, answered once the group commit's fdatasync covers
- * it. A worker killed before COMMIT leaves the batch as it was: expansion
- * happens exactly once.
+ * The request records one reminder_batches row; the worker's claim
+ * (store_sqlite_outbox.h) first calls sqlite_store_batch_expand(), which
+ * turns the oldest batch into one outbox row per participant present now
+ * and deletes it, in one transaction of its own: an operation of the
+ * store, run by its runner with the statements of its table (BATCH_* in
+ * store_sqlite_sql.h). A worker killed before COMMIT leaves the batch as
+ * it was: expansion happens exactly once.
+ *
+ * BEGIN IMMEDIATE takes SQLite's one write lock, so workers never expand
+ * the same batch (the second waits, then finds it gone: SQLite has no SKIP
+ * LOCKED, and needs none) and a removal commits before, and its
+ * participant gets no row, or after, and its trigger deletes the row; the
+ * DELETE (BATCH_TAKE), one INSERT ... SELECT (BATCH_EXPAND), COMMIT,
+ * answered once the group commit's fdatasync covers it.
  *
  * The expansion is traced as a request of its own named "expand", child of
  * the enqueuing request's span (the batch's traceparent); the outbox rows

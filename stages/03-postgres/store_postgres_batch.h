@@ -2,18 +2,20 @@
  * store_postgres_batch.h - expanding a batch of POST .../reminders into
  * outbox rows (migration 004_reminder_batches.sql).
  *
- * The request records one reminder_batches row; santa-worker-03-postgres's
- * claim (store_postgres_outbox.h) calls postgres_store_batch_expand()
- * first, which turns the oldest batch no other worker holds into one
- * outbox row per participant present now, and deletes it, in one
- * transaction of its own, an operation of the store run by its runner with
- * the statements of its table (store_postgres_sql.h, BATCH_*): the DELETE
- * (BATCH_TAKE) claims it with FOR UPDATE SKIP LOCKED (workers never wait
- * for each other nor expand the same batch), the exchange locked FOR SHARE
- * (BATCH_LOCK: a removal commits before, and its participant gets no row,
- * or after, and its trigger deletes the row), one INSERT ... SELECT
- * (BATCH_EXPAND), COMMIT. A worker killed before COMMIT leaves the batch
- * as it was: expansion happens exactly once.
+ * The request records one reminder_batches row; the worker's claim
+ * (store_postgres_outbox.h) first calls postgres_store_batch_expand(), which
+ * turns the oldest batch into one outbox row per participant present now
+ * and deletes it, in one transaction of its own: an operation of the
+ * store, run by its runner with the statements of its table (BATCH_* in
+ * store_postgres_sql.h). A worker killed before COMMIT leaves the batch as
+ * it was: expansion happens exactly once.
+ *
+ * The DELETE (BATCH_TAKE) claims the oldest batch no other worker holds
+ * with FOR UPDATE SKIP LOCKED (workers never wait for each other nor
+ * expand the same batch), the exchange is locked FOR SHARE (BATCH_LOCK: a
+ * removal commits before, and its participant gets no row, or after, and
+ * its trigger deletes the row), then one INSERT ... SELECT (BATCH_EXPAND),
+ * COMMIT.
  *
  * The expansion is traced as a request of its own named "expand", child of
  * the enqueuing request's span (the batch's traceparent); the outbox rows
