@@ -68,9 +68,12 @@
       "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
       " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")                                 \
     /* The worker's expansion of a batch (store_sqlite_batch.c), in one                            \
-     * BEGIN IMMEDIATE: the oldest batch, deleted (min(id) reads one entry                         \
-     * of the primary key), then one outbox row per participant present,                           \
-     * with the batch's traceparent and enqueue time. */                                           \
+     * BEGIN IMMEDIATE: the oldest batch, deleted (ROLLBACK, or a dead                             \
+     * worker's unfinished transaction, brings it back), then one outbox                           \
+     * row per participant present, with the batch's traceparent and                               \
+     * enqueue time. min(id) reads one entry of the primary key, as ORDER BY                       \
+     * id LIMIT 1 would, but EXPLAIN calls it a SEARCH where the other is a                        \
+     * SCAN (stage 03 needs the row form, for SKIP LOCKED). */                                     \
     X(BATCH_TAKE, "DELETE FROM reminder_batches WHERE id = (SELECT min(id) FROM reminder_batches)" \
                   " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_ms")           \
     X(BATCH_EXPAND,                                                                                \
