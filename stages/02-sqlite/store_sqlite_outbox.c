@@ -97,20 +97,15 @@ static enum santa_status claim_op(struct sqlite_store_conn *c, void *ctx)
     return st;
 }
 
-/* The expansion commits on its own (store_sqlite_batch.h), on this
- * thread's connection, before the claim's transaction begins. */
-static enum santa_status expand_op(struct sqlite_store_conn *c, void *ctx)
-{
-    return sqlite_store_batch_expand(sqlite_store_conn_db(c), ctx);
-}
-
 enum santa_status sqlite_store_outbox_claim(struct santa_store *s, const char *worker,
                                             uint32_t lease_ms, struct santa_job *jobs, uint32_t max,
                                             uint32_t *n)
 {
     *n = 0;
+    /* The expansion commits on its own, before the claim's transaction
+     * begins, so this claim already sees the rows it wrote. */
     struct sqlite_batch b;
-    if (sqlite_store_run_op(s, SQLITE_TX_NONE, expand_op, &b) != SANTA_OK)
+    if (sqlite_store_batch_expand(s, &b) != SANTA_OK)
         return SANTA_UNAVAILABLE;
     struct outbox_claim cl = {worker, lease_ms, jobs, max, 0};
     enum santa_status st = sqlite_store_run_op(s, SQLITE_TX_WRITE, claim_op, &cl);

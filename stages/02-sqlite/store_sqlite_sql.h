@@ -57,7 +57,7 @@
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = ?1")                                                                          \
     /* One row per POST .../reminders, whatever the exchange's size: the                           \
-     * worker expands it into outbox rows (store_sqlite_batch.c). */                               \
+     * worker expands it into outbox rows (BATCH_*). */                                            \
     X(REMINDERS_QUEUE,                                                                             \
       "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_ms)"                  \
       " VALUES (?1, ?2, ?3, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")          \
@@ -67,6 +67,20 @@
     X(REMINDERS_PENDING,                                                                           \
       "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
       " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")                                 \
+    /* The worker's expansion of a batch (store_sqlite_batch.c), in one                            \
+     * BEGIN IMMEDIATE: the oldest batch, deleted (ROLLBACK, or a dead                             \
+     * worker's unfinished transaction, brings it back), then one outbox                           \
+     * row per participant present, with the batch's traceparent and                               \
+     * enqueue time. min(id) reads one entry of the primary key, as ORDER BY                       \
+     * id LIMIT 1 would, but EXPLAIN calls it a SEARCH where the other is a                        \
+     * SCAN (stage 03 needs the row form, for SKIP LOCKED). */                                     \
+    X(BATCH_TAKE, "DELETE FROM reminder_batches WHERE id = (SELECT min(id) FROM reminder_batches)" \
+                  " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_ms")           \
+    X(BATCH_EXPAND,                                                                                \
+      "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent, queued_at,"      \
+      " queued_ms) SELECT exchange_id, id, email, 'reminder', nullif(?2, ''),"                     \
+      " strftime('%Y-%m-%dT%H:%M:%SZ', CAST(?3 AS INTEGER) / 1000, 'unixepoch'),"                  \
+      " CAST(?3 AS INTEGER) FROM participants WHERE exchange_id = ?1 ORDER BY seq")                \
     /* santa-worker-02-sqlite's queue (store_sqlite_outbox.c). The due rows                        \
      * come in the order of the partial index outbox_due; attempts counts                          \
      * the claim being made. */                                                                    \

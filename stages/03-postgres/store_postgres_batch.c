@@ -1,90 +1,82 @@
 /*
  * store_postgres_batch.c - a batch of reminders becomes outbox rows
- * (store_postgres_batch.h).
+ * (store_postgres_batch.h): BATCH_TAKE, BATCH_LOCK, then BATCH_EXPAND, one
+ * operation run by postgres_store_run_op() in BEGIN ... COMMIT.
+ *
+ * BATCH_TAKE's FOR UPDATE SKIP LOCKED holds the batch until COMMIT, so no
+ * other worker takes it and none waits for it; BATCH_LOCK's FOR SHARE on
+ * the exchange lets no join or removal commit before the INSERT.
  */
 #include "store_postgres_batch.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "santa/log.h"
 #include "santa/worker.h"
+#include "store_postgres_ops.h"
 
-/* The oldest batch nobody holds, deleted: the row lock lasts until COMMIT,
- * and ROLLBACK (or a dead worker's lost connection) brings it back. */
-static const char sql_take[] =
-    "DELETE FROM reminder_batches WHERE id = (SELECT id FROM reminder_batches"
-    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_at";
-/* Waits for a join or removal in progress; READ COMMITTED gives the next
- * statement a snapshot taken after it. */
-static const char sql_lock[] = "SELECT 1 FROM exchanges WHERE id = $1 FOR SHARE";
-static const char sql_fill[] =
-    "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent, queued_at)"
-    " SELECT exchange_id, id, email, 'reminder', nullif($2, ''), $3::timestamptz"
-    " FROM participants WHERE exchange_id = $1 ORDER BY seq";
-
-/* One statement; NULL (logged) on failure. */
-static PGresult *run(PGconn *pg, const char *sql, int n, const char *const *v)
+/* The batch BATCH_TAKE deleted: its exchange, its mails when queued, and
+ * its traceparent ("" for none) and enqueue time as BATCH_EXPAND takes
+ * them. Those two stay valid until r is cleared. */
+static enum santa_status read_taken(const struct postgres_store_rows *r, struct postgres_batch *out,
+                                    struct santa_col *tp, struct santa_col *queued)
 {
-    PGresult *r = PQexecParams(pg, sql, n, NULL, v, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        santa_log(SANTA_LOG_WARN, "worker postgres: expanding a batch: %s", PQerrorMessage(pg));
-        PQclear(r);
-        return NULL;
-    }
-    return r;
+    if (!postgres_store_col_id(r, 0, out->exchange_id) ||
+        !postgres_store_col_int(r, 1, &out->mails_queued) || !postgres_store_col(r, 2, tp) ||
+        !postgres_store_col(r, 3, queued) || !tp->text || !queued->text)
+        return santa_store_corrupt("postgres", "reminder_batches");
+    return SANTA_OK;
 }
 
-static bool run_cmd(PGconn *pg, const char *sql, int n, const char *const *v, int64_t *rows)
+/* Inside the transaction, after the batch was taken: its rows, once the
+ * exchange is ours to share. */
+static enum santa_status fill(struct postgres_store_conn *c, const char *tp, const char *queued,
+                              struct postgres_batch *out)
 {
-    PGresult *r = run(pg, sql, n, v);
-    if (r && rows)
-        *rows = strtoll(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return r != NULL;
-}
-
-/* Inside the transaction, after the batch was taken: its rows. */
-static bool fill(PGconn *pg, const char *tp, const char *queued_at, struct postgres_batch *out)
-{
-    const char *lock[] = {out->exchange_id};
-    const char *fill_v[] = {out->exchange_id, tp, queued_at};
+    struct postgres_store_params lock = {0}, p = {0};
+    postgres_store_param_text(&lock, out->exchange_id);
+    postgres_store_param_text(&p, out->exchange_id);
+    postgres_store_param_text(&p, tp);
+    postgres_store_param_text(&p, queued);
     struct santa_expand_trace t;
     santa_worker_expand_begin(&t, tp, "outbox insert", out->exchange_id);
-    bool ok = run_cmd(pg, sql_lock, 1, lock, NULL) && run_cmd(pg, sql_fill, 3, fill_v, &out->mails);
-    santa_worker_expand_end(&t, (long long)out->mails, ok);
-    return ok;
+    enum santa_status st = postgres_store_exec_cmd(c, POSTGRES_Q_BATCH_LOCK, &lock);
+    if (st == SANTA_OK)
+        st = postgres_store_exec_count(c, POSTGRES_Q_BATCH_EXPAND, &p, &out->mails);
+    santa_worker_expand_end(&t, (long long)out->mails, st == SANTA_OK);
+    return st;
 }
 
-enum santa_status postgres_store_batch_expand(PGconn *pg, struct postgres_batch *out)
+/* Nothing waiting (or every batch held by another worker) is
+ * SANTA_NOT_FOUND: the runner rolls back, which is as good as COMMIT
+ * then. */
+static enum santa_status expand_op(struct postgres_store_conn *c, void *ctx)
 {
-    memset(out, 0, sizeof *out);
-    if (PQstatus(pg) != CONNECTION_OK)
-        PQreset(pg);
-    if (!run_cmd(pg, "BEGIN", 0, NULL, NULL))
+    struct postgres_batch *out = ctx;
+    memset(out, 0, sizeof *out); /* the runner may run a transaction again */
+    struct santa_col tp = {0}, queued = {0};
+    struct postgres_store_rows r;
+    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_BATCH_TAKE, NULL, &r);
+    if (st == SANTA_OK && !postgres_store_has_row(&r))
+        st = SANTA_NOT_FOUND;
+    if (st == SANTA_OK)
+        st = read_taken(&r, out, &tp, &queued);
+    if (st == SANTA_OK)
+        st = fill(c, tp.text, queued.text, out);
+    /* The result holds tp and queued: cleared only once they are sent. */
+    postgres_store_rows_clear(&r);
+    return st;
+}
+
+enum santa_status postgres_store_batch_expand(struct santa_store *s, struct postgres_batch *out)
+{
+    enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_WRITE, expand_op, out);
+    out->found = st == SANTA_OK;
+    if (st == SANTA_NOT_FOUND)
+        return SANTA_OK;
+    if (st != SANTA_OK)
         return SANTA_UNAVAILABLE;
-    PGresult *r = run(pg, sql_take, 0, NULL);
-    bool ok = r != NULL;
-    if (ok && PQntuples(r) == 1) {
-        out->found = true;
-        snprintf(out->exchange_id, sizeof out->exchange_id, "%s", PQgetvalue(r, 0, 0));
-        out->mails_queued = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-        ok = fill(pg, PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), out);
-    }
-    PQclear(r);
-    /* Nothing taken: ROLLBACK is as good as COMMIT, and after a failure it
-     * is the only way out. */
-    if (!run_cmd(pg, ok && out->found ? "COMMIT" : "ROLLBACK", 0, NULL, NULL))
-        ok = false;
-    if (!ok) {
-        out->found = false;
-        return SANTA_UNAVAILABLE;
-    }
-    if (out->found)
-        santa_log(SANTA_LOG_INFO, "expanded a batch of exchange %s: %lld mails (%lld when queued)",
-                  out->exchange_id, (long long)out->mails, (long long)out->mails_queued);
+    santa_log(SANTA_LOG_INFO, "expanded a batch of exchange %s: %lld mails (%lld when queued)",
+              out->exchange_id, (long long)out->mails, (long long)out->mails_queued);
     return SANTA_OK;
 }

@@ -451,8 +451,3 @@ bool postgres_store_conn_in_tx(const struct postgres_store_conn *c)
 {
     return c->in_tx;
 }
-
-PGconn *postgres_store_conn_pg(struct postgres_store_conn *c)
-{
-    return c->pg;
-}

@@ -92,11 +92,6 @@ const char *postgres_store_conn_sqlstate(const struct postgres_store_conn *c);
 bool postgres_store_conn_lost(const struct postgres_store_conn *c);
 /* True inside a transaction block (BEGIN sent, not yet ended). */
 bool postgres_store_conn_in_tx(const struct postgres_store_conn *c);
-/* The libpq handle, for tests and for the batch expansion
- * (store_postgres_batch.h), which runs its own transaction on it between
- * two statements of the store's (a handle it leaves broken is reconnected
- * by the next postgres_store_pool_conn). NULL while disconnected. */
-PGconn *postgres_store_conn_pg(struct postgres_store_conn *c);
 
 /* Waits for the answer to a query already sent on pg, until deadline_ns
  * (santa_now_ns()). Returns the first result (the caller PQclears it);

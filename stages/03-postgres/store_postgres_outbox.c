@@ -90,21 +90,15 @@ static enum santa_status claim_op(struct postgres_store_conn *c, void *ctx)
     return st;
 }
 
-/* The expansion runs its own transaction (store_postgres_batch.h) on this
- * thread's connection, before the claim's: the pool hands it over
- * connected, and reconnects on the next call if the expansion lost it. */
-static enum santa_status expand_op(struct postgres_store_conn *c, void *ctx)
-{
-    return postgres_store_batch_expand(postgres_store_conn_pg(c), ctx);
-}
-
 enum santa_status postgres_store_outbox_claim(struct santa_store *s, const char *worker,
                                               uint32_t lease_ms, struct santa_job *jobs,
                                               uint32_t max, uint32_t *n)
 {
     *n = 0;
+    /* The expansion commits on its own, before the claim's transaction
+     * begins, so this claim already sees the rows it wrote. */
     struct postgres_batch b;
-    if (postgres_store_run_op(s, POSTGRES_TX_NONE, expand_op, &b) != SANTA_OK)
+    if (postgres_store_batch_expand(s, &b) != SANTA_OK)
         return SANTA_UNAVAILABLE;
     struct outbox_claim cl = {worker, lease_ms, jobs, max, 0};
     enum santa_status st = postgres_store_run_op(s, POSTGRES_TX_WRITE, claim_op, &cl);

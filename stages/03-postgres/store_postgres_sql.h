@@ -67,7 +67,7 @@
       " LEFT JOIN participants AS r ON r.id = a.recipient_id"                                      \
       " WHERE e.id = $1")                                                                          \
     /* One row per POST .../reminders, whatever the exchange's size: the                           \
-     * worker expands it into outbox rows (store_postgres_batch.c). */                             \
+     * worker expands it into outbox rows (BATCH_*). */                                            \
     X(REMINDERS_QUEUE, 3,                                                                          \
       "INSERT INTO reminder_batches (exchange_id, traceparent, mails) VALUES ($1, $2, $3)")        \
     /* Mails in unexpanded batches count too: the depth is the same before                         \
@@ -75,6 +75,22 @@
     X(REMINDERS_PENDING, 0,                                                                        \
       "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"             \
       " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)")                                 \
+    /* The worker's expansion of a batch (store_postgres_batch.c), in one                          \
+     * BEGIN ... COMMIT: the oldest batch nobody holds, deleted (the row                           \
+     * lock lasts until COMMIT; ROLLBACK, or a dead worker's lost                                  \
+     * connection, brings it back); the exchange FOR SHARE, which waits for                        \
+     * a join or removal in progress (READ COMMITTED gives the next                                \
+     * statement a snapshot taken after it); then one outbox row per                               \
+     * participant present, with the batch's traceparent and enqueue time. */                      \
+    X(BATCH_TAKE, 0,                                                                               \
+      "DELETE FROM reminder_batches WHERE id = (SELECT id FROM reminder_batches"                   \
+      " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"                                               \
+      " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_at")                       \
+    X(BATCH_LOCK, 1, "SELECT 1 FROM exchanges WHERE id = $1 FOR SHARE")                            \
+    X(BATCH_EXPAND, 3,                                                                             \
+      "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent, queued_at)"      \
+      " SELECT exchange_id, id, email, 'reminder', nullif($2, ''), $3::timestamptz"                \
+      " FROM participants WHERE exchange_id = $1 ORDER BY seq")                                    \
     /* santa-worker-03-postgres's queue (store_postgres_outbox.c). One                             \
      * statement claims: the due rows, in the order of the partial index                           \
      * outbox_due, locked with SKIP LOCKED (a row another claim holds is                           \

@@ -424,7 +424,7 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     assert_int_equal(pending(s), 3);
 
     struct sqlite_batch b;
-    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_int_equal(sqlite_store_batch_expand(s, &b), SANTA_OK);
     assert_true(b.found);
     assert_string_equal(b.exchange_id, ex.id);
     assert_int_equal(b.mails, 3);
@@ -447,12 +447,12 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     assert_int_equal(queued, 3);
     assert_int_equal(s->ops->participant_remove(s, ex.id, p[1].id), SANTA_OK);
     assert_int_equal(pending(s), 2 + 3);
-    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_int_equal(sqlite_store_batch_expand(s, &b), SANTA_OK);
     assert_true(b.found);
     assert_int_equal(b.mails, 2);
     assert_int_equal(b.mails_queued, 3);
     assert_int_equal(pending(s), 4);
-    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_OK);
+    assert_int_equal(sqlite_store_batch_expand(s, &b), SANTA_OK);
     assert_false(b.found); /* each batch expands once */
 
     /* A writer holding the lock past the busy timeout: the expansion fails
@@ -461,14 +461,16 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     sqlite3 *other = NULL;
     assert_int_equal(sqlite_store_connect(t->db_path, false, &other, err, sizeof err), SANTA_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10);
-    assert_int_equal(sqlite_store_batch_expand(db, &b), SANTA_UNAVAILABLE);
+    struct sqlite_store_conn *c = NULL; /* this thread's, which expands */
+    assert_int_equal(sqlite_store_pool_conn(sqlite_store_pool_of(s), &c), SANTA_OK);
+    sqlite3_busy_timeout(sqlite_store_conn_db(c), 10);
+    assert_int_equal(sqlite_store_batch_expand(s, &b), SANTA_UNAVAILABLE);
     assert_false(b.found);
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM reminder_batches"), 1);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM outbox"), 4);
-    assert_true(sqlite3_get_autocommit(db));
+    assert_true(sqlite3_get_autocommit(sqlite_store_conn_db(c)));
     santa_store_close(s);
 
     assert_int_equal(count_rows(db, "SELECT count(*) FROM pragma_foreign_key_list('outbox')"), 0);
