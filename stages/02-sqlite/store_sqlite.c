@@ -2,7 +2,7 @@
  * store_sqlite.c - stage 02's store over one SQLite file: the store, its
  * transaction runner, open and close, and the ops table.
  *
- * Each operation (store_sqlite_exchange.c, _participant.c, _draw.c) is a
+ * Each operation (sql_store.h: written once for every SQL back end) is a
  * function of one connection, run by run_op(): it takes the calling
  * thread's connection from the pool (store_sqlite_conn.c), wraps the
  * function in a transaction when it runs more than one statement, and ends
@@ -42,14 +42,14 @@
 #include "store_sqlite_ops.h"
 #include "store_sqlite_schema.h"
 
-/* Defined at the end of the file, once every operation exists. */
+/* Defined at the end of the file, once every function exists. */
 static const struct santa_store_ops sqlite_store_ops;
 
 struct sqlite_store {
-    struct santa_store base;
+    struct sql_store base; /* first: the operations reach the driver through it */
     struct sqlite_store_pool *pool;
     struct sqlite_store_commits *commits; /* writes wait here to be on disk */
-    atomic_uint_fast64_t busy; /* BEGINs that found the database locked */
+    atomic_uint_fast64_t busy;            /* BEGINs that found the database locked */
     /* This process's writers, one at a time in arrival order: a writer
      * takes a ticket and waits until it is served. */
     pthread_mutex_t writers_lock;
@@ -60,6 +60,11 @@ struct sqlite_store {
 static struct sqlite_store *store_of(struct santa_store *s)
 {
     return (struct sqlite_store *)s;
+}
+
+static struct sql_store_conn *base_of(struct sqlite_store_conn *c)
+{
+    return (struct sql_store_conn *)c;
 }
 
 struct sqlite_store_pool *sqlite_store_pool_of(struct santa_store *s)
@@ -118,7 +123,7 @@ static void busy_pause(int attempt)
 static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_conn *c, bool write)
 {
     enum santa_status st = SANTA_OK;
-    sqlite3_stmt *q = sqlite_store_conn_stmt(c, write ? SQLITE_Q_BEGIN_WRITE : SQLITE_Q_BEGIN_READ);
+    sqlite3_stmt *q = sqlite_store_conn_stmt(c, write ? SQL_Q_BEGIN_WRITE : SQL_Q_BEGIN_READ);
     if (!q)
         return SANTA_UNAVAILABLE;
     const char *what = write ? "BEGIN IMMEDIATE" : "BEGIN";
@@ -149,28 +154,34 @@ static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_con
 static enum santa_status tx_end(struct sqlite_store_conn *c, enum santa_status st)
 {
     if (st == SANTA_OK) {
-        st = sqlite_store_exec_cmd(c, SQLITE_Q_COMMIT, NULL);
+        st = sql_store_exec_cmd(base_of(c), SQL_Q_COMMIT, NULL);
         if (st == SANTA_OK)
             return st;
     }
     /* Some errors (SQLITE_FULL, IOERR, BUSY mid-statement) roll back on
      * their own; ROLLBACK then has nothing to do and would only fail. */
     if (!sqlite3_get_autocommit(sqlite_store_conn_db(c)) &&
-        sqlite_store_exec_cmd(c, SQLITE_Q_ROLLBACK, NULL) != SANTA_OK)
+        sql_store_exec_cmd(base_of(c), SQL_Q_ROLLBACK, NULL) != SANTA_OK)
         santa_log(SANTA_LOG_ERROR, "store sqlite: ROLLBACK failed; the connection may be "
                                    "left inside a transaction");
     return st;
 }
 
-enum santa_status sqlite_store_run_op(struct santa_store *s, enum sqlite_store_tx tx,
-                                      sqlite_store_op_fn fn, void *ctx)
+/* The driver's runner (sql_store.h). resolve is never needed: SQLite is a
+ * library in this process, so COMMIT either returned its answer or the
+ * process is gone with the request; no outcome is ever hidden. A write of
+ * one statement (SQL_TX_WRITE_ONE) still takes a write transaction: its
+ * answer waits for the group commit, like every write's. */
+static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql_store_op_fn fn,
+                                sql_store_op_fn resolve, void *ctx)
 {
+    (void)resolve;
     struct sqlite_store *ss = store_of(s);
     struct sqlite_store_conn *c;
     enum santa_status st = sqlite_store_pool_conn(ss->pool, &c);
-    if (st != SANTA_OK || tx == SQLITE_TX_NONE)
-        return st == SANTA_OK ? fn(c, ctx) : st;
-    bool write = tx == SQLITE_TX_WRITE;
+    if (st != SANTA_OK || tx == SQL_TX_NONE)
+        return st == SANTA_OK ? fn(base_of(c), ctx) : st;
+    bool write = tx == SQL_TX_WRITE || tx == SQL_TX_WRITE_ONE;
     /* After a failed fdatasync nothing new may be promised (store_sqlite_commit.h). */
     if (write && !sqlite_store_commits_usable(ss->commits))
         return SANTA_UNAVAILABLE;
@@ -178,7 +189,7 @@ enum santa_status sqlite_store_run_op(struct santa_store *s, enum sqlite_store_t
         writers_enter(ss);
     st = tx_begin(s, c, write);
     if (st == SANTA_OK)
-        st = tx_end(c, fn(c, ctx));
+        st = tx_end(c, fn(base_of(c), ctx));
     uint64_t seq = 0;
     if (write && st == SANTA_OK)
         seq = sqlite_store_commits_add(ss->commits); /* still our turn: commit order */
@@ -234,6 +245,10 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
         snprintf(err, errlen, "no data directory given");
         return SANTA_UNAVAILABLE;
     }
+    if (!sql_store_dialect_complete("sqlite", sqlite_store_sql)) {
+        snprintf(err, errlen, "a statement has no SQLite text (a bug)");
+        return SANTA_UNAVAILABLE;
+    }
     if (!o->existing && !make_dirs(o->data_dir, err, errlen))
         return SANTA_UNAVAILABLE;
     char path[4096];
@@ -260,10 +275,11 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
     }
     pthread_mutex_init(&ss->writers_lock, NULL);
     pthread_cond_init(&ss->writers_turn, NULL);
-    ss->base.ops = &sqlite_store_ops;
+    ss->base.base.ops = &sqlite_store_ops;
+    ss->base.driver = &sqlite_store_driver;
     santa_log(SANTA_LOG_INFO, "store sqlite: opened %s (schema version %d, SQLite %s)", path,
               sqlite_store_schema_version(), sqlite3_libversion());
-    *out = &ss->base;
+    *out = &ss->base.base;
     return SANTA_OK;
 }
 
@@ -274,45 +290,38 @@ static void store_thread_stop(struct santa_store *s)
     sqlite_store_pool_thread_stop(store_of(s)->pool);
 }
 
-static enum santa_status ping_op(struct sqlite_store_conn *c, void *ctx)
-{
-    (void)ctx;
-    struct sqlite_store_rows r;
-    enum santa_status st = sqlite_store_exec_rows(c, SQLITE_Q_SCHEMA_VERSION, NULL, &r);
-    int64_t v = 0;
-    /* Reads the database header: proves the file is there and readable, and
-     * that nobody swapped in a schema this program does not know. */
-    if (st == SANTA_OK && (!sqlite_store_has_row(&r) || !sqlite_store_col_int(&r, 0, &v) ||
-                           v != sqlite_store_schema_version())) {
-        santa_log(SANTA_LOG_ERROR, "store sqlite: ping: unexpected schema version");
-        st = SANTA_UNAVAILABLE;
-    }
-    sqlite_store_rows_clear(&r);
-    return st;
-}
-
-static enum santa_status store_ping(struct santa_store *s)
-{
-    return sqlite_store_run_op(s, SQLITE_TX_NONE, ping_op, NULL);
-}
+/* The driver of sql_store.h: how the operations run on SQLite. */
+const struct sql_store_driver sqlite_store_driver = {
+    .name = "sqlite",
+    .schema_version = sqlite_store_schema_version,
+    .run_op = run_op,
+    .exec = sqlite_store_exec,
+    .next_row = sqlite_store_next_row,
+    .rows_clear = sqlite_store_rows_clear,
+    .col = sqlite_store_col,
+    .col_int = sqlite_store_col_int,
+    .col_hash = sqlite_store_col_hash,
+    .col_bool = sqlite_store_col_bool,
+    .unique_violation = sqlite_store_unique_violation,
+};
 
 static const struct santa_store_ops sqlite_store_ops = {
     .name = "sqlite",
     .close = store_close,
     .thread_stop = store_thread_stop,
-    .ping = store_ping,
-    .exchange_create = sqlite_store_exchange_create,
-    .exchange_get = sqlite_store_exchange_get,
-    .principal_find = sqlite_store_principal_find,
-    .participant_add = sqlite_store_participant_add,
-    .participant_list = sqlite_store_participant_list,
-    .participant_get = sqlite_store_participant_get,
-    .participant_remove = sqlite_store_participant_remove,
-    .wishlist_set = sqlite_store_wishlist_set,
-    .exclusion_add = sqlite_store_exclusion_add,
-    .draw = sqlite_store_draw,
-    .undraw = sqlite_store_undraw,
-    .assignment_get = sqlite_store_assignment_get,
-    .reminders_queue = sqlite_store_reminders_queue,
-    .reminders_pending = sqlite_store_reminders_pending,
+    .ping = sql_store_ping,
+    .exchange_create = sql_store_exchange_create,
+    .exchange_get = sql_store_exchange_get,
+    .principal_find = sql_store_principal_find,
+    .participant_add = sql_store_participant_add,
+    .participant_list = sql_store_participant_list,
+    .participant_get = sql_store_participant_get,
+    .participant_remove = sql_store_participant_remove,
+    .wishlist_set = sql_store_wishlist_set,
+    .exclusion_add = sql_store_exclusion_add,
+    .draw = sql_store_draw,
+    .undraw = sql_store_undraw,
+    .assignment_get = sql_store_assignment_get,
+    .reminders_queue = sql_store_reminders_queue,
+    .reminders_pending = sql_store_reminders_pending,
 };

@@ -13,8 +13,10 @@
 #include "santa/thread_slot.h"
 
 struct sqlite_store_conn {
+    struct sql_store_conn base; /* first: the operations reach the driver through it */
     sqlite3 *db;
-    sqlite3_stmt *stmt[SQLITE_Q_COUNT]; /* prepared on first use */
+    sqlite3_stmt *stmt[SQL_Q_COUNT]; /* prepared on first use */
+    int last_error;                  /* see sqlite_store_conn_last_error() */
 };
 
 struct sqlite_store_pool {
@@ -22,49 +24,6 @@ struct sqlite_store_pool {
     uint32_t busy_timeout_ms;
     struct santa_thread_slots *conns; /* each thread's connection */
 };
-
-/* ---- parameters -------------------------------------------------------- */
-
-static bool param_slot(struct sqlite_store_params *p)
-{
-    if (p->n < SQLITE_STORE_MAX_PARAMS)
-        return true;
-    santa_log(SANTA_LOG_ERROR, "store sqlite: too many parameters (a bug)");
-    p->overflow = true; /* the statement then fails rather than bind NULL */
-    return false;
-}
-
-void sqlite_store_param_text(struct sqlite_store_params *p, const char *s)
-{
-    if (!param_slot(p))
-        return;
-    p->values[p->n] = s;
-    p->kinds[p->n] = SQLITE_PARAM_TEXT;
-    p->n++;
-}
-
-void sqlite_store_param_hash(struct sqlite_store_params *p, const struct santa_hash *h)
-{
-    if (!param_slot(p))
-        return;
-    p->values[p->n] = h->b;
-    p->kinds[p->n] = SQLITE_PARAM_HASH;
-    p->n++;
-}
-
-void sqlite_store_param_int(struct sqlite_store_params *p, int64_t v)
-{
-    if (!param_slot(p))
-        return;
-    p->ints[p->n] = v;
-    p->kinds[p->n] = SQLITE_PARAM_INT;
-    p->n++;
-}
-
-void sqlite_store_param_bool(struct sqlite_store_params *p, bool v)
-{
-    sqlite_store_param_int(p, v);
-}
 
 /* ---- connecting -------------------------------------------------------- */
 
@@ -143,12 +102,17 @@ enum santa_status sqlite_store_connect(const char *path, bool create, sqlite3 **
 static void conn_close(void *conn)
 {
     struct sqlite_store_conn *c = conn;
-    for (int i = 0; i < SQLITE_Q_COUNT; i++)
+    for (int i = 0; i < SQL_Q_COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK)
         santa_log(SANTA_LOG_WARN, "store sqlite: closing a connection: %s", sqlite3_errstr(rc));
     santa_free(c);
+}
+
+int sqlite_store_conn_last_error(const struct sqlite_store_conn *c)
+{
+    return c->last_error;
 }
 
 /* A thread's first call: its own connection (santa/thread_slot.h). */
@@ -160,6 +124,7 @@ static void *conn_new(void *pool)
         santa_log(SANTA_LOG_ERROR, "store sqlite: out of memory opening a connection");
         return NULL;
     }
+    c->base.driver = &sqlite_store_driver;
     char err[512];
     if (sqlite_store_connect(p->path, false, &c->db, err, sizeof err) != SANTA_OK) {
         santa_log(SANTA_LOG_ERROR, "store sqlite: %s", err);
@@ -221,7 +186,7 @@ sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c)
     return c->db;
 }
 
-sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_store_query q)
+sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sql_store_query q)
 {
     if (c->stmt[q])
         return c->stmt[q];
@@ -230,7 +195,7 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_st
     int rc = sqlite3_prepare_v3(c->db, sqlite_store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
                                 &c->stmt[q], NULL);
     if (rc != SQLITE_OK) {
-        santa_log(SANTA_LOG_ERROR, "store sqlite: prepare %s: %s", sqlite_store_sql_name[q],
+        santa_log(SANTA_LOG_ERROR, "store sqlite: prepare %s: %s", sql_store_query_name[q],
                   sqlite3_errmsg(c->db));
         sqlite3_finalize(c->stmt[q]);
         c->stmt[q] = NULL;
@@ -239,15 +204,13 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_st
 }
 
 /* Binds p to q, in order (?1 is the first); SQLITE_OK or SQLite's error. */
-static int bind_params(sqlite3_stmt *q, const struct sqlite_store_params *p)
+static int bind_params(sqlite3_stmt *q, const struct sql_store_params *p)
 {
-    if (p->overflow)
-        return SQLITE_RANGE;
     int rc = SQLITE_OK;
     for (int i = 0; i < p->n && rc == SQLITE_OK; i++) {
-        if (p->kinds[i] == SQLITE_PARAM_INT)
+        if (p->kinds[i] == SQL_PARAM_INT || p->kinds[i] == SQL_PARAM_BOOL)
             rc = sqlite3_bind_int64(q, i + 1, p->ints[i]);
-        else if (p->kinds[i] == SQLITE_PARAM_HASH)
+        else if (p->kinds[i] == SQL_PARAM_HASH)
             rc = sqlite3_bind_blob(q, i + 1, p->values[i], SANTA_HASH_LEN, SQLITE_STATIC);
         else if (p->values[i])
             rc = sqlite3_bind_text(q, i + 1, p->values[i], -1, SQLITE_STATIC);
@@ -257,21 +220,30 @@ static int bind_params(sqlite3_stmt *q, const struct sqlite_store_params *p)
     return rc;
 }
 
-enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sqlite_store_query q,
-                                         const struct sqlite_store_params *params,
-                                         sqlite3_stmt **stmt, bool *row)
+enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sql_store_query q,
+                                         const struct sql_store_params *params, sqlite3_stmt **stmt,
+                                         bool *row)
 {
+    c->last_error = SQLITE_OK;
     *stmt = NULL;
     *row = false;
     sqlite3_stmt *s = sqlite_store_conn_stmt(c, q);
     if (!s)
         return SANTA_UNAVAILABLE;
+    int n = params ? params->n : 0;
+    if ((params && params->overflow) || n != sql_store_query_params[q] ||
+        n != sqlite3_bind_parameter_count(s)) {
+        santa_log(SANTA_LOG_ERROR, "store sqlite: %s: %d parameters for %d (a bug)",
+                  sql_store_query_name[q], n, sqlite3_bind_parameter_count(s));
+        return SANTA_UNAVAILABLE;
+    }
     int rc = params ? bind_params(s, params) : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         /* The message first: resetting may replace it. */
-        enum santa_status st = sqlite_store_conn_fail(c, sqlite_store_sql_name[q], rc);
+        c->last_error = rc;
+        enum santa_status st = sqlite_store_conn_fail(c, sql_store_query_name[q], rc);
         sqlite_store_conn_reset(s);
         return st;
     }

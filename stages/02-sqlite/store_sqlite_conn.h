@@ -24,6 +24,7 @@
 
 #include "santa/model.h"
 #include "santa/status.h"
+#include "sql_store.h"
 #include "store_sqlite_sql.h"
 
 /* How long a connection waits for another's write lock before giving up
@@ -35,36 +36,11 @@
 /* The exit status when SQLite reports the file corrupt (fail-stop). */
 #define SQLITE_STORE_EXIT_CORRUPT 70
 
-#define SQLITE_STORE_MAX_PARAMS 8
-
-/* What one parameter holds, so it is bound with the right sqlite3_bind_*. */
-enum sqlite_store_param_kind {
-    SQLITE_PARAM_TEXT, /* values[i], NUL-terminated; NULL: SQL NULL */
-    SQLITE_PARAM_HASH, /* values[i], SANTA_HASH_LEN bytes, a blob */
-    SQLITE_PARAM_INT,  /* ints[i] */
-};
-
-/* Parameters of one statement, bound (?1, ?2, ... in order) when it runs.
- * Text and hashes are borrowed (they must outlive the call: SQLite is told
- * SQLITE_STATIC); integers are kept in the struct itself. It lives on the
- * caller's stack: no allocation per query. */
-struct sqlite_store_params {
-    int n;
-    bool overflow; /* a parameter past SQLITE_STORE_MAX_PARAMS (a bug) */
-    const void *values[SQLITE_STORE_MAX_PARAMS];
-    int64_t ints[SQLITE_STORE_MAX_PARAMS];
-    unsigned char kinds[SQLITE_STORE_MAX_PARAMS]; /* enum sqlite_store_param_kind */
-};
-
-/* Appends a text parameter (NULL is SQL NULL). */
-void sqlite_store_param_text(struct sqlite_store_params *p, const char *s);
-/* Appends a 32-byte hash as a blob. */
-void sqlite_store_param_hash(struct sqlite_store_params *p, const struct santa_hash *h);
-void sqlite_store_param_int(struct sqlite_store_params *p, int64_t v);
-void sqlite_store_param_bool(struct sqlite_store_params *p, bool v);
-
 struct sqlite_store_pool;
+/* A connection: struct sql_store_conn first, so an operation of sql_store.h
+ * reaches this driver (sqlite_store_driver, in store_sqlite.c) through it. */
 struct sqlite_store_conn;
+extern const struct sql_store_driver sqlite_store_driver;
 
 /* Opens a connection to path and applies the per-connection settings (WAL,
  * synchronous=FULL, foreign keys, busy timeout; the pool's connections then
@@ -92,16 +68,20 @@ void sqlite_store_pool_thread_stop(struct sqlite_store_pool *p);
 sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c);
 /* Statement q, prepared once per connection and cached, reset and with no
  * bindings. NULL when it cannot be prepared (cause logged). */
-sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sqlite_store_query q);
+sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sql_store_query q);
 /* Statement q with params bound (NULL: none), stepped once: *row tells
  * whether it stands on a row. SANTA_OK: *stmt is the cached statement; the
  * caller resets it with sqlite_store_conn_reset() before the transaction
  * ends (a statement left mid-way would pin its read snapshot).
  * SANTA_UNAVAILABLE: *stmt is NULL, the cause logged and translated (see
  * sqlite_store_conn_fail). */
-enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sqlite_store_query q,
-                                         const struct sqlite_store_params *params,
-                                         sqlite3_stmt **stmt, bool *row);
+enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sql_store_query q,
+                                         const struct sql_store_params *params, sqlite3_stmt **stmt,
+                                         bool *row);
+/* The result code of the last statement that failed on c (SQLITE_OK when
+ * the last one ran): sqlite3_errcode() is undefined after a later call
+ * succeeded, so the connection keeps its own. */
+int sqlite_store_conn_last_error(const struct sqlite_store_conn *c);
 /* Resets a statement from sqlite_store_conn_exec and drops its bindings,
  * which point into the caller's memory. NULL is a no-op. */
 void sqlite_store_conn_reset(sqlite3_stmt *stmt);

@@ -6,14 +6,14 @@
  * thread) opens stage 02's store on the server's database, as the server
  * does (migrations included, so a worker started first finds the columns
  * it needs), and its operations are the store's outbox operations
- * (store_sqlite_outbox.h: how a claim works, and why it is durable once
+ * (sql_store_outbox.h: how a claim works, and why it is durable once
  * answered).
  */
 #include <stddef.h>
 
 #include "santa/worker.h"
 #include "store_sqlite.h"
-#include "store_sqlite_outbox.h"
+#include "sql_store_outbox.h"
 
 /* This back end's options (config.h rows), owned by main(). */
 struct sqlite_worker_options {
@@ -27,14 +27,8 @@ static const struct santa_option sqlite_opts[] = {
     {NULL, NULL, SANTA_OPT_STRING, NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* The queue's operations are the store's (store_sqlite_outbox.h). */
-static const struct santa_store_queue_ops sqlite_queue_ops = {
-    .name = "sqlite",
-    .claim = sqlite_store_outbox_claim,
-    .done = sqlite_store_outbox_done,
-    .fail = sqlite_store_outbox_fail,
-    .stats = sqlite_store_outbox_stats,
-};
+/* The queue's operations are the SQL store's (sql_store_outbox.h). */
+static const struct santa_store_queue_ops sqlite_queue_ops = SQL_STORE_QUEUE_OPS("sqlite");
 
 static enum santa_status queue_open(const struct santa_worker_config *cfg, struct santa_queue **out,
                                     char *err, size_t errlen)

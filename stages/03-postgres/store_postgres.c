@@ -2,8 +2,8 @@
  * store_postgres.c - stage 03's store over PostgreSQL: the store, its
  * transaction runner, open and close, and the ops table.
  *
- * Each operation (store_postgres_exchange.c, _participant.c, _draw.c) is a
- * function of one connection, run by run_op(): it takes the calling
+ * Each operation (stages/02-sqlite/sql_store.h: written once for every SQL
+ * back end) is a function of one connection, run by run_op(): it takes the calling
  * thread's connection from the pool, wraps the function in BEGIN ...
  * COMMIT when it writes or reads more than one statement, rolls back on any
  * refusal (EMAIL_TAKEN ...) so nothing half done is left, and retries the
@@ -41,17 +41,22 @@
 #include "store_postgres_ops.h"
 #include "store_postgres_schema.h"
 
-/* Defined at the end of the file, once every operation exists. */
+/* Defined at the end of the file, once every function exists. */
 static const struct santa_store_ops postgres_store_ops;
 
 struct postgres_store {
-    struct santa_store base;
+    struct sql_store base; /* first: the operations reach the driver through it */
     struct postgres_store_pool *pool;
 };
 
 static struct postgres_store *store_of(struct santa_store *s)
 {
     return (struct postgres_store *)s;
+}
+
+static struct sql_store_conn *base_of(struct postgres_store_conn *c)
+{
+    return (struct sql_store_conn *)c;
 }
 
 /* ---- one operation: connection, transaction, retries ------------------- */
@@ -68,40 +73,44 @@ static void backoff_sleep(int attempt)
     nanosleep(&ts, NULL);
 }
 
-/* Runs fn on c, inside BEGIN ... COMMIT when tx; rolls back on any refusal
- * or error. *commit_sent tells whether COMMIT went out. */
-static enum santa_status attempt_once(struct postgres_store_conn *c, bool tx,
-                                      postgres_store_op_fn fn, void *ctx, char sqlstate[6],
+/* Runs fn on c, inside BEGIN ... COMMIT unless it is one statement; rolls
+ * back on any refusal or error. *commit_sent tells whether COMMIT went out. */
+static enum santa_status attempt_once(struct postgres_store_conn *c, enum sql_store_tx kind,
+                                      sql_store_op_fn fn, void *ctx, char sqlstate[6],
                                       bool *commit_sent)
 {
     enum santa_status st = SANTA_OK;
+    bool tx = kind == SQL_TX_READ || kind == SQL_TX_WRITE;
     *commit_sent = false;
     if (tx)
-        st = postgres_store_exec_cmd(c, POSTGRES_Q_BEGIN, NULL);
+        st = sql_store_exec_cmd(base_of(c),
+                                kind == SQL_TX_READ ? SQL_Q_BEGIN_READ : SQL_Q_BEGIN_WRITE, NULL);
     if (st == SANTA_OK)
-        st = fn(c, ctx);
+        st = fn(base_of(c), ctx);
     snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
     if (tx && st == SANTA_OK) {
         *commit_sent = true;
-        st = postgres_store_exec_cmd(c, POSTGRES_Q_COMMIT, NULL);
+        st = sql_store_exec_cmd(base_of(c), SQL_Q_COMMIT, NULL);
         snprintf(sqlstate, 6, "%s", postgres_store_conn_sqlstate(c));
     } else if (postgres_store_conn_in_tx(c)) {
         /* A refusal or an error: nothing of this transaction stays. */
-        (void)postgres_store_exec_cmd(c, POSTGRES_Q_ROLLBACK, NULL);
+        (void)sql_store_exec_cmd(base_of(c), SQL_Q_ROLLBACK, NULL);
     }
     return st;
 }
 
-/* run_op with an outcome check. `resolve` (NULL: none) answers, on a fresh
- * connection, whether a write whose outcome a lost connection hid did
+/* The driver's runner (sql_store.h). `resolve` (NULL: none) answers, on a
+ * fresh connection, whether a write whose outcome a lost connection hid did
  * commit: SANTA_OK (it did; ctx holds what the caller needs, e.g. the
  * join's seq), SANTA_NOT_FOUND (it did not), anything else (cannot tell).
  * It runs before the write is sent again, so a write is never applied
- * twice and its client gets the answer the first try earned. */
-enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum postgres_store_tx tx,
-                                                 postgres_store_op_fn fn,
-                                                 postgres_store_op_fn resolve, void *ctx)
+ * twice and its client gets the answer the first try earned. One statement
+ * (SQL_TX_NONE, SQL_TX_WRITE_ONE) goes without BEGIN: it is atomic on its
+ * own, and saves two round trips. */
+static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql_store_op_fn fn,
+                                sql_store_op_fn resolve, void *ctx)
 {
+    bool one = tx == SQL_TX_NONE || tx == SQL_TX_WRITE_ONE;
     bool unknown = false; /* a write may have committed unseen */
     for (int attempt = 0;; attempt++) {
         struct postgres_store_conn *c;
@@ -111,7 +120,7 @@ enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum pos
         if (unknown) {
             bool sent;
             char state[6];
-            st = attempt_once(c, true, resolve, ctx, state, &sent);
+            st = attempt_once(c, SQL_TX_WRITE, resolve, ctx, state, &sent);
             santa_log(SANTA_LOG_INFO, "store postgres: outcome after a lost connection: %s",
                       st == SANTA_OK          ? "committed"
                       : st == SANTA_NOT_FOUND ? "not committed, running it again"
@@ -122,7 +131,7 @@ enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum pos
         }
         bool commit_sent;
         char sqlstate[6];
-        st = attempt_once(c, tx != POSTGRES_TX_NONE, fn, ctx, sqlstate, &commit_sent);
+        st = attempt_once(c, tx, fn, ctx, sqlstate, &commit_sent);
         if (st != SANTA_UNAVAILABLE || attempt + 1 >= MAX_ATTEMPTS)
             return st;
         if (postgres_store_conn_lost(c)) {
@@ -133,19 +142,13 @@ enum santa_status postgres_store_run_op_resolved(struct santa_store *s, enum pos
              * second loss means the server is really gone. */
             if (attempt > 0 || (commit_sent && !resolve))
                 return st;
-            unknown = resolve && (commit_sent || tx == POSTGRES_TX_NONE);
+            unknown = resolve && (commit_sent || one);
             continue;
         }
         if (strcmp(sqlstate, "40001") != 0 && strcmp(sqlstate, "40P01") != 0)
             return st;
         backoff_sleep(attempt);
     }
-}
-
-enum santa_status postgres_store_run_op(struct santa_store *s, enum postgres_store_tx tx,
-                                        postgres_store_op_fn fn, void *ctx)
-{
-    return postgres_store_run_op_resolved(s, tx, fn, NULL, ctx);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -185,6 +188,10 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
         snprintf(err, errlen, "this libpq is not thread-safe");
         return SANTA_UNAVAILABLE;
     }
+    if (!sql_store_dialect_complete("postgres", postgres_store_sql)) {
+        snprintf(err, errlen, "a statement has no PostgreSQL text (a bug)");
+        return SANTA_UNAVAILABLE;
+    }
     int applied = 0;
     enum santa_status st = postgres_store_migrate(o, &applied, err, errlen);
     if (st != SANTA_OK)
@@ -199,13 +206,14 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
         snprintf(err, errlen, "out of memory (or out of thread keys) opening the store");
         return SANTA_UNAVAILABLE;
     }
-    ps->base.ops = &postgres_store_ops;
+    ps->base.base.ops = &postgres_store_ops;
+    ps->base.driver = &postgres_store_driver;
     santa_log(SANTA_LOG_INFO,
               "store postgres: schema version %d (%d migration%s applied now), "
               "statement_timeout %u ms, libpq %d",
               postgres_store_schema_version(), applied, applied == 1 ? "" : "s", (unsigned)timeout,
               PQlibVersion());
-    *out = &ps->base;
+    *out = &ps->base.base;
     return SANTA_OK;
 }
 
@@ -216,45 +224,38 @@ static void store_thread_stop(struct santa_store *s)
     postgres_store_pool_thread_stop(store_of(s)->pool);
 }
 
-static enum santa_status ping_op(struct postgres_store_conn *c, void *ctx)
-{
-    (void)ctx;
-    struct postgres_store_rows r;
-    enum santa_status st = postgres_store_exec_rows(c, POSTGRES_Q_SCHEMA_VERSION, NULL, &r);
-    int64_t v = 0;
-    /* Proves the server answers on this thread's connection and that nobody
-     * migrated the database past what this program knows. */
-    if (st == SANTA_OK && (!postgres_store_has_row(&r) || !postgres_store_col_int(&r, 0, &v) ||
-                           v != postgres_store_schema_version())) {
-        santa_log(SANTA_LOG_ERROR, "store postgres: ping: unexpected schema version");
-        st = SANTA_UNAVAILABLE;
-    }
-    postgres_store_rows_clear(&r);
-    return st;
-}
-
-static enum santa_status store_ping(struct santa_store *s)
-{
-    return postgres_store_run_op(s, POSTGRES_TX_NONE, ping_op, NULL);
-}
+/* The driver of sql_store.h: how the operations run on PostgreSQL. */
+const struct sql_store_driver postgres_store_driver = {
+    .name = "postgres",
+    .schema_version = postgres_store_schema_version,
+    .run_op = run_op,
+    .exec = postgres_store_exec,
+    .next_row = postgres_store_next_row,
+    .rows_clear = postgres_store_rows_clear,
+    .col = postgres_store_col,
+    .col_int = postgres_store_col_int,
+    .col_hash = postgres_store_col_hash,
+    .col_bool = postgres_store_col_bool,
+    .unique_violation = postgres_store_unique_violation,
+};
 
 static const struct santa_store_ops postgres_store_ops = {
     .name = "postgres",
     .close = store_close,
     .thread_stop = store_thread_stop,
-    .ping = store_ping,
-    .exchange_create = postgres_store_exchange_create,
-    .exchange_get = postgres_store_exchange_get,
-    .principal_find = postgres_store_principal_find,
-    .participant_add = postgres_store_participant_add,
-    .participant_list = postgres_store_participant_list,
-    .participant_get = postgres_store_participant_get,
-    .participant_remove = postgres_store_participant_remove,
-    .wishlist_set = postgres_store_wishlist_set,
-    .exclusion_add = postgres_store_exclusion_add,
-    .draw = postgres_store_draw,
-    .undraw = postgres_store_undraw,
-    .assignment_get = postgres_store_assignment_get,
-    .reminders_queue = postgres_store_reminders_queue,
-    .reminders_pending = postgres_store_reminders_pending,
+    .ping = sql_store_ping,
+    .exchange_create = sql_store_exchange_create,
+    .exchange_get = sql_store_exchange_get,
+    .principal_find = sql_store_principal_find,
+    .participant_add = sql_store_participant_add,
+    .participant_list = sql_store_participant_list,
+    .participant_get = sql_store_participant_get,
+    .participant_remove = sql_store_participant_remove,
+    .wishlist_set = sql_store_wishlist_set,
+    .exclusion_add = sql_store_exclusion_add,
+    .draw = sql_store_draw,
+    .undraw = sql_store_undraw,
+    .assignment_get = sql_store_assignment_get,
+    .reminders_queue = sql_store_reminders_queue,
+    .reminders_pending = sql_store_reminders_pending,
 };

@@ -27,9 +27,10 @@
 #define CLIENT_GRACE_MS 1000
 
 struct postgres_store_conn {
-    PGconn *pg;                      /* NULL while disconnected */
-    bool prepared[POSTGRES_Q_COUNT]; /* on this PGconn */
-    bool lost;                       /* the last call lost the connection */
+    struct sql_store_conn base; /* first: the operations reach the driver through it */
+    PGconn *pg;                 /* NULL while disconnected */
+    bool prepared[SQL_Q_COUNT]; /* on this PGconn */
+    bool lost;                  /* the last call lost the connection */
     bool in_tx;
     char sqlstate[6];
     uint64_t retry_at_ns; /* no connect attempt before this */
@@ -43,49 +44,6 @@ struct postgres_store_pool {
     uint32_t statement_timeout_ms;
     struct santa_thread_slots *conns; /* each thread's connection */
 };
-
-/* ---- parameters -------------------------------------------------------- */
-
-static bool param_slot(struct postgres_store_params *p)
-{
-    if (p->n < POSTGRES_STORE_MAX_PARAMS)
-        return true;
-    santa_log(SANTA_LOG_ERROR, "store postgres: too many parameters (a bug)");
-    return false;
-}
-
-void postgres_store_param_text(struct postgres_store_params *p, const char *s)
-{
-    if (!param_slot(p))
-        return;
-    p->values[p->n] = s;
-    p->lengths[p->n] = 0;
-    p->formats[p->n] = 0;
-    p->n++;
-}
-
-void postgres_store_param_hash(struct postgres_store_params *p, const struct santa_hash *h)
-{
-    if (!param_slot(p))
-        return;
-    p->values[p->n] = (const char *)h->b;
-    p->lengths[p->n] = SANTA_HASH_LEN;
-    p->formats[p->n] = 1;
-    p->n++;
-}
-
-void postgres_store_param_int(struct postgres_store_params *p, int64_t v)
-{
-    if (!param_slot(p))
-        return;
-    snprintf(p->ints[p->n], sizeof p->ints[p->n], "%" PRId64, v);
-    postgres_store_param_text(p, p->ints[p->n]);
-}
-
-void postgres_store_param_bool(struct postgres_store_params *p, bool v)
-{
-    postgres_store_param_text(p, v ? "true" : "false");
-}
 
 /* ---- waiting for answers ----------------------------------------------- */
 
@@ -243,6 +201,7 @@ static void *conn_new(void *pool)
         santa_log(SANTA_LOG_ERROR, "store postgres: out of memory for a connection");
         return NULL;
     }
+    c->base.driver = &postgres_store_driver;
     c->rng = santa_now_ns() ^ (uint64_t)(uintptr_t)c;
     c->deadline_ms = p->statement_timeout_ms + CLIENT_GRACE_MS;
     return c;
@@ -370,11 +329,11 @@ static enum santa_status check(struct postgres_store_conn *c, const char *what, 
     return SANTA_UNAVAILABLE;
 }
 
-static enum santa_status prepare(struct postgres_store_conn *c, enum postgres_store_query q,
+static enum santa_status prepare(struct postgres_store_conn *c, enum sql_store_query q,
                                  uint64_t deadline)
 {
-    const char *name = postgres_store_sql_name[q];
-    if (!PQsendPrepare(c->pg, name, postgres_store_sql[q], postgres_store_sql_params[q], NULL))
+    const char *name = sql_store_query_name[q];
+    if (!PQsendPrepare(c->pg, name, postgres_store_sql[q], sql_store_query_params[q], NULL))
         return lost(c, name, PQerrorMessage(c->pg));
     bool timed_out;
     PGresult *r = postgres_store_wait(c->pg, deadline, &timed_out);
@@ -386,26 +345,56 @@ static enum santa_status prepare(struct postgres_store_conn *c, enum postgres_st
     return st;
 }
 
-enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
-                                           enum postgres_store_query q,
-                                           const struct postgres_store_params *params,
-                                           PGresult **res)
+/* The parameters as libpq sends them: text, but for hashes (binary bytea);
+ * integers formatted into ints. */
+struct wire_params {
+    const char *values[SQL_STORE_MAX_PARAMS];
+    int lengths[SQL_STORE_MAX_PARAMS];
+    int formats[SQL_STORE_MAX_PARAMS]; /* 0 text, 1 binary */
+    char ints[SQL_STORE_MAX_PARAMS][24];
+};
+
+static void to_wire(const struct sql_store_params *p, struct wire_params *w)
+{
+    for (int i = 0; i < p->n; i++) {
+        w->lengths[i] = 0;
+        w->formats[i] = 0;
+        if (p->kinds[i] == SQL_PARAM_INT) {
+            snprintf(w->ints[i], sizeof w->ints[i], "%" PRId64, p->ints[i]);
+            w->values[i] = w->ints[i];
+        } else if (p->kinds[i] == SQL_PARAM_BOOL) {
+            w->values[i] = p->ints[i] ? "true" : "false";
+        } else if (p->kinds[i] == SQL_PARAM_HASH) {
+            w->values[i] = p->values[i];
+            w->lengths[i] = SANTA_HASH_LEN;
+            w->formats[i] = 1;
+        } else {
+            w->values[i] = p->values[i];
+        }
+    }
+}
+
+enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c, enum sql_store_query q,
+                                           const struct sql_store_params *params, PGresult **res)
 {
     *res = NULL;
     c->sqlstate[0] = '\0';
-    const char *name = postgres_store_sql_name[q];
+    const char *name = sql_store_query_name[q];
     if (!c->pg)
         return SANTA_UNAVAILABLE; /* lost earlier in this operation */
     int n = params ? params->n : 0;
-    if (n != postgres_store_sql_params[q]) {
+    if ((params && params->overflow) || n != sql_store_query_params[q]) {
         santa_log(SANTA_LOG_ERROR, "store postgres: %s: %d parameters for %d (a bug)", name, n,
-                  postgres_store_sql_params[q]);
+                  sql_store_query_params[q]);
         return SANTA_UNAVAILABLE;
     }
     uint64_t deadline = santa_now_ns() + (uint64_t)c->deadline_ms * 1000000u;
-    const char *const *values = params ? params->values : NULL;
-    const int *lengths = params ? params->lengths : NULL;
-    const int *formats = params ? params->formats : NULL;
+    struct wire_params w;
+    if (params)
+        to_wire(params, &w);
+    const char *const *values = params ? w.values : NULL;
+    const int *lengths = params ? w.lengths : NULL;
+    const int *formats = params ? w.formats : NULL;
 
     /* With a trace current, the statement text carries its traceparent
      * (sqlcommenter), so it is sent as an unnamed statement: a prepared
@@ -428,9 +417,9 @@ enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
     PGresult *r = postgres_store_wait(c->pg, deadline, &timed_out);
     enum santa_status st = check(c, name, r, timed_out);
     if (st == SANTA_OK) {
-        if (q == POSTGRES_Q_BEGIN)
+        if (q == SQL_Q_BEGIN_READ || q == SQL_Q_BEGIN_WRITE)
             c->in_tx = true;
-        else if (q == POSTGRES_Q_COMMIT || q == POSTGRES_Q_ROLLBACK)
+        else if (q == SQL_Q_COMMIT || q == SQL_Q_ROLLBACK)
             c->in_tx = false;
         *res = r;
     }

@@ -33,26 +33,8 @@
 
 #include "santa/model.h"
 #include "santa/status.h"
+#include "sql_store.h"
 #include "store_postgres_sql.h"
-
-#define POSTGRES_STORE_MAX_PARAMS 8
-
-/* Parameters of one statement. Text values are borrowed (they must outlive
- * the call); integers are formatted into the struct itself. */
-struct postgres_store_params {
-    int n;
-    const char *values[POSTGRES_STORE_MAX_PARAMS];
-    int lengths[POSTGRES_STORE_MAX_PARAMS];
-    int formats[POSTGRES_STORE_MAX_PARAMS]; /* 0 text, 1 binary */
-    char ints[POSTGRES_STORE_MAX_PARAMS][24];
-};
-
-/* Appends a text parameter (NULL is SQL NULL). */
-void postgres_store_param_text(struct postgres_store_params *p, const char *s);
-/* Appends a 32-byte hash as binary bytea. */
-void postgres_store_param_hash(struct postgres_store_params *p, const struct santa_hash *h);
-void postgres_store_param_int(struct postgres_store_params *p, int64_t v);
-void postgres_store_param_bool(struct postgres_store_params *p, bool v);
 
 /* Opens one connection with the store's settings (used by the pool and by
  * migrations). conninfo may be "" (then PGHOST, PGPORT, ... decide).
@@ -61,7 +43,11 @@ enum santa_status postgres_store_connect(const char *conninfo, uint32_t statemen
                                          PGconn **out, char *err, size_t errlen);
 
 struct postgres_store_pool;
+/* A connection: struct sql_store_conn first, so an operation of sql_store.h
+ * reaches this driver (postgres_store_driver, in store_postgres.c) through
+ * it. */
 struct postgres_store_conn;
+extern const struct sql_store_driver postgres_store_driver;
 
 /* A pool over conninfo (copied). NULL when out of memory or thread keys. */
 struct postgres_store_pool *postgres_store_pool_new(const char *conninfo,
@@ -84,10 +70,8 @@ void postgres_store_pool_thread_stop(struct postgres_store_pool *p);
  * has been dropped; the next postgres_store_pool_conn() reconnects). Server
  * errors are logged at debug level only for SQLSTATEs a caller handles
  * (23505), else as warnings. */
-enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c,
-                                           enum postgres_store_query q,
-                                           const struct postgres_store_params *params,
-                                           PGresult **res);
+enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c, enum sql_store_query q,
+                                           const struct sql_store_params *params, PGresult **res);
 const char *postgres_store_conn_sqlstate(const struct postgres_store_conn *c);
 bool postgres_store_conn_lost(const struct postgres_store_conn *c);
 /* True inside a transaction block (BEGIN sent, not yet ended). */

@@ -152,12 +152,10 @@ static void test_failed_sync_refuses_every_later_write(void **state)
     struct sqlite_store_commits *g = sqlite_store_commits_new(d->db);
     assert_non_null(g);
     assert_true(sqlite_store_commits_usable(g));
-    assert_int_equal(sqlite_store_commits_wait(g, sqlite_store_commits_add(g)),
-                     SANTA_UNAVAILABLE);
+    assert_int_equal(sqlite_store_commits_wait(g, sqlite_store_commits_add(g)), SANTA_UNAVAILABLE);
     assert_false(sqlite_store_commits_usable(g));
     make_file(d->db); /* the file is back: still refused (fsyncgate) */
-    assert_int_equal(sqlite_store_commits_wait(g, sqlite_store_commits_add(g)),
-                     SANTA_UNAVAILABLE);
+    assert_int_equal(sqlite_store_commits_wait(g, sqlite_store_commits_add(g)), SANTA_UNAVAILABLE);
     assert_int_equal(sqlite_store_commits_syncs(g), 1);
     sqlite_store_commits_free(g);
 }

@@ -24,12 +24,11 @@
 #include "instrument/trace.h"
 #include "santa/clock.h"
 #include "santa/token.h"
+#include "sql_store_outbox.h"
 #include "store_contract.h"
 #include "store_contract_kit.h"
 #include "store_postgres.h"
-#include "store_postgres_batch.h"
 #include "store_postgres_conn.h"
-#include "store_postgres_outbox.h"
 #include "store_postgres_schema.h"
 
 static char base_conninfo[512];
@@ -279,7 +278,7 @@ static void three_queued(struct santa_store *st, struct santa_arena *arena, uint
 
 /* POST .../reminders records ONE reminder_batches row whatever the
  * exchange's size (migration 004); the worker's expansion
- * (store_postgres_batch.h) writes one outbox row per participant present
+ * (sql_store_outbox.h) writes one outbox row per participant present
  * then and deletes the batch, once: a participant removed before the
  * expansion gets no row, one removed after loses its rows with them
  * (migration 003's trigger), and the depth counts a batch as its mails. The
@@ -310,12 +309,12 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     PGresult *r = PQexec(other, "SELECT id FROM reminder_batches FOR UPDATE");
     assert_int_equal(PQntuples(r), 1);
     PQclear(r);
-    struct postgres_batch b;
-    assert_int_equal(postgres_store_batch_expand(st, &b), SANTA_OK);
+    struct sql_batch b;
+    assert_int_equal(sql_store_batch_expand(st, &b), SANTA_OK);
     assert_false(b.found);
     PQclear(PQexec(other, "ROLLBACK"));
 
-    assert_int_equal(postgres_store_batch_expand(st, &b), SANTA_OK);
+    assert_int_equal(sql_store_batch_expand(st, &b), SANTA_OK);
     assert_true(b.found);
     assert_string_equal(b.exchange_id, ex.id);
     assert_int_equal(b.mails, 3);
@@ -330,32 +329,37 @@ static void test_batches_expand_once_and_forget_removed(void **state)
     assert_int_equal(queued, 3);
     assert_int_equal(st->ops->participant_remove(st, ex.id, p[1].id), SANTA_OK);
     assert_int_equal(pending(st), 2 + 3);
-    assert_int_equal(postgres_store_batch_expand(st, &b), SANTA_OK);
+    assert_int_equal(sql_store_batch_expand(st, &b), SANTA_OK);
     assert_true(b.found);
     assert_int_equal(b.mails, 2);
     assert_int_equal(b.mails_queued, 3);
     assert_int_equal(pending(st), 4);
-    assert_int_equal(postgres_store_batch_expand(st, &b), SANTA_OK);
+    assert_int_equal(sql_store_batch_expand(st, &b), SANTA_OK);
     assert_false(b.found); /* each batch expands once */
     PQfinish(other);
     santa_arena_release(&arena);
     santa_store_close(st);
-    expect_count(&s, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass"
-                     " AND contype = 'f'", "0");
-    expect_count(&s, "SELECT count(*) FROM pg_index AS i JOIN pg_attribute AS a"
-                     " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
-                     " WHERE i.indrelid = 'outbox'::regclass AND a.attname = 'participant_id'",
+    expect_count(&s,
+                 "SELECT count(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass"
+                 " AND contype = 'f'",
+                 "0");
+    expect_count(&s,
+                 "SELECT count(*) FROM pg_index AS i JOIN pg_attribute AS a"
+                 " ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+                 " WHERE i.indrelid = 'outbox'::regclass AND a.attname = 'participant_id'",
                  "0");
     expect_count(&s, "SELECT count(*) FROM outbox", "4");
-    expect_count(&s, "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
-                     " (SELECT 1 FROM participants AS p WHERE p.id = o.participant_id)", "0");
+    expect_count(&s,
+                 "SELECT count(*) FROM outbox AS o WHERE NOT EXISTS"
+                 " (SELECT 1 FROM participants AS p WHERE p.id = o.participant_id)",
+                 "0");
     schema_drop(&s);
 }
 
 static uint64_t outbox_depth(struct santa_store *st)
 {
     uint64_t depth = 99, age = 0;
-    assert_int_equal(postgres_store_outbox_stats(st, &depth, &age), SANTA_OK);
+    assert_int_equal(sql_store_outbox_stats(st, &depth, &age), SANTA_OK);
     return depth;
 }
 
@@ -379,7 +383,7 @@ static void test_outbox_claim_skips_locked_rows(void **state)
 
     struct santa_job jobs[4], more[4];
     uint32_t n = 99;
-    assert_int_equal(postgres_store_outbox_claim(st, "w1", 60000, jobs, 1, &n), SANTA_OK);
+    assert_int_equal(sql_store_outbox_claim(st, "w1", 60000, jobs, 1, &n), SANTA_OK);
     assert_int_equal(n, 1);
     assert_string_equal(jobs[0].to_email, "a@example.com");
     assert_string_equal(jobs[0].exchange_name, "Queue");
@@ -396,31 +400,32 @@ static void test_outbox_claim_skips_locked_rows(void **state)
     PGresult *r = PQexec(other, "SELECT id FROM outbox WHERE email = 'b@example.com' FOR UPDATE");
     assert_int_equal(PQntuples(r), 1);
     PQclear(r);
-    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(sql_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
     assert_int_equal(n, 1);
     assert_string_equal(more[0].to_email, "c@example.com");
     PQclear(PQexec(other, "ROLLBACK"));
     PQfinish(other);
-    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, &jobs[1], 3, &n), SANTA_OK);
+    assert_int_equal(sql_store_outbox_claim(st, "w2", 60000, &jobs[1], 3, &n), SANTA_OK);
     assert_int_equal(n, 1);
     assert_string_equal(jobs[1].to_email, "b@example.com");
-    assert_int_equal(postgres_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(sql_store_outbox_claim(st, "w2", 60000, more, 4, &n), SANTA_OK);
     assert_int_equal(n, 0); /* all leased */
 
-    assert_int_equal(postgres_store_outbox_done(st, &jobs[0]), SANTA_OK);
+    assert_int_equal(sql_store_outbox_done(st, &jobs[0]), SANTA_OK);
     assert_int_equal(outbox_depth(st), 2);
-    assert_int_equal(postgres_store_outbox_fail(st, &jobs[1], false, 0, "421 busy"), SANTA_OK);
-    assert_int_equal(postgres_store_outbox_claim(st, "w3", 60000, more, 4, &n), SANTA_OK);
+    assert_int_equal(sql_store_outbox_fail(st, &jobs[1], false, 0, "421 busy"), SANTA_OK);
+    assert_int_equal(sql_store_outbox_claim(st, "w3", 60000, more, 4, &n), SANTA_OK);
     assert_int_equal(n, 1);
     assert_string_equal(more[0].key, jobs[1].key);
     assert_int_equal(more[0].attempts, 2);
-    assert_int_equal(postgres_store_outbox_fail(st, &more[0], true, 0, "550 no such user"),
-                     SANTA_OK);
+    assert_int_equal(sql_store_outbox_fail(st, &more[0], true, 0, "550 no such user"), SANTA_OK);
     assert_int_equal(outbox_depth(st), 1); /* the dead letter no longer counts */
     santa_arena_release(&arena);
     santa_store_close(st);
-    expect_count(&s, "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL"
-                     " AND last_error = '550 no such user' AND attempts = 2", "1");
+    expect_count(&s,
+                 "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL"
+                 " AND last_error = '550 no such user' AND attempts = 2",
+                 "1");
     expect_count(&s, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL", "1");
     schema_drop(&s);
 }

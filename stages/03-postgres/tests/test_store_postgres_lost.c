@@ -46,10 +46,10 @@ enum cut_mode { CUT_NONE, CUT_AFTER, CUT_BEFORE };
 struct proxy {
     int listen_fd, port, server_port;
     pthread_t acceptor;
-    _Atomic int mode;       /* enum cut_mode, reset to CUT_NONE once cut */
-    char needle[64];        /* statement name + NUL, as a Bind message carries it */
+    _Atomic int mode; /* enum cut_mode, reset to CUT_NONE once cut */
+    char needle[64];  /* statement name + NUL, as a Bind message carries it */
     size_t needle_len;
-    atomic_int cuts;        /* connections cut so far */
+    atomic_int cuts; /* connections cut so far */
 };
 
 struct pair {
@@ -378,8 +378,7 @@ int main(int argc, char **argv)
     }
     FILE *fp = fopen(argv[1], "r");
     if (!fp || !fgets(base_conninfo, sizeof base_conninfo, fp)) {
-        fprintf(stderr, "%s: cannot read %s (did the pg_server fixture run?)\n", argv[0],
-                argv[1]);
+        fprintf(stderr, "%s: cannot read %s (did the pg_server fixture run?)\n", argv[0], argv[1]);
         return 1;
     }
     fclose(fp);
