@@ -203,4 +203,17 @@ SANTA_STORE_OPS_DECLARE(sql_store)
 /* Optional, for GET /metrics: the outbox rows still to send (sql_store_draw.c). */
 santa_store_reminders_pending_fn sql_store_reminders_pending;
 
+/* The members of a driver's ops table that are the same for every SQL
+ * back end: all but name, close and thread_stop, which are the driver's.
+ *   static const struct santa_store_ops x_ops = {.name = "x", .close = ...,
+ *       .thread_stop = ..., SQL_STORE_OPS_MEMBERS};
+ */
+/* Kept as written: clang-format would break the list after the ")". */
+// clang-format off
+#define SQL_STORE_OP_MEMBER_(prefix, member) .member = prefix##_##member,
+#define SQL_STORE_OPS_MEMBERS                                                                      \
+    SANTA_STORE_DATA_OPS(SQL_STORE_OP_MEMBER_, sql_store)                                          \
+    .reminders_pending = sql_store_reminders_pending, .ping = sql_store_ping
+// clang-format on
+
 #endif /* SANTA_SQL_STORE_H */

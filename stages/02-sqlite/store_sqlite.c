@@ -305,23 +305,11 @@ const struct sql_store_driver sqlite_store_driver = {
     .unique_violation = sqlite_store_unique_violation,
 };
 
+/* The operations are SQL's (sql_store.h); closing and a thread's end are
+ * this driver's. */
 static const struct santa_store_ops sqlite_store_ops = {
     .name = "sqlite",
     .close = store_close,
     .thread_stop = store_thread_stop,
-    .ping = sql_store_ping,
-    .exchange_create = sql_store_exchange_create,
-    .exchange_get = sql_store_exchange_get,
-    .principal_find = sql_store_principal_find,
-    .participant_add = sql_store_participant_add,
-    .participant_list = sql_store_participant_list,
-    .participant_get = sql_store_participant_get,
-    .participant_remove = sql_store_participant_remove,
-    .wishlist_set = sql_store_wishlist_set,
-    .exclusion_add = sql_store_exclusion_add,
-    .draw = sql_store_draw,
-    .undraw = sql_store_undraw,
-    .assignment_get = sql_store_assignment_get,
-    .reminders_queue = sql_store_reminders_queue,
-    .reminders_pending = sql_store_reminders_pending,
+    SQL_STORE_OPS_MEMBERS,
 };
