@@ -10,7 +10,7 @@
  * once: sql_store_exchange.c, _participant.c, _draw.c, _batch.c and
  * _outbox.c, over the helpers of sql_store_rows.c. store_sqlite*.c (this
  * stage) and stages/03-postgres/store_postgres*.c are the two drivers, cut
- * file for file the same way, so tools/stage-diff 02-sqlite 03-postgres
+ * into files of the same roles, so tools/stage-diff 02-sqlite 03-postgres
  * shows only what the back end changes.
  *
  * A driver's store embeds struct sql_store first (and so santa_store), and

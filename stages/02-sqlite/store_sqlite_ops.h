@@ -2,8 +2,9 @@
  * store_sqlite_ops.h - what the files of stage 02's driver share.
  *
  * Internal to the store. The operations are SQL's, written once
- * (sql_store.h); this stage is their SQLite driver, cut into the same files
- * as stage 03's PostgreSQL one, function for function, so
+ * (sql_store.h); this stage is their SQLite driver, cut into files of the
+ * same roles as stage 03's PostgreSQL one (the driver's members by the same
+ * names), so
  * tools/stage-diff 02-sqlite 03-postgres shows only what the back end
  * changes: store_sqlite.c holds the store itself (its struct, the
  * transaction runner, open and close, the driver and ops tables);

@@ -3,7 +3,8 @@
  *
  * Internal to the store. The operations are SQL's, written once
  * (stages/02-sqlite/sql_store.h); this stage is their PostgreSQL driver, cut
- * into the same files as stage 02's SQLite one, function for function, so
+ * into files of the same roles as stage 02's SQLite one (the driver's
+ * members by the same names), so
  * tools/stage-diff 02-sqlite 03-postgres shows only what the back end
  * changes: store_postgres.c holds the store itself (its struct, the
  * transaction runner, open and close, the driver and ops tables);
