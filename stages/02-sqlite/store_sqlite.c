@@ -84,23 +84,23 @@ uint64_t sqlite_store_sync_count(struct santa_store *s)
 
 /* ---- one operation: connection, transaction, retries ------------------- */
 
-static void writers_enter(struct sqlite_store *ss)
+static void writers_enter(struct sqlite_store *store)
 {
-    pthread_mutex_lock(&ss->writers_lock);
-    uint64_t ticket = ss->next_ticket++;
-    while (ss->serving != ticket)
-        pthread_cond_wait(&ss->writers_turn, &ss->writers_lock);
-    pthread_mutex_unlock(&ss->writers_lock);
+    pthread_mutex_lock(&store->writers_lock);
+    uint64_t ticket = store->next_ticket++;
+    while (store->serving != ticket)
+        pthread_cond_wait(&store->writers_turn, &store->writers_lock);
+    pthread_mutex_unlock(&store->writers_lock);
 }
 
-static void writers_leave(struct sqlite_store *ss)
+static void writers_leave(struct sqlite_store *store)
 {
-    pthread_mutex_lock(&ss->writers_lock);
-    ss->serving++;
+    pthread_mutex_lock(&store->writers_lock);
+    store->serving++;
     /* Every waiter checks whether it is next: a ticket lock has no way to
      * wake only the next one with one condition variable. */
-    pthread_cond_broadcast(&ss->writers_turn);
-    pthread_mutex_unlock(&ss->writers_lock);
+    pthread_cond_broadcast(&store->writers_turn);
+    pthread_mutex_unlock(&store->writers_lock);
 }
 
 /* A pause before BEGIN is tried again: 10, 20, 40 ms plus up to as much
@@ -176,27 +176,27 @@ static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql
                                 sql_store_op_fn resolve, void *ctx)
 {
     (void)resolve;
-    struct sqlite_store *ss = store_of(s);
+    struct sqlite_store *store = store_of(s);
     struct sqlite_store_conn *c;
-    enum santa_status st = sqlite_store_pool_conn(ss->pool, &c);
+    enum santa_status st = sqlite_store_pool_conn(store->pool, &c);
     if (st != SANTA_OK || tx == SQL_TX_NONE)
         return st == SANTA_OK ? fn(base_of(c), ctx) : st;
     bool write = tx == SQL_TX_WRITE || tx == SQL_TX_WRITE_ONE;
     /* After a failed fdatasync nothing new may be promised (store_sqlite_commit.h). */
-    if (write && !sqlite_store_commits_usable(ss->commits))
+    if (write && !sqlite_store_commits_usable(store->commits))
         return SANTA_UNAVAILABLE;
     if (write)
-        writers_enter(ss);
+        writers_enter(store);
     st = tx_begin(s, c, write);
     if (st == SANTA_OK)
         st = tx_end(c, fn(base_of(c), ctx));
     uint64_t seq = 0;
     if (write && st == SANTA_OK)
-        seq = sqlite_store_commits_add(ss->commits); /* still our turn: commit order */
+        seq = sqlite_store_commits_add(store->commits); /* still our turn: commit order */
     if (write)
-        writers_leave(ss);
+        writers_leave(store);
     if (seq)
-        st = sqlite_store_commits_wait(ss->commits, seq);
+        st = sqlite_store_commits_wait(store->commits, seq);
     return st;
 }
 
@@ -204,12 +204,12 @@ static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql
 
 static void store_close(struct santa_store *s)
 {
-    struct sqlite_store *ss = store_of(s);
-    sqlite_store_pool_free(ss->pool);
-    sqlite_store_commits_free(ss->commits);
-    pthread_cond_destroy(&ss->writers_turn);
-    pthread_mutex_destroy(&ss->writers_lock);
-    santa_free(ss);
+    struct sqlite_store *store = store_of(s);
+    sqlite_store_pool_free(store->pool);
+    sqlite_store_commits_free(store->commits);
+    pthread_cond_destroy(&store->writers_turn);
+    pthread_mutex_destroy(&store->writers_lock);
+    santa_free(store);
 }
 
 /* The data directory, made if missing (santa/dir.h), and a directory. */
@@ -259,27 +259,27 @@ enum santa_status sqlite_store_open(const struct sqlite_store_options *o, struct
     enum santa_status st = prepare_database(path, !o->existing, err, errlen);
     if (st != SANTA_OK)
         return st;
-    struct sqlite_store *ss = santa_calloc(1, sizeof *ss);
-    if (ss) {
-        ss->pool = sqlite_store_pool_new(path, o->busy_timeout_ms);
-        ss->commits = sqlite_store_commits_new(path);
+    struct sqlite_store *store = santa_calloc(1, sizeof *store);
+    if (store) {
+        store->pool = sqlite_store_pool_new(path, o->busy_timeout_ms);
+        store->commits = sqlite_store_commits_new(path);
     }
-    if (!ss || !ss->pool || !ss->commits) {
-        if (ss) {
-            sqlite_store_pool_free(ss->pool);
-            sqlite_store_commits_free(ss->commits);
+    if (!store || !store->pool || !store->commits) {
+        if (store) {
+            sqlite_store_pool_free(store->pool);
+            sqlite_store_commits_free(store->commits);
         }
-        santa_free(ss);
+        santa_free(store);
         snprintf(err, errlen, "out of memory (or out of thread keys) opening the store");
         return SANTA_UNAVAILABLE;
     }
-    pthread_mutex_init(&ss->writers_lock, NULL);
-    pthread_cond_init(&ss->writers_turn, NULL);
-    ss->base.base.ops = &sqlite_store_ops;
-    ss->base.driver = &sqlite_store_driver;
+    pthread_mutex_init(&store->writers_lock, NULL);
+    pthread_cond_init(&store->writers_turn, NULL);
+    store->base.base.ops = &sqlite_store_ops;
+    store->base.driver = &sqlite_store_driver;
     santa_log(SANTA_LOG_INFO, "store sqlite: opened %s (schema version %d, SQLite %s)", path,
               sqlite_store_schema_version(), sqlite3_libversion());
-    *out = &ss->base.base;
+    *out = &store->base.base;
     return SANTA_OK;
 }
 

@@ -99,6 +99,8 @@ enum santa_status sqlite_store_connect(const char *path, bool create, sqlite3 **
     return SANTA_OK;
 }
 
+/* ---- the pool ---------------------------------------------------------- */
+
 static void conn_close(void *conn)
 {
     struct sqlite_store_conn *c = conn;
@@ -108,11 +110,6 @@ static void conn_close(void *conn)
     if (rc != SQLITE_OK)
         santa_log(SANTA_LOG_WARN, "store sqlite: closing a connection: %s", sqlite3_errstr(rc));
     santa_free(c);
-}
-
-int sqlite_store_conn_last_error(const struct sqlite_store_conn *c)
-{
-    return c->last_error;
 }
 
 /* A thread's first call: its own connection (santa/thread_slot.h). */
@@ -180,6 +177,8 @@ void sqlite_store_pool_thread_stop(struct sqlite_store_pool *p)
 {
     santa_thread_slot_stop(p->conns);
 }
+
+/* ---- statements -------------------------------------------------------- */
 
 sqlite3 *sqlite_store_conn_db(struct sqlite_store_conn *c)
 {
@@ -277,4 +276,9 @@ enum santa_status sqlite_store_conn_fail(struct sqlite_store_conn *c, const char
     santa_log(SANTA_LOG_WARN, "store sqlite: %s: %s (%s)", what, sqlite3_errmsg(c->db),
               sqlite3_errstr(rc));
     return SANTA_UNAVAILABLE;
+}
+
+int sqlite_store_conn_last_error(const struct sqlite_store_conn *c)
+{
+    return c->last_error;
 }

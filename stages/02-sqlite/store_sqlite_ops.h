@@ -1,16 +1,16 @@
 /*
  * store_sqlite_ops.h - what the files of stage 02's driver share.
  *
- * Internal to the store. The operations are SQL's, written once
- * (sql_store.h); this stage is their SQLite driver, cut into files of the
- * same roles as stage 03's PostgreSQL one (the driver's members by the same
- * names), so
- * tools/stage-diff 02-sqlite 03-postgres shows only what the back end
- * changes: store_sqlite.c holds the store itself (its struct, the
- * transaction runner, open and close, the driver and ops tables);
- * store_sqlite_rows.c runs statements and reads columns;
- * store_sqlite_conn.c holds the connections; store_sqlite_sql.c the
- * dialect.
+ * Internal to the store. The operations are SQL's, written once in
+ * sql_store.h (stages/02-sqlite); this stage is their SQLite driver.
+ * Both SQL stages cut their driver into files of the same roles, the
+ * driver's members by the same names, so tools/stage-diff between them
+ * shows only what the back end changes:
+ * - store_sqlite.c: the store itself (its struct, the transaction runner,
+ *   open and close, the driver and ops tables);
+ * - store_sqlite_rows.c: running statements and reading columns;
+ * - store_sqlite_conn.c: the connections;
+ * - store_sqlite_sql.c: the dialect.
  */
 #ifndef SANTA_STORE_SQLITE_OPS_H
 #define SANTA_STORE_SQLITE_OPS_H

@@ -155,9 +155,9 @@ static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql
 
 static void store_close(struct santa_store *s)
 {
-    struct postgres_store *ps = store_of(s);
-    postgres_store_pool_free(ps->pool);
-    santa_free(ps);
+    struct postgres_store *store = store_of(s);
+    postgres_store_pool_free(store->pool);
+    santa_free(store);
 }
 
 enum santa_status postgres_store_migrate(const struct postgres_store_options *o, int *applied,
@@ -198,22 +198,22 @@ enum santa_status postgres_store_open(const struct postgres_store_options *o,
         return st;
     uint32_t timeout =
         o && o->statement_timeout_ms ? o->statement_timeout_ms : POSTGRES_STORE_DEFAULT_TIMEOUT_MS;
-    struct postgres_store *ps = santa_calloc(1, sizeof *ps);
-    if (ps)
-        ps->pool = postgres_store_pool_new(o && o->conninfo ? o->conninfo : "", timeout);
-    if (!ps || !ps->pool) {
-        santa_free(ps);
+    struct postgres_store *store = santa_calloc(1, sizeof *store);
+    if (store)
+        store->pool = postgres_store_pool_new(o && o->conninfo ? o->conninfo : "", timeout);
+    if (!store || !store->pool) {
+        santa_free(store);
         snprintf(err, errlen, "out of memory (or out of thread keys) opening the store");
         return SANTA_UNAVAILABLE;
     }
-    ps->base.base.ops = &postgres_store_ops;
-    ps->base.driver = &postgres_store_driver;
+    store->base.base.ops = &postgres_store_ops;
+    store->base.driver = &postgres_store_driver;
     santa_log(SANTA_LOG_INFO,
               "store postgres: schema version %d (%d migration%s applied now), "
               "statement_timeout %u ms, libpq %d",
               postgres_store_schema_version(), applied, applied == 1 ? "" : "s", (unsigned)timeout,
               PQlibVersion());
-    *out = &ps->base.base;
+    *out = &store->base.base;
     return SANTA_OK;
 }
 

@@ -1,16 +1,16 @@
 /*
  * store_postgres_ops.h - what the files of stage 03's driver share.
  *
- * Internal to the store. The operations are SQL's, written once
- * (stages/02-sqlite/sql_store.h); this stage is their PostgreSQL driver, cut
- * into files of the same roles as stage 02's SQLite one (the driver's
- * members by the same names), so
- * tools/stage-diff 02-sqlite 03-postgres shows only what the back end
- * changes: store_postgres.c holds the store itself (its struct, the
- * transaction runner, open and close, the driver and ops tables);
- * store_postgres_rows.c runs statements and reads columns;
- * store_postgres_conn.c holds the connections; store_postgres_sql.c the
- * dialect.
+ * Internal to the store. The operations are SQL's, written once in
+ * sql_store.h (stages/02-sqlite); this stage is their PostgreSQL driver.
+ * Both SQL stages cut their driver into files of the same roles, the
+ * driver's members by the same names, so tools/stage-diff between them
+ * shows only what the back end changes:
+ * - store_postgres.c: the store itself (its struct, the transaction runner,
+ *   open and close, the driver and ops tables);
+ * - store_postgres_rows.c: running statements and reading columns;
+ * - store_postgres_conn.c: the connections;
+ * - store_postgres_sql.c: the dialect.
  */
 #ifndef SANTA_STORE_POSTGRES_OPS_H
 #define SANTA_STORE_POSTGRES_OPS_H
