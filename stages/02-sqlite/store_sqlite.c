@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "santa/alloc.h"
+#include "santa/clock.h"
 #include "santa/dir.h"
 #include "santa/log.h"
 #include "store_sqlite_commit.h"
@@ -105,12 +106,10 @@ static void writers_leave(struct sqlite_store *store)
 
 /* A pause before BEGIN is tried again: 10, 20, 40 ms plus up to as much
  * again, so writers that met the same lock do not come back together. */
-static void busy_pause(int attempt)
+static void retry_pause(int attempt)
 {
     long ms = 10L << attempt;
-    unsigned jitter = 0;
-    sqlite3_randomness(sizeof jitter, &jitter); /* jitter only: no security meaning */
-    ms += (long)(jitter % (unsigned)ms);
+    ms += (long)(santa_now_ns() % (uint64_t)ms); /* jitter only */
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
@@ -137,7 +136,7 @@ static enum santa_status tx_begin(struct santa_store *s, struct sqlite_store_con
         if ((rc & 0xff) == SQLITE_BUSY) {
             atomic_fetch_add(&store_of(s)->busy, 1);
             if (attempt < SQLITE_STORE_BUSY_RETRIES) {
-                busy_pause(attempt);
+                retry_pause(attempt);
                 continue;
             }
         }

@@ -63,13 +63,14 @@ static struct sql_store_conn *base_of(struct postgres_store_conn *c)
 
 #define MAX_ATTEMPTS 4
 
-static void backoff_sleep(int attempt)
+/* A pause before the transaction is tried again: 5, 10, 20 ms plus up to
+ * as much again, so the other transaction of a deadlock gets through
+ * first. */
+static void retry_pause(int attempt)
 {
-    /* 5, 10, 20 ms plus up to as much again: the other transaction of a
-     * deadlock should get through first. */
     long ms = 5L << (attempt < 3 ? attempt : 3);
-    ms += (long)(santa_now_ns() % (uint64_t)ms);
-    struct timespec ts = {0, ms * 1000000L};
+    ms += (long)(santa_now_ns() % (uint64_t)ms); /* jitter only */
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -147,7 +148,7 @@ static enum santa_status run_op(struct santa_store *s, enum sql_store_tx tx, sql
         }
         if (strcmp(sqlstate, "40001") != 0 && strcmp(sqlstate, "40P01") != 0)
             return st;
-        backoff_sleep(attempt);
+        retry_pause(attempt);
     }
 }
 
