@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "santa/log.h"
+#include "santa/token.h"
 #include "store_postgres_ops.h"
 
 static struct postgres_store_conn *conn_of(struct sql_store_conn *c)
@@ -21,6 +22,19 @@ static struct postgres_store_conn *conn_of(struct sql_store_conn *c)
 static const PGresult *res_of(const struct sql_store_rows *r)
 {
     return r->cursor;
+}
+
+/* A whole decimal integer: libpq hands numbers over as text. False for
+ * anything else, the empty string included. */
+static bool parse_int(const char *t, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(t, &end, 10);
+    if (errno || end == t || *end)
+        return false;
+    *out = n;
+    return true;
 }
 
 /* ---- running statements ------------------------------------------------ */
@@ -36,14 +50,8 @@ enum santa_status postgres_store_exec(struct sql_store_conn *c, enum sql_store_q
     r->row = 0;
     r->n = st == SANTA_OK ? PQntuples(res) : 0;
     r->on_row = r->n > 0;
-    r->changed = -1;
-    if (st == SANTA_OK) {
-        char *end = NULL;
-        const char *t = PQcmdTuples(res);
-        long long n = strtoll(t, &end, 10);
-        if (t[0] && !*end)
-            r->changed = n;
-    }
+    if (st != SANTA_OK || !parse_int(PQcmdTuples(res), &r->changed))
+        r->changed = -1;
     return st;
 }
 
@@ -83,38 +91,16 @@ bool postgres_store_col_bool(const struct sql_store_rows *r, int col)
 
 bool postgres_store_col_int(const struct sql_store_rows *r, int col, int64_t *out)
 {
-    const char *v = PQgetvalue(res_of(r), r->row, col);
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (PQgetisnull(res_of(r), r->row, col) || errno || !end || *end || end == v)
+    if (PQgetisnull(res_of(r), r->row, col))
         return false;
-    *out = n;
-    return true;
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    return parse_int(PQgetvalue(res_of(r), r->row, col), out);
 }
 
 /* bytea arrives in text results as "\x" and lowercase hex. */
 bool postgres_store_col_hash(const struct sql_store_rows *r, int col, struct santa_hash *out)
 {
     const char *v = PQgetvalue(res_of(r), r->row, col);
-    if (PQgetisnull(res_of(r), r->row, col) ||
-        PQgetlength(res_of(r), r->row, col) != 2 + 2 * SANTA_HASH_LEN || v[0] != '\\' ||
-        v[1] != 'x')
+    if (PQgetisnull(res_of(r), r->row, col) || strncmp(v, "\\x", 2) != 0)
         return false;
-    for (int i = 0; i < SANTA_HASH_LEN; i++) {
-        int hi = hex_digit(v[2 + 2 * i]), lo = hex_digit(v[3 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out->b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
+    return santa_hash_from_hex(v + 2, out);
 }
