@@ -2,8 +2,8 @@
  * santa-01-csv - stage 01: the Secret Santa API over CSV files.
  *
  * A stage is libsanta plus its store: one struct santa_stage (santa/stage.h)
- * and one call. Compare with ../02-sqlite/main.c: the store is the only
- * difference.
+ * and one call. Compare with ../02-sqlite/main.c: besides the store, stage
+ * 01 alone sends reminders inside the request (remind_inline.c).
  */
 #include "remind.h"
 #include "santa/stage.h"

@@ -2,8 +2,8 @@
  * santa-02-sqlite - stage 02: the Secret Santa API over one SQLite database.
  *
  * A stage is libsanta plus its store: one struct santa_stage (santa/stage.h)
- * and one call. Compare with ../01-csv/main.c: the store is the only
- * difference.
+ * and one call. Compare with ../01-csv/main.c: besides the store, reminders
+ * leave the request for santa-worker-02-sqlite (worker_sqlite.c).
  */
 #include "santa/stage.h"
 #include "store_sqlite.h"
