@@ -368,6 +368,37 @@ out:
     return res;
 }
 
+/* A lookup's connection, or NULL (the error counted). conn_get() runs a
+ * pending flush first; a lost invalidation after it means the cache is not
+ * to be trusted yet either. */
+static struct cache_conn *lookup_conn(struct cache_redis *r)
+{
+    struct cache_conn *cn = conn_get(r);
+    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
+        count_result(r, CACHE_ERROR);
+        return NULL;
+    }
+    return cn;
+}
+
+/* Ends a lookup's round trip rt with its result: the span, the timing, the
+ * count, and the connection dropped if the lookup failed. */
+static enum cache_result lookup_end(struct cache_redis *r, struct cache_conn *cn, struct rt *rt,
+                                    enum cache_result res, const struct cache_ticket *t)
+{
+    inst_span_attr(rt->span, "cache.result",
+                   res == CACHE_HIT    ? "hit"
+                   : res == CACHE_MISS ? "miss"
+                                       : "error");
+    rt_end(r, rt, res == CACHE_ERROR);
+    if (res == CACHE_ERROR)
+        conn_failed(r, cn, "lookup");
+    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
+        conn_failed(r, cn, "SET epoch"); /* epoch gone (FLUSHALL by hand?): set a new one */
+    count_result(r, res);
+    return res;
+}
+
 enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const char *field,
                                   const char *gen_key, struct santa_arena *a, char **val,
                                   size_t *len, struct cache_ticket *t)
@@ -375,13 +406,9 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     t->valid = false;
     *val = NULL;
     *len = 0;
-    /* conn_get() runs a pending flush first; a lost invalidation after it
-     * means the cache is not to be trusted yet either. */
-    struct cache_conn *cn = conn_get(r);
-    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
-        count_result(r, CACHE_ERROR);
+    struct cache_conn *cn = lookup_conn(r);
+    if (cn == NULL)
         return CACHE_ERROR;
-    }
     struct rt rt = rt_begin(RT_GET);
     if (field)
         redisAppendCommand(cn->c, "HGET %s %s", key, field);
@@ -390,17 +417,7 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     redisAppendCommand(cn->c, "GET %s", gen_key);
     redisAppendCommand(cn->c, "GET %s", EPOCH_KEY);
     enum cache_result res = read_lookup(cn, a, val, len, t);
-    inst_span_attr(rt.span, "cache.result",
-                   res == CACHE_HIT    ? "hit"
-                   : res == CACHE_MISS ? "miss"
-                                       : "error");
-    rt_end(r, &rt, res == CACHE_ERROR);
-    if (res == CACHE_ERROR)
-        conn_failed(r, cn, "lookup");
-    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
-        conn_failed(r, cn, "SET epoch"); /* epoch gone (FLUSHALL by hand?): set a new one */
-    count_result(r, res);
-    return res;
+    return lookup_end(r, cn, &rt, res, t);
 }
 
 /* Copies a string element of an array reply into the arena. */
@@ -413,11 +430,9 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
     t->valid = false;
     *val = *val2 = NULL;
     *len = *len2 = 0;
-    struct cache_conn *cn = conn_get(r);
-    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
-        count_result(r, CACHE_ERROR);
+    struct cache_conn *cn = lookup_conn(r);
+    if (cn == NULL)
         return CACHE_ERROR;
-    }
     enum { REF_ARGS = 9 };
     const char *argv[REF_ARGS] = {
         "EVAL",    cache_redis_get_ref_script, "3", key, gen_key, EPOCH_KEY, field, ref_member,
@@ -430,17 +445,7 @@ enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, co
     enum cache_result res = cache_reply_ref(rep, a, val, len, val2, len2, t);
     if (rep)
         freeReplyObject(rep);
-    inst_span_attr(rt.span, "cache.result",
-                   res == CACHE_HIT    ? "hit"
-                   : res == CACHE_MISS ? "miss"
-                                       : "error");
-    rt_end(r, &rt, res == CACHE_ERROR);
-    if (res == CACHE_ERROR)
-        conn_failed(r, cn, "lookup");
-    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
-        conn_failed(r, cn, "SET epoch");
-    count_result(r, res);
-    return res;
+    return lookup_end(r, cn, &rt, res, t);
 }
 
 void cache_redis_count(struct cache_redis *r, enum cache_result res)
@@ -457,11 +462,9 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
     t->valid = false;
     *val = NULL;
     *len = 0;
-    struct cache_conn *cn = conn_get(r);
-    if (cn == NULL || atomic_load(&r->flush_done) < atomic_load(&r->flush_wanted)) {
-        count_result(r, CACHE_ERROR);
+    struct cache_conn *cn = lookup_conn(r);
+    if (cn == NULL)
         return CACHE_ERROR;
-    }
     enum { P_ARGS = 11 };
     const char *argv[P_ARGS] = {"EVAL",      cache_redis_get_principal_script,
                                 "3",         key,
@@ -490,17 +493,7 @@ enum cache_result cache_redis_get_principal(struct cache_redis *r, const char *k
     }
     if (rep)
         freeReplyObject(rep);
-    inst_span_attr(rt.span, "cache.result",
-                   res == CACHE_HIT    ? "hit"
-                   : res == CACHE_MISS ? "miss"
-                                       : "error");
-    rt_end(r, &rt, res == CACHE_ERROR);
-    if (res == CACHE_ERROR)
-        conn_failed(r, cn, "lookup");
-    else if (res == CACHE_MISS && t->epoch[0] == '\0' && !epoch_ensure(r, cn))
-        conn_failed(r, cn, "SET epoch");
-    count_result(r, res);
-    return res;
+    return lookup_end(r, cn, &rt, res, t);
 }
 
 void cache_redis_fill(struct cache_redis *r, const struct cache_ticket *t, const char *gen_key,
