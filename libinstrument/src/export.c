@@ -137,6 +137,18 @@ static void *exporter(void *arg)
     return NULL;
 }
 
+/* What start opened: the Zipkin client, its batch, the trace file. */
+static void release(void)
+{
+    inst_zipkin_post_close(ex.post);
+    ex.post = NULL;
+    free(ex.batch);
+    ex.batch = NULL;
+    if (ex.file)
+        fclose(ex.file);
+    ex.file = NULL;
+}
+
 int inst_export_start(char *err, size_t errlen)
 {
     const struct inst_options *o = &inst_g.opts;
@@ -178,13 +190,7 @@ int inst_export_start(char *err, size_t errlen)
     ex.running = true;
     return 0;
 fail:
-    inst_zipkin_post_close(ex.post);
-    ex.post = NULL;
-    free(ex.batch);
-    ex.batch = NULL;
-    if (ex.file)
-        fclose(ex.file);
-    ex.file = NULL;
+    release();
     return -1;
 }
 
@@ -198,11 +204,5 @@ void inst_export_stop(void)
     pthread_mutex_unlock(&ex.lock);
     pthread_join(ex.thread, NULL);
     ex.running = false;
-    inst_zipkin_post_close(ex.post);
-    ex.post = NULL;
-    free(ex.batch);
-    ex.batch = NULL;
-    if (ex.file)
-        fclose(ex.file);
-    ex.file = NULL;
+    release();
 }
