@@ -229,6 +229,33 @@ static json_t *distribution(const struct inst_hist *h)
     return a;
 }
 
+/* Writes root to path as indented JSON and frees it: 0, or -1 with a
+ * sentence in err. */
+static int write_and_free(json_t *root, const char *path, char *err, size_t errn)
+{
+    int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errn, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* A summary written before, to add to: its top-level object (the caller
+ * frees it), or NULL with a sentence in err. */
+static json_t *read_object(const char *src, char *err, size_t errn)
+{
+    json_error_t je;
+    json_t *root = json_load_file(src, 0, &je);
+    if (!json_is_object(root)) {
+        snprintf(err, errn, "%s: %s", src, je.text);
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
 int load_json_write_summary(const char *path, const struct load_summary *s, char *err,
                             size_t errn)
 {
@@ -282,13 +309,7 @@ int load_json_write_summary(const char *path, const struct load_summary *s, char
         snprintf(err, errn, "%s: could not build the summary (out of memory?)", path);
         return -1;
     }
-    int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    json_decref(root);
-    if (rc != 0) {
-        snprintf(err, errn, "cannot write %s", path);
-        return -1;
-    }
-    return 0;
+    return write_and_free(root, path, err, errn);
 }
 
 static json_t *ladder_step(const struct load_ladder_step *x)
@@ -304,13 +325,9 @@ int load_json_add_repeats(const char *src, const char *dst, const struct load_re
                           char *err, size_t errn)
 {
     static const char *const names[3] = {"achieved_rps", "p50_ms", "p99_ms"};
-    json_error_t je;
-    json_t *root = json_load_file(src, 0, &je);
-    if (!json_is_object(root)) {
-        snprintf(err, errn, "%s: %s", src, je.text);
-        json_decref(root);
+    json_t *root = read_object(src, err, errn);
+    if (root == NULL)
         return -1;
-    }
     json_t *runs = json_array(), *rep = json_object();
     for (unsigned i = 0; i < r->nruns; i++) {
         json_array_append_new(runs, ladder_step(&r->runs[i]));
@@ -322,25 +339,15 @@ int load_json_add_repeats(const char *src, const char *dst, const struct load_re
     json_object_set_new(rep, "runs", runs);
     json_object_set_new(rep, "chosen_run", json_integer((json_int_t)r->chosen + 1));
     json_object_set_new(root, "repeats", rep);
-    int rc = json_dump_file(root, dst, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    json_decref(root);
-    if (rc != 0) {
-        snprintf(err, errn, "cannot write %s", dst);
-        return -1;
-    }
-    return 0;
+    return write_and_free(root, dst, err, errn);
 }
 
 int load_json_add_search(const char *src, const char *dst, const struct load_search_result *r,
                          char *err, size_t errn)
 {
-    json_error_t je;
-    json_t *root = json_load_file(src, 0, &je);
-    if (!json_is_object(root)) {
-        snprintf(err, errn, "%s: %s", src, je.text);
-        json_decref(root);
+    json_t *root = read_object(src, err, errn);
+    if (root == NULL)
         return -1;
-    }
     json_t *steps = json_array();
     for (unsigned i = 0; i < r->nsteps; i++) {
         json_array_append_new(steps, ladder_step(&r->steps[i]));
@@ -351,11 +358,10 @@ int load_json_add_search(const char *src, const char *dst, const struct load_sea
                                (json_int_t)r->chosen + 1, "partial", r->partial, "ladder", steps);
     json_object_set_new(root, "max_sustainable_rps", num(r->max_rps));
     json_object_set_new(root, "search", search);
-    int rc = search ? json_dump_file(root, dst, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : -1;
-    json_decref(root);
-    if (rc != 0) {
-        snprintf(err, errn, "cannot write %s", dst);
+    if (search == NULL) {
+        json_decref(root);
+        snprintf(err, errn, "%s: could not build the search (out of memory?)", dst);
         return -1;
     }
-    return 0;
+    return write_and_free(root, dst, err, errn);
 }
