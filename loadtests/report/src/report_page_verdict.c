@@ -12,8 +12,12 @@
  *                     cores (meta.cpus) or more;
  *   waiting on a      CPU below that while latency is high: p99 over
  *   dependency        REPORT_TAIL_RATIO x p50, or the store and cache
- *                     phases taking most of the server's time;
- *   otherwise         the server had room.
+ *                     phases taking most of the server's time; without
+ *                     CPU scrapes, only the latter;
+ *   a long tail       p99 over REPORT_TAIL_RATIO x p50 without scrapes:
+ *                     the CPU or a dependency, not measured which;
+ *   otherwise         the server had room (or, without scrapes, its room
+ *                     is not known).
  *
  * Little's law checks the figures hang together: requests in flight on
  * average = throughput x mean latency, which cannot exceed the connections;
@@ -51,22 +55,38 @@ const char *report_verdict(const struct report_run *r, char *buf, size_t n)
         else if (strcmp(s->phases[i].name, "app") == 0)
             app = s->phases[i].mean;
     }
+    bool tail = s->latency.p99 > REPORT_TAIL_RATIO * s->latency.p50;
+    bool deps_most = app > 0 && dep > app / 2;
+    double ratio = s->latency.p50 > 0 ? s->latency.p99 / s->latency.p50 : 0;
     if (s->bottleneck)
         snprintf(buf, n, "generator-bound: these figures describe santa-load as much as the "
                          "server (its self-check: %s)", s->gen_note);
     else if (share >= REPORT_CPU_BOUND)
         snprintf(buf, n, "server CPU-bound: the server used %.0f%% of one core on average, %.0f%% "
                          "of the machine's %.0f cores", cpu, share * 100, s->cpus);
-    else if (s->latency.p99 > REPORT_TAIL_RATIO * s->latency.p50 || (app > 0 && dep > app / 2))
-        snprintf(buf, n, "waiting on a dependency: CPU low (%s) while latency is high (p99 %.3g "
-                         "ms = %.0fx p50%s); the store and cache phases show where",
-                 share >= 0 ? "under 60% of the cores" : "no scrapes to tell", s->latency.p99,
-                 s->latency.p50 > 0 ? s->latency.p99 / s->latency.p50 : 0,
-                 app > 0 && dep > app / 2 ? ", store and cache are most of the server's time"
-                                          : "");
+    else if (share >= 0 && (tail || deps_most))
+        snprintf(buf, n, "waiting on a dependency: CPU low (under 60%% of the cores) while latency "
+                         "is high (p99 %.3g ms = %.0fx p50%s); the store and cache phases show "
+                         "where",
+                 s->latency.p99, ratio,
+                 deps_most ? ", store and cache are most of the server's time" : "");
+    /* Without scrapes (stage 05: HAProxy keeps /metrics from the public
+     * port) nothing says the CPU was low: only the phases can blame a
+     * dependency, and a long tail alone could be either. */
+    else if (deps_most)
+        snprintf(buf, n, "waiting on a dependency: store and cache are most of the server's time "
+                         "(p99 %.3g ms = %.0fx p50); the server's CPU was not scraped",
+                 s->latency.p99, ratio);
+    else if (tail)
+        snprintf(buf, n, "a long tail, cause not measured: p99 %.3g ms = %.0fx p50, and the "
+                         "server's CPU was not scraped, so it may be the CPU or a dependency",
+                 s->latency.p99, ratio);
+    else if (share >= 0)
+        snprintf(buf, n, "the server had room: CPU under 60%% of the cores, p99 within %.0fx of "
+                         "p50", REPORT_TAIL_RATIO);
     else
-        snprintf(buf, n, "the server had room: CPU %s, p99 within %.0fx of p50",
-                 share >= 0 ? "under 60% of the cores" : "not scraped", REPORT_TAIL_RATIO);
+        snprintf(buf, n, "p99 within %.0fx of p50; the server's CPU was not scraped, so whether "
+                         "it had room is not known", REPORT_TAIL_RATIO);
     return buf;
 }
 

@@ -202,9 +202,14 @@ static int summary(struct fx *f)
     fputs("\"errors_by_kind\":{\"connect\":0,\"timeout\":4,\"http_4xx\":20,\"http_5xx\":12,"
           "\"parse\":0,\"assert\":0},\n", fp);
     transactions(f, fp);
-    fprintf(fp, "\"server_timing_ms\":{\"app\":{\"mean\":0.21,\"p50\":0.18,\"p99\":0.9},"
-                "\"store\":{\"mean\":0.64,\"p50\":0.5,\"p99\":3.1}%s},\n",
-            f->o.cache ? ",\"cache\":{\"mean\":0.12,\"p50\":0.1,\"p99\":0.4}" : "");
+    /* santa-load sums the phases from the same Server-Timing headers as the
+       samples' server_*_us columns: without those, none. */
+    if (f->o.no_server_timing)
+        fputs("\"server_timing_ms\":{},\n", fp);
+    else
+        fprintf(fp, "\"server_timing_ms\":{\"app\":{\"mean\":0.21,\"p50\":0.18,\"p99\":0.9},"
+                    "\"store\":{\"mean\":0.64,\"p50\":0.5,\"p99\":3.1}%s},\n",
+                f->o.cache ? ",\"cache\":{\"mean\":0.12,\"p50\":0.1,\"p99\":0.4}" : "");
     fprintf(fp, "\"generator\":{\"cpu_s\":21.5,\"cpu_percent\":%.1f,\"send_lag_ms\":{\"p50\":0.02,"
                 "\"p99\":0.4,\"max\":3.0},\"bottleneck\":%s,\"note\":\"%s\"},\n",
             f->o.bottleneck ? 97.0 : 41.0, f->o.bottleneck ? "true" : "false",

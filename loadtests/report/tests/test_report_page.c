@@ -543,6 +543,23 @@ static void test_throughput_and_answers(void **state)
     has(html, "Little&#39;s law: 1000 answers/s x 1.44 ms mean latency = 1.44 requests in "
               "flight on average, of 32 connections.");
     free(html);
+    /* Without scrapes (stage 05 behind HAProxy) nothing says the CPU was
+       low: the same long tail is not blamed on a dependency... */
+    struct report_fixture_opts blind = {.seconds = 12, .no_metrics = true,
+                                        .no_server_timing = true};
+    html = run_page(*state, "blind", &blind);
+    has(html, "<b>Verdict:</b> a long tail, cause not measured: p99 ");
+    has(html, "the server&#39;s CPU was not scraped, so it may be the CPU or a dependency.");
+    lacks(html, "CPU low");
+    free(html);
+    /* ...unless the phases show the store's share of the server's time. */
+    struct report_fixture_opts phases = {.seconds = 12, .no_metrics = true};
+    html = run_page(*state, "phases", &phases);
+    has(html, "<b>Verdict:</b> waiting on a dependency: store and cache are most of the "
+              "server&#39;s time (p99 ");
+    has(html, "the server&#39;s CPU was not scraped.");
+    lacks(html, "CPU low");
+    free(html);
     struct report_fixture_opts gen = {.seconds = 12, .bottleneck = true};
     html = run_page(*state, "gen", &gen);
     has(html, "<b>Verdict:</b> generator-bound");
