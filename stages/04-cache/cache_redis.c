@@ -420,7 +420,7 @@ enum cache_result cache_redis_get(struct cache_redis *r, const char *key, const 
     return lookup_end(r, cn, &rt, res, t);
 }
 
-/* Copies a string element of an array reply into the arena. */
+/* Two fields in one round trip, by a script (see cache_redis.h). */
 enum cache_result cache_redis_get_ref(struct cache_redis *r, const char *key, const char *field,
                                       const char *ref_member, const char *ref_prefix,
                                       const char *gen_key, struct santa_arena *a, char **val,
