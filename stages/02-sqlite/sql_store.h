@@ -55,7 +55,7 @@ enum sql_store_param_kind {
     SQL_PARAM_BOOL, /* ints[i], 0 or 1 */
 };
 
-/* Parameters of one statement, in order ($1/?1, $2/?2, ...). Text and
+/* Parameters of one statement, in order ($1, $2, ...). Text and
  * hashes are borrowed (they must outlive the call); integers are kept in the
  * struct itself. It lives on the caller's stack: no allocation per query. */
 struct sql_store_params {

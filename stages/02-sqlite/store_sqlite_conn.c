@@ -16,7 +16,11 @@ struct sqlite_store_conn {
     struct sql_store_conn base; /* first: the operations reach the driver through it */
     sqlite3 *db;
     sqlite3_stmt *stmt[SQL_Q_COUNT]; /* prepared on first use */
-    int last_error;                  /* see sqlite_store_conn_last_error() */
+    /* Where parameter $k+1 of each statement binds: SQLite numbers named
+     * parameters in the order they first appear, and "WHERE id = $2 AND
+     * exchange_id = $1" names them out of order. Looked up at prepare. */
+    int pos[SQL_Q_COUNT][SQL_STORE_MAX_PARAMS];
+    int last_error; /* see sqlite_store_conn_last_error() */
 };
 
 struct sqlite_store_pool {
@@ -198,23 +202,30 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sql_store
                   sqlite3_errmsg(c->db));
         sqlite3_finalize(c->stmt[q]);
         c->stmt[q] = NULL;
+        return NULL;
+    }
+    for (int k = 0; k < SQL_STORE_MAX_PARAMS; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "$%d", k + 1);
+        c->pos[q][k] = sqlite3_bind_parameter_index(c->stmt[q], name); /* 0: not used */
     }
     return c->stmt[q];
 }
 
-/* Binds p to q, in order (?1 is the first); SQLITE_OK or SQLite's error. */
-static int bind_params(sqlite3_stmt *q, const struct sql_store_params *p)
+/* Binds p to q, $1 first, at the places pos[] says; SQLITE_OK or SQLite's
+ * error (SQLITE_RANGE for a parameter the statement does not name). */
+static int bind_params(sqlite3_stmt *q, const int *pos, const struct sql_store_params *p)
 {
     int rc = SQLITE_OK;
     for (int i = 0; i < p->n && rc == SQLITE_OK; i++) {
         if (p->kinds[i] == SQL_PARAM_INT || p->kinds[i] == SQL_PARAM_BOOL)
-            rc = sqlite3_bind_int64(q, i + 1, p->ints[i]);
+            rc = sqlite3_bind_int64(q, pos[i], p->ints[i]);
         else if (p->kinds[i] == SQL_PARAM_HASH)
-            rc = sqlite3_bind_blob(q, i + 1, p->values[i], SANTA_HASH_LEN, SQLITE_STATIC);
+            rc = sqlite3_bind_blob(q, pos[i], p->values[i], SANTA_HASH_LEN, SQLITE_STATIC);
         else if (p->values[i])
-            rc = sqlite3_bind_text(q, i + 1, p->values[i], -1, SQLITE_STATIC);
+            rc = sqlite3_bind_text(q, pos[i], p->values[i], -1, SQLITE_STATIC);
         else
-            rc = sqlite3_bind_null(q, i + 1);
+            rc = sqlite3_bind_null(q, pos[i]);
     }
     return rc;
 }
@@ -236,7 +247,7 @@ enum santa_status sqlite_store_conn_exec(struct sqlite_store_conn *c, enum sql_s
                   sql_store_query_name[q], n, sqlite3_bind_parameter_count(s));
         return SANTA_UNAVAILABLE;
     }
-    int rc = params ? bind_params(s, params) : SQLITE_OK;
+    int rc = params ? bind_params(s, c->pos[q], params) : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

@@ -5,8 +5,10 @@
  * Each statement is prepared once per connection and cached
  * (store_sqlite_conn.c), and the tests run EXPLAIN QUERY PLAN over every one
  * to prove that no lookup scans a table. Values only ever reach SQLite
- * through sqlite3_bind_* (?1, ?2, ... in the order of sql_store_query.h),
- * never by building SQL.
+ * through sqlite3_bind_*, never by building SQL, as $1, $2, ... in the
+ * order of sql_store_query.h: PostgreSQL's spelling, which SQLite takes as
+ * named parameters (store_sqlite_conn.c binds them by name), so this table
+ * and stage 03's differ only where the two dialects do.
  *
  * What SQLite says differently from PostgreSQL
  * (stages/03-postgres/store_postgres_sql.c): BEGIN IMMEDIATE takes the one
@@ -34,65 +36,65 @@ const char *const sqlite_store_sql[SQL_Q_COUNT] = {
     [SQL_Q_SCHEMA_VERSION] = "PRAGMA user_version",
     [SQL_Q_EXCHANGE_INSERT] =
         "INSERT INTO exchanges (id, name, budget, exchange_date, no_mutual, drawn, admin_hash,"
-        " invite_hash) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
+        " invite_hash) VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
     [SQL_Q_EXCHANGE_GET] =
         "SELECT name, budget, exchange_date, no_mutual, drawn, admin_hash, invite_hash,"
-        " participant_count FROM exchanges WHERE id = ?1",
+        " participant_count FROM exchanges WHERE id = $1",
     [SQL_Q_EXCHANGE_STATE] =
-        "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = ?1",
+        "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1",
     /* No row lock to ask for: a write transaction's BEGIN IMMEDIATE already
      * holds the database's one write lock, so nothing can change the row
      * before COMMIT. */
     [SQL_Q_EXCHANGE_LOCK] =
-        "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = ?1",
-    [SQL_Q_EXCHANGE_SET_DRAWN] = "UPDATE exchanges SET drawn = ?2 WHERE id = ?1",
+        "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1",
+    [SQL_Q_EXCHANGE_SET_DRAWN] = "UPDATE exchanges SET drawn = $2 WHERE id = $1",
     [SQL_Q_PRINCIPAL_FIND] =
-        "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = ?1"
-        " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = ?1 LIMIT 1",
+        "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = $1"
+        " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1",
     /* After a lost connection: did the write commit? An embedded database
      * loses no connection, so the runner never asks; the statements are here
      * so every name has its SQL (and its query plan checked). */
-    [SQL_Q_EXCHANGE_OUTCOME] = "SELECT admin_hash = ?2 FROM exchanges WHERE id = ?1",
+    [SQL_Q_EXCHANGE_OUTCOME] = "SELECT admin_hash = $2 FROM exchanges WHERE id = $1",
     [SQL_Q_PARTICIPANT_OUTCOME] =
-        "SELECT seq FROM participants WHERE id = ?1 AND exchange_id = ?2 AND token_hash = ?3",
-    [SQL_Q_EMAIL_TAKEN] = "SELECT 1 FROM participants WHERE exchange_id = ?1 AND email_key = ?2",
-    [SQL_Q_PARTICIPANT_INSERT] = "INSERT INTO participants"
-                                 " (id, exchange_id, name, email, email_key, wishlist, token_hash)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq",
+        "SELECT seq FROM participants WHERE id = $1 AND exchange_id = $2 AND token_hash = $3",
+    [SQL_Q_EMAIL_TAKEN] = "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2",
+    [SQL_Q_PARTICIPANT_INSERT] =
+        "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
     [SQL_Q_PARTICIPANT_LIST] =
         "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"
-        " WHERE exchange_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        " WHERE exchange_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     [SQL_Q_PARTICIPANT_GET] =
         "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"
-        " WHERE id = ?2 AND exchange_id = ?1",
-    [SQL_Q_PARTICIPANT_EXISTS] = "SELECT 1 FROM participants WHERE id = ?2 AND exchange_id = ?1",
-    [SQL_Q_PARTICIPANT_DELETE] = "DELETE FROM participants WHERE id = ?2 AND exchange_id = ?1",
+        " WHERE id = $2 AND exchange_id = $1",
+    [SQL_Q_PARTICIPANT_EXISTS] = "SELECT 1 FROM participants WHERE id = $2 AND exchange_id = $1",
+    [SQL_Q_PARTICIPANT_DELETE] = "DELETE FROM participants WHERE id = $2 AND exchange_id = $1",
     [SQL_Q_WISHLIST_SET] =
-        "UPDATE participants SET wishlist = ?3 WHERE id = ?2 AND exchange_id = ?1",
+        "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1",
     [SQL_Q_EXCLUSION_INSERT] =
         "INSERT OR IGNORE INTO exclusions (exchange_id, giver_id, receiver_id)"
-        " VALUES (?1, ?2, ?3)",
+        " VALUES ($1, $2, $3)",
     [SQL_Q_DRAW_PARTICIPANTS] =
-        "SELECT id, name FROM participants WHERE exchange_id = ?1 ORDER BY seq",
-    [SQL_Q_DRAW_EXCLUSIONS] = "SELECT giver_id, receiver_id FROM exclusions WHERE exchange_id = ?1",
+        "SELECT id, name FROM participants WHERE exchange_id = $1 ORDER BY seq",
+    [SQL_Q_DRAW_EXCLUSIONS] = "SELECT giver_id, receiver_id FROM exclusions WHERE exchange_id = $1",
     /* All pairs in one statement, from one JSON array of [giver, recipient]. */
     [SQL_Q_ASSIGNMENTS_INSERT] =
         "INSERT INTO assignments (exchange_id, giver_id, recipient_id)"
-        " SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)",
-    [SQL_Q_ASSIGNMENTS_DELETE] = "DELETE FROM assignments WHERE exchange_id = ?1",
+        " SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($2)",
+    [SQL_Q_ASSIGNMENTS_DELETE] = "DELETE FROM assignments WHERE exchange_id = $1",
     /* The whole reveal in one statement and one snapshot: exchange (no row:
      * not found), giver (NULL: not found), drawn, recipient. */
     [SQL_Q_ASSIGNMENT_REVEAL] =
         "SELECT e.drawn, g.name, r.id, r.name, r.wishlist FROM exchanges AS e"
-        " LEFT JOIN participants AS g ON g.id = ?2 AND g.exchange_id = e.id"
+        " LEFT JOIN participants AS g ON g.id = $2 AND g.exchange_id = e.id"
         " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"
         " LEFT JOIN participants AS r ON r.id = a.recipient_id"
-        " WHERE e.id = ?1",
+        " WHERE e.id = $1",
     /* One row per POST .../reminders, whatever the exchange's size: the
      * worker expands it into outbox rows (BATCH_*). */
     [SQL_Q_REMINDERS_QUEUE] =
         "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_ms)"
-        " VALUES (?1, ?2, ?3, " NOW_MS ")",
+        " VALUES ($1, $2, $3, " NOW_MS ")",
     /* Mails in unexpanded batches count too: the depth is the same before
      * and after a worker expands one. The outbox's count is on the partial
      * index outbox_due: only the waiting rows. */
@@ -111,24 +113,24 @@ const char *const sqlite_store_sql[SQL_Q_COUNT] = {
         " RETURNING exchange_id, mails, coalesce(traceparent, ''), queued_ms",
     /* Nothing to lock: BEGIN IMMEDIATE holds the write lock, so no join or
      * removal commits before the INSERT; the exchange is read, no more. */
-    [SQL_Q_BATCH_LOCK] = "SELECT 1 FROM exchanges WHERE id = ?1",
+    [SQL_Q_BATCH_LOCK] = "SELECT 1 FROM exchanges WHERE id = $1",
     [SQL_Q_BATCH_EXPAND] =
         "INSERT INTO outbox (exchange_id, participant_id, email, kind, traceparent, queued_at,"
-        " queued_ms) SELECT exchange_id, id, email, 'reminder', nullif(?2, ''),"
-        " strftime('%Y-%m-%dT%H:%M:%SZ', CAST(?3 AS INTEGER) / 1000, 'unixepoch'),"
-        " CAST(?3 AS INTEGER) FROM participants WHERE exchange_id = ?1 ORDER BY seq",
+        " queued_ms) SELECT exchange_id, id, email, 'reminder', nullif($2, ''),"
+        " strftime('%Y-%m-%dT%H:%M:%SZ', CAST($3 AS INTEGER) / 1000, 'unixepoch'),"
+        " CAST($3 AS INTEGER) FROM participants WHERE exchange_id = $1 ORDER BY seq",
     /* santa-worker-02-sqlite's queue (sql_store_outbox.c). One UPDATE picks
      * the due rows in the order of the partial index outbox_due and leases
      * them; RETURNING hands them back (attempts counts this claim). SQLite
      * cannot join in RETURNING, hence the subqueries. */
     [SQL_Q_OUTBOX_CLAIM] =
         "UPDATE outbox SET lease_until_ms = " NOW_MS
-        " + ?3, claimed_by = ?1, attempts = attempts + 1"
+        " + $3, claimed_by = $1, attempts = attempts + 1"
         " WHERE id IN (SELECT o.id FROM outbox AS o"
         " JOIN exchanges AS e ON e.id = o.exchange_id JOIN participants AS p ON p.id = "
         "o.participant_id"
         " WHERE o.sent_at IS NULL AND o.dead_at IS NULL AND o.next_at_ms <= " NOW_MS
-        " AND o.lease_until_ms <= " NOW_MS " ORDER BY o.next_at_ms, o.id LIMIT ?2)"
+        " AND o.lease_until_ms <= " NOW_MS " ORDER BY o.next_at_ms, o.id LIMIT $2)"
         " RETURNING id, exchange_id, participant_id, email, attempts, queued_ms,"
         " coalesce(traceparent, ''),"
         " (SELECT e.name FROM exchanges AS e WHERE e.id = " EXCHANGE_OF_ROW "),"
@@ -137,11 +139,11 @@ const char *const sqlite_store_sql[SQL_Q_COUNT] = {
         " (SELECT p.name FROM participants AS p"
         " WHERE p.id = CAST(outbox.participant_id AS TEXT))",
     [SQL_Q_OUTBOX_DONE] = "UPDATE outbox SET sent_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"
-                          " lease_until_ms = 0, last_error = NULL WHERE id = ?1",
+                          " lease_until_ms = 0, last_error = NULL WHERE id = $1",
     [SQL_Q_OUTBOX_RETRY] = "UPDATE outbox SET next_at_ms = " NOW_MS
-                           " + ?2, lease_until_ms = 0, last_error = ?3 WHERE id = ?1",
+                           " + $2, lease_until_ms = 0, last_error = $3 WHERE id = $1",
     [SQL_Q_OUTBOX_DEAD] = "UPDATE outbox SET dead_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),"
-                          " lease_until_ms = 0, last_error = ?2 WHERE id = ?1",
+                          " lease_until_ms = 0, last_error = $2 WHERE id = $1",
     /* The depth as REMINDERS_PENDING counts it, and the age in ms of the
      * oldest mail waiting (0: none, or only rows from before queued_ms). */
     [SQL_Q_OUTBOX_STATS] =
