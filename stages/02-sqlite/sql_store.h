@@ -186,8 +186,9 @@ enum santa_status sql_store_exists2(struct sql_store_conn *c, enum sql_store_que
 enum santa_status sql_store_participant_read(struct sql_store_conn *c, const char *exchange_id,
                                              const char *participant_id, struct santa_arena *a,
                                              struct santa_participant *out);
-/* true when the dialect sql has a text for every statement; else logs
- * which one is missing (a bug: the driver refuses to open). */
+/* true when every statement has exactly one text: in the dialect sql or
+ * in sql_store_query_portable, not both; else logs which one has none or
+ * two (a bug: the driver refuses to open). */
 bool sql_store_dialect_complete(const char *driver, const char *const sql[SQL_Q_COUNT]);
 /* The ops table's ping: the database answers, at the schema this program
  * knows. */

@@ -2,12 +2,13 @@
  * sql_store_query.h - the statements of a SQL store, by name: what every
  * dialect must say, and how many parameters each takes.
  *
- * The operations (sql_store.h) run statements by these names; each driver
- * holds the text in its own dialect, indexed by them (store_sqlite_sql.c,
- * stages/03-postgres/store_postgres_sql.c), so the two tables side by side
- * are the dialect lesson: the same name, the same parameters in the same
- * order, different SQL. The text is constant: values reach the database
- * only as parameters, never by building SQL.
+ * The operations (sql_store.h) run statements by these names. What both
+ * databases read alike is written once, here (sql_store_query_portable);
+ * what each says its own way is in its driver's dialect table, indexed by
+ * the same names (store_sqlite_sql.c, stages/03-postgres/store_postgres_sql.c),
+ * so the two tables side by side are the dialect lesson: the same name, the
+ * same parameters in the same order, different SQL. The text is constant:
+ * values reach the database only as parameters, never by building SQL.
  *
  * X(NAME, parameter count)
  */
@@ -63,5 +64,13 @@ enum sql_store_query {
 extern const char *const sql_store_query_name[SQL_Q_COUNT];
 /* How many parameters it takes: a driver refuses a call with another count. */
 extern const int sql_store_query_params[SQL_Q_COUNT];
+/* The text both dialects share ($1, $2, ... for the parameters), NULL for a
+ * statement each dialect writes itself. */
+extern const char *const sql_store_query_portable[SQL_Q_COUNT];
+
+/* The text of q for a driver whose own statements are dialect (NULL where
+ * the portable text serves): the dialect's, else the portable one. Both are
+ * static: nothing to free. */
+const char *sql_store_query_sql(const char *const dialect[SQL_Q_COUNT], enum sql_store_query q);
 
 #endif /* SANTA_SQL_STORE_QUERY_H */

@@ -260,9 +260,10 @@ enum santa_status sql_store_participant_read(struct sql_store_conn *c, const cha
 bool sql_store_dialect_complete(const char *driver, const char *const sql[SQL_Q_COUNT])
 {
     for (int q = 0; q < SQL_Q_COUNT; q++) {
-        if (!sql[q]) {
-            santa_log(SANTA_LOG_ERROR, "store %s: no SQL for %s (a bug)", driver,
-                      sql_store_query_name[q]);
+        /* Exactly one text: two would leave a reader guessing which runs. */
+        if (!sql[q] == !sql_store_query_portable[q]) {
+            santa_log(SANTA_LOG_ERROR, "store %s: %s SQL for %s (a bug)", driver,
+                      sql[q] ? "portable and dialect" : "no", sql_store_query_name[q]);
             return false;
         }
     }

@@ -195,8 +195,8 @@ sqlite3_stmt *sqlite_store_conn_stmt(struct sqlite_store_conn *c, enum sql_store
         return c->stmt[q];
     /* PERSISTENT: these statements live as long as the connection, so SQLite
      * should not take their memory from its short-term lookaside pool. */
-    int rc = sqlite3_prepare_v3(c->db, sqlite_store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-                                &c->stmt[q], NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql_store_query_sql(sqlite_store_sql, q), -1,
+                                SQLITE_PREPARE_PERSISTENT, &c->stmt[q], NULL);
     if (rc != SQLITE_OK) {
         santa_log(SANTA_LOG_ERROR, "store sqlite: prepare %s: %s", sql_store_query_name[q],
                   sqlite3_errmsg(c->db));

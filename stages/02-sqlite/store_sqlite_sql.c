@@ -1,14 +1,15 @@
 /*
- * store_sqlite_sql.c - SQLite's dialect: the text of every statement of
- * sql_store_query.h, by name.
+ * store_sqlite_sql.c - SQLite's dialect: the text of each statement of
+ * sql_store_query.h that SQLite says its own way, by name. The others are
+ * plain SQL both databases read alike, written once in sql_store_query.c.
  *
  * Each statement is prepared once per connection and cached
- * (store_sqlite_conn.c), and the tests run EXPLAIN QUERY PLAN over every one
- * to prove that no lookup scans a table. Values only ever reach SQLite
- * through sqlite3_bind_*, never by building SQL, as $1, $2, ... in the
- * order of sql_store_query.h: PostgreSQL's spelling, which SQLite takes as
- * named parameters (store_sqlite_conn.c binds them by name), so this table
- * and stage 03's differ only where the two dialects do.
+ * (store_sqlite_conn.c), and the tests run EXPLAIN QUERY PLAN over every
+ * statement the store runs, to prove that no lookup scans a table. Values
+ * only ever reach SQLite through sqlite3_bind_*, never by building SQL, as
+ * $1, $2, ... in the order of sql_store_query.h: PostgreSQL's spelling,
+ * which SQLite takes as named parameters (store_sqlite_conn.c binds them by
+ * name), so a statement both say alike is one text for both.
  *
  * What SQLite says differently from PostgreSQL
  * (stages/03-postgres/store_postgres_sql.c): BEGIN IMMEDIATE takes the one
@@ -29,78 +30,28 @@
 #define EXCHANGE_OF_ROW "CAST(outbox.exchange_id AS TEXT)"
 
 const char *const sqlite_store_sql[SQL_Q_COUNT] = {
-    [SQL_Q_BEGIN_READ] = "BEGIN",
     [SQL_Q_BEGIN_WRITE] = "BEGIN IMMEDIATE",
-    [SQL_Q_COMMIT] = "COMMIT",
-    [SQL_Q_ROLLBACK] = "ROLLBACK",
     [SQL_Q_SCHEMA_VERSION] = "PRAGMA user_version",
     [SQL_Q_EXCHANGE_INSERT] =
         "INSERT INTO exchanges (id, name, budget, exchange_date, no_mutual, drawn, admin_hash,"
         " invite_hash) VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
-    [SQL_Q_EXCHANGE_GET] =
-        "SELECT name, budget, exchange_date, no_mutual, drawn, admin_hash, invite_hash,"
-        " participant_count FROM exchanges WHERE id = $1",
-    [SQL_Q_EXCHANGE_STATE] =
-        "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1",
     /* No row lock to ask for: a write transaction's BEGIN IMMEDIATE already
      * holds the database's one write lock, so nothing can change the row
      * before COMMIT. */
     [SQL_Q_EXCHANGE_LOCK] =
         "SELECT no_mutual, drawn, participant_count FROM exchanges WHERE id = $1",
-    [SQL_Q_EXCHANGE_SET_DRAWN] = "UPDATE exchanges SET drawn = $2 WHERE id = $1",
-    [SQL_Q_PRINCIPAL_FIND] =
-        "SELECT 1, id, NULL FROM exchanges WHERE admin_hash = $1"
-        " UNION ALL SELECT 2, exchange_id, id FROM participants WHERE token_hash = $1 LIMIT 1",
-    /* After a lost connection: did the write commit? An embedded database
-     * loses no connection, so the runner never asks; the statements are here
-     * so every name has its SQL (and its query plan checked). */
-    [SQL_Q_EXCHANGE_OUTCOME] = "SELECT admin_hash = $2 FROM exchanges WHERE id = $1",
-    [SQL_Q_PARTICIPANT_OUTCOME] =
-        "SELECT seq FROM participants WHERE id = $1 AND exchange_id = $2 AND token_hash = $3",
-    [SQL_Q_EMAIL_TAKEN] = "SELECT 1 FROM participants WHERE exchange_id = $1 AND email_key = $2",
-    [SQL_Q_PARTICIPANT_INSERT] =
-        "INSERT INTO participants (id, exchange_id, name, email, email_key, wishlist, token_hash)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
-    [SQL_Q_PARTICIPANT_LIST] =
-        "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"
-        " WHERE exchange_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    [SQL_Q_PARTICIPANT_GET] =
-        "SELECT seq, id, name, email, email_key, wishlist, token_hash FROM participants"
-        " WHERE id = $2 AND exchange_id = $1",
-    [SQL_Q_PARTICIPANT_EXISTS] = "SELECT 1 FROM participants WHERE id = $2 AND exchange_id = $1",
-    [SQL_Q_PARTICIPANT_DELETE] = "DELETE FROM participants WHERE id = $2 AND exchange_id = $1",
-    [SQL_Q_WISHLIST_SET] =
-        "UPDATE participants SET wishlist = $3 WHERE id = $2 AND exchange_id = $1",
     [SQL_Q_EXCLUSION_INSERT] =
         "INSERT OR IGNORE INTO exclusions (exchange_id, giver_id, receiver_id)"
         " VALUES ($1, $2, $3)",
-    [SQL_Q_DRAW_PARTICIPANTS] =
-        "SELECT id, name FROM participants WHERE exchange_id = $1 ORDER BY seq",
-    [SQL_Q_DRAW_EXCLUSIONS] = "SELECT giver_id, receiver_id FROM exclusions WHERE exchange_id = $1",
     /* All pairs in one statement, from one JSON array of [giver, recipient]. */
     [SQL_Q_ASSIGNMENTS_INSERT] =
         "INSERT INTO assignments (exchange_id, giver_id, recipient_id)"
         " SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($2)",
-    [SQL_Q_ASSIGNMENTS_DELETE] = "DELETE FROM assignments WHERE exchange_id = $1",
-    /* The whole reveal in one statement and one snapshot: exchange (no row:
-     * not found), giver (NULL: not found), drawn, recipient. */
-    [SQL_Q_ASSIGNMENT_REVEAL] =
-        "SELECT e.drawn, g.name, r.id, r.name, r.wishlist FROM exchanges AS e"
-        " LEFT JOIN participants AS g ON g.id = $2 AND g.exchange_id = e.id"
-        " LEFT JOIN assignments AS a ON a.giver_id = g.id AND a.exchange_id = e.id"
-        " LEFT JOIN participants AS r ON r.id = a.recipient_id"
-        " WHERE e.id = $1",
     /* One row per POST .../reminders, whatever the exchange's size: the
      * worker expands it into outbox rows (BATCH_*). */
     [SQL_Q_REMINDERS_QUEUE] =
         "INSERT INTO reminder_batches (exchange_id, traceparent, mails, queued_ms)"
         " VALUES ($1, $2, $3, " NOW_MS ")",
-    /* Mails in unexpanded batches count too: the depth is the same before
-     * and after a worker expands one. The outbox's count is on the partial
-     * index outbox_due: only the waiting rows. */
-    [SQL_Q_REMINDERS_PENDING] =
-        "SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL)"
-        " + (SELECT coalesce(sum(mails), 0) FROM reminder_batches)",
     /* The worker's expansion of a batch (sql_store_batch.c), in one
      * BEGIN IMMEDIATE: the oldest batch, deleted (ROLLBACK, or a dead
      * worker's unfinished transaction, brings it back), then one outbox

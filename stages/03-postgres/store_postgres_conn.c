@@ -333,7 +333,8 @@ static enum santa_status prepare(struct postgres_store_conn *c, enum sql_store_q
                                  uint64_t deadline)
 {
     const char *name = sql_store_query_name[q];
-    if (!PQsendPrepare(c->pg, name, postgres_store_sql[q], sql_store_query_params[q], NULL))
+    if (!PQsendPrepare(c->pg, name, sql_store_query_sql(postgres_store_sql, q),
+                       sql_store_query_params[q], NULL))
         return lost(c, name, PQerrorMessage(c->pg));
     bool timed_out;
     PGresult *r = postgres_store_wait(c->pg, deadline, &timed_out);
@@ -401,7 +402,8 @@ enum santa_status postgres_store_conn_exec(struct postgres_store_conn *c, enum s
      * statement's text is fixed. Values still travel only as parameters. */
     char traced[POSTGRES_STORE_TRACED_SQL_MAX];
     int sent;
-    if (postgres_store_trace_sql(postgres_store_sql[q], traced, sizeof traced)) {
+    if (postgres_store_trace_sql(sql_store_query_sql(postgres_store_sql, q), traced,
+                                 sizeof traced)) {
         sent = PQsendQueryParams(c->pg, traced, n, NULL, values, lengths, formats, 0);
     } else {
         if (!c->prepared[q]) {

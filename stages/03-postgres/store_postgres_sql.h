@@ -1,6 +1,6 @@
 /*
- * store_postgres_sql.h - PostgreSQL's text for every statement of
- * sql_store_query.h (store_postgres_sql.c).
+ * store_postgres_sql.h - PostgreSQL's text for the statements of sql_store_query.h
+ * it says its own way (store_postgres_sql.c).
  *
  * Internal to stage 03 (the driver and its tests).
  */
@@ -9,7 +9,9 @@
 
 #include "sql_store_query.h"
 
-/* The text of each statement, indexed by enum sql_store_query. */
+/* The text of each statement PostgreSQL says its own way, indexed by enum
+ * sql_store_query; NULL where the portable text serves. Run a statement as
+ * sql_store_query_sql(postgres_store_sql, q). */
 extern const char *const postgres_store_sql[SQL_Q_COUNT];
 
 #endif /* SANTA_STORE_POSTGRES_SQL_H */

@@ -685,7 +685,8 @@ static void test_queries_use_indexes(void **state)
         /* SQLite 3.40 has no sqlite3_stmt_explain(), so the test builds the
          * EXPLAIN text itself; the store never builds SQL. */
         char sql[2048];
-        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", sqlite_store_sql[i]);
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+                 sql_store_query_sql(sqlite_store_sql, i));
         sqlite3_stmt *q = NULL;
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
         while (sqlite3_step(q) == SQLITE_ROW) {
@@ -722,6 +723,33 @@ static void test_queries_use_indexes(void **state)
 /* Every foreign key column leads some index: SQLite checks and cascades a
  * parent's delete by looking the children up, a scan per deleted row
  * otherwise. */
+/* Every statement has exactly one text: SQLite's own, or the portable one
+ * both dialects share. A driver whose table misses one, or repeats one the
+ * portable table has, refuses to open. */
+static void test_dialect_has_one_text_per_statement(void **state)
+{
+    (void)state;
+    assert_true(sql_store_dialect_complete("sqlite", sqlite_store_sql));
+    int portable = 0;
+    for (int q = 0; q < SQL_Q_COUNT; q++)
+        portable += sql_store_query_portable[q] != NULL;
+    assert_true(portable > 0 && portable < SQL_Q_COUNT); /* both kinds exist */
+
+    const char *sql[SQL_Q_COUNT];
+    memcpy(sql, sqlite_store_sql, sizeof sql);
+    sql[SQL_Q_BEGIN_WRITE] = NULL; /* SQLite's own: now nobody's */
+    assert_null(sql_store_query_portable[SQL_Q_BEGIN_WRITE]);
+    assert_false(sql_store_dialect_complete("sqlite", sql));
+
+    memcpy(sql, sqlite_store_sql, sizeof sql);
+    sql[SQL_Q_EXCHANGE_GET] = "SELECT 1"; /* portable: now two texts */
+    assert_non_null(sql_store_query_portable[SQL_Q_EXCHANGE_GET]);
+    assert_false(sql_store_dialect_complete("sqlite", sql));
+    assert_string_equal(sql_store_query_sql(sql, SQL_Q_EXCHANGE_GET), "SELECT 1");
+    assert_ptr_equal(sql_store_query_sql(sqlite_store_sql, SQL_Q_EXCHANGE_GET),
+                     sql_store_query_portable[SQL_Q_EXCHANGE_GET]);
+}
+
 static void test_foreign_keys_are_indexed(void **state)
 {
     struct tmp *t = *state;
@@ -1028,6 +1056,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_store_is_not_created, setup_tmp,
                                         teardown_tmp),
         cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup_tmp, teardown_tmp),
+        cmocka_unit_test(test_dialect_has_one_text_per_statement),
         cmocka_unit_test_setup_teardown(test_foreign_keys_are_indexed, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_data_dir_under_a_file, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_database_is_a_directory, setup_tmp, teardown_tmp),
