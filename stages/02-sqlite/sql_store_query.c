@@ -5,8 +5,6 @@
  */
 #include "sql_store_query.h"
 
-#include <stddef.h>
-
 const char *const sql_store_query_name[SQL_Q_COUNT] = {
 #define SQL_STORE_QUERY_NAME(name, n) [SQL_Q_##name] = #name,
     SQL_STORE_QUERIES(SQL_STORE_QUERY_NAME)
