@@ -720,9 +720,6 @@ static void test_queries_use_indexes(void **state)
     assert_int_equal(failures, 0);
 }
 
-/* Every foreign key column leads some index: SQLite checks and cascades a
- * parent's delete by looking the children up, a scan per deleted row
- * otherwise. */
 /* Every statement has exactly one text: SQLite's own, or the portable one
  * both dialects share. A driver whose table misses one, or repeats one the
  * portable table has, refuses to open. */
@@ -750,6 +747,9 @@ static void test_dialect_has_one_text_per_statement(void **state)
                      sql_store_query_portable[SQL_Q_EXCHANGE_GET]);
 }
 
+/* Every foreign key column leads some index: SQLite checks and cascades a
+ * parent's delete by looking the children up, a scan per deleted row
+ * otherwise. */
 static void test_foreign_keys_are_indexed(void **state)
 {
     struct tmp *t = *state;
